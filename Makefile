@@ -1,0 +1,41 @@
+# The two commands: `make run` and `make test`. Both set themselves up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Test-only defaults, used when DATABASE_URL turns DEBUG off (production mode refuses the
+# development key and an empty ALLOWED_HOSTS). Never used by `make run`.
+TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}"
+
+.PHONY: install run test worker lint format migrate
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py seed_demo
+	@echo "SCA Portal on http://127.0.0.1:8000  (API docs: /api/docs/, admin: /admin/)"
+	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(TEST_ENV) $(BIN)/pytest
+
+worker: install
+	$(BIN)/celery -A sca_portal worker --loglevel=info --concurrency=2
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

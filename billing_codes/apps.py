@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BillingCodesConfig(AppConfig):
+    name = "billing_codes"
+    verbose_name = "Billing codes"

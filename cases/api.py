@@ -1,0 +1,444 @@
+"""The cases API: thin ViewSets that shape input, call one service, and shape output."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from . import selectors, services
+from .filters import CaseFilter, RatePolicyFilter
+from .models import (
+    TRANSITIONS,
+    Case,
+    CaseEvent,
+    Consent,
+    Insurer,
+    NetworkSearch,
+    RatePolicy,
+    RequestedService,
+)
+from .permissions import (
+    PracticeRolePermission,
+    ReferenceDataPermission,
+    can_administer,
+    can_work_cases,
+)
+from .serializers import (
+    CaseDetailSerializer,
+    CaseEventSerializer,
+    CaseListSerializer,
+    CaseWriteSerializer,
+    ClientSerializer,
+    ConsentSerializer,
+    InsurerSerializer,
+    NetworkSearchSerializer,
+    PracticeSerializer,
+    ProviderSerializer,
+    RatePolicySerializer,
+    ReadinessSerializer,
+    ReasonSerializer,
+    RequestedServiceSerializer,
+    SubmitSerializer,
+)
+
+# ----------------------------------------------------------------------------- tenancy
+
+
+class PracticeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """The practices the user belongs to, with the user's role in each. Admins edit theirs."""
+
+    serializer_class = PracticeSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.practices_for(self.request.user)
+
+    def perform_update(self, serializer):
+        if not can_administer(self.request.user, serializer.instance.pk):
+            raise PermissionDenied("Only an administrator of this practice may change it.")
+        serializer.instance = services.practice_update(
+            practice=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+
+class ArchiveOnDeleteMixin:
+    """Records holding patient data are archived, never deleted (``is_active`` false)."""
+
+    def perform_destroy(self, instance):
+        self.update_service(instance, is_active=False)
+
+
+class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+    """A practice's clients. DELETE archives (the record is kept)."""
+
+    serializer_class = ClientSerializer
+    permission_classes = [PracticeRolePermission]
+    filterset_fields = ["practice", "insurer", "is_active"]
+    search_fields = ["first_name", "last_name", "member_id"]
+    ordering_fields = ["last_name", "first_name", "date_of_birth", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.clients_visible_to(self.request.user)
+
+    def update_service(self, instance, **data):
+        return services.client_update(client=instance, actor=self.request.user, **data)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.client_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
+
+
+class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+    """A practice's treating providers. DELETE archives."""
+
+    serializer_class = ProviderSerializer
+    permission_classes = [PracticeRolePermission]
+    filterset_fields = ["practice", "credential", "is_active"]
+    search_fields = ["first_name", "last_name", "npi"]
+    ordering_fields = ["last_name", "first_name", "credential", "created_at"]
+
+    def get_queryset(self):
+        return selectors.providers_visible_to(self.request.user)
+
+    def update_service(self, instance, **data):
+        return services.provider_update(provider=instance, actor=self.request.user, **data)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.provider_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
+
+
+# ----------------------------------------------------------------------------- reference data
+
+
+class InsurerViewSet(viewsets.ModelViewSet):
+    """Insurers (shared reference data). DELETE deactivates."""
+
+    serializer_class = InsurerSerializer
+    permission_classes = [ReferenceDataPermission]
+    filterset_fields = ["is_active"]
+    search_fields = ["name", "payer_id"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return Insurer.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.insurer_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.insurer_update(
+            insurer=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.insurer_update(insurer=instance, actor=self.request.user, is_active=False)
+
+
+class RatePolicyViewSet(viewsets.ModelViewSet):
+    """Dated SCA rate policies with their per-code rates. Two policies of one insurer never
+    overlap in time. ``rates`` given on update replaces the policy's rates."""
+
+    serializer_class = RatePolicySerializer
+    permission_classes = [ReferenceDataPermission]
+    filterset_class = RatePolicyFilter
+    search_fields = ["insurer__name"]
+    ordering_fields = ["effective_from", "insurer__name"]
+
+    def get_queryset(self):
+        return RatePolicy.objects.select_related("insurer").prefetch_related("rates__billing_code")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.rate_policy_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("insurer", None)  # a policy stays with its insurer
+        serializer.instance = services.rate_policy_update(
+            policy=serializer.instance, actor=self.request.user, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.rate_policy_delete(policy=instance, actor=self.request.user)
+
+
+# ----------------------------------------------------------------------------- cases
+
+
+def allowed_actions(case: Case, user) -> list[str]:
+    if not can_work_cases(user, case.practice_id):
+        return []
+    return [a for a, (sources, _target) in TRANSITIONS.items() if case.status in sources]
+
+
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """SCA cases. Updates carry ``version``; a stale one gets 409 ``stale_version``.
+    ``search`` matches client name, member id and the insurer's reference numbers."""
+
+    permission_classes = [PracticeRolePermission]
+    filterset_class = CaseFilter
+    search_fields = [
+        "client__first_name", "client__last_name", "client__member_id", "insurer_reference",
+        "authorization_number",
+    ]  # fmt: skip
+    ordering_fields = [
+        "created_at", "updated_at", "submitted_at", "decided_at", "planned_start_date",
+        "requested_start", "follow_up_on", "status", "client__last_name", "insurer__name",
+    ]  # fmt: skip
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.case_list_for(self.request.user)
+        if self.action == "retrieve":
+            return selectors.case_detail_for(self.request.user)
+        return selectors.case_list_for(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return CaseListSerializer
+        if self.action in ("create", "update", "partial_update"):
+            return CaseWriteSerializer
+        return CaseDetailSerializer
+
+    def _detail(self, case_id: int, code=status.HTTP_200_OK) -> Response:
+        case = selectors.case_detail_for(self.request.user).get(pk=case_id)
+        data = CaseDetailSerializer(case, context=self.get_serializer_context()).data
+        data["allowed_actions"] = allowed_actions(case, self.request.user)
+        return Response(data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        data = self.get_serializer(case).data
+        data["allowed_actions"] = allowed_actions(case, request.user)
+        return Response(data)
+
+    @extend_schema(request=CaseWriteSerializer, responses={201: CaseDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = CaseWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not can_work_cases(request.user, data["practice"].pk):
+            raise PermissionDenied("Your role in this practice does not allow this.")
+        case = services.case_create(actor=request.user, **data)
+        return self._detail(case.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseWriteSerializer, responses={200: CaseDetailSerializer})
+    def update(self, request, *args, **kwargs):
+        case = self.get_object()
+        serializer = CaseWriteSerializer(
+            case, data=request.data, partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
+        )  # fmt: skip
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        services.case_update(case_id=case.pk, actor=request.user, version=version, **data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=SubmitSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Run the readiness checks and submit; every failing check comes back at once."""
+        case = self.get_object()
+        body = SubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.case_submit(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def deny(self, request, pk=None):
+        """Record the insurer's denial."""
+        case = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.case_deny(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.case_withdraw(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=None, responses={201: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """Start the renewal: a new draft linked to this case."""
+        case = self.get_object()
+        new = services.case_renew(case_id=case.pk, actor=request.user)
+        return self._detail(new.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ReadinessSerializer})
+    @action(detail=True, methods=["get"])
+    def readiness(self, request, pk=None):
+        case = self.get_object()
+        return Response(selectors.case_readiness(case).as_dict())
+
+
+class CaseChildMixin:
+    """Sub-resources of one case (``cases/{case_pk}/...``): the case is looked up through the
+    tenant selector (another practice's case is 404), and writes need a role in its practice."""
+
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return self.queryset
+        return self.child_queryset(self.get_case())
+
+    def get_case(self) -> Case:
+        if not hasattr(self, "_case"):
+            self._case = selectors.get_case_for(self.request.user, self.kwargs["case_pk"])
+        return self._case
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        case = self.get_case()
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not can_work_cases(
+            request.user, case.practice_id
+        ):
+            raise PermissionDenied("Your role in this practice does not allow this.")
+
+
+class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):
+    """The documented attempts to find an in-network provider (editable while draft)."""
+
+    serializer_class = NetworkSearchSerializer
+    pagination_class = None
+    filter_backends = []
+
+    queryset = NetworkSearch.objects.none()
+
+    def child_queryset(self, case):
+        return case.network_searches.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.network_search_add(
+            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.network_search_update(
+            search_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.network_search_remove(search_id=instance.pk, actor=self.request.user)
+
+
+class RequestedServiceViewSet(CaseChildMixin, viewsets.ModelViewSet):
+    """The billing codes requested, with units, period and rate (editable while draft)."""
+
+    serializer_class = RequestedServiceSerializer
+    pagination_class = None
+    filter_backends = []
+
+    queryset = RequestedService.objects.none()
+
+    def child_queryset(self, case):
+        return case.services.select_related("billing_code")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.service_add(
+            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.service_update(
+            service_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.service_remove(service_id=instance.pk, actor=self.request.user)
+
+
+class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
+    """Signed consents (JSON, or multipart with the signed scan in ``file``: PDF, PNG, JPEG).
+    The scan is stored privately and downloaded through ``.../consents/{id}/file/``."""
+
+    serializer_class = ConsentSerializer
+    pagination_class = None
+    filter_backends = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    queryset = Consent.objects.none()
+
+    def child_queryset(self, case):
+        return case.consents.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.consent_add(
+            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.consent_update(
+            consent_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.consent_remove(consent_id=instance.pk, actor=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def file(self, request, case_pk=None, pk=None):
+        consent = self.get_object()
+        if not consent.file:
+            raise Http404("No scan was uploaded for this consent.")
+        ext = consent.file.name.rsplit(".", 1)[-1]
+        return FileResponse(
+            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
+        )
+
+
+class CaseEventViewSet(CaseChildMixin, viewsets.ReadOnlyModelViewSet):
+    """The case's timeline, oldest first."""
+
+    serializer_class = CaseEventSerializer
+    filter_backends = []
+
+    queryset = CaseEvent.objects.none()
+
+    def child_queryset(self, case):
+        return case.events.select_related("actor")
+
+
+def register(router) -> None:
+    router.register("practices", PracticeViewSet, basename="practice")
+    router.register("clients", ClientViewSet, basename="client")
+    router.register("providers", ProviderViewSet, basename="provider")
+    router.register("insurers", InsurerViewSet, basename="insurer")
+    router.register("rate-policies", RatePolicyViewSet, basename="rate-policy")
+    router.register("cases", CaseViewSet, basename="case")
+    case = r"cases/(?P<case_pk>[0-9]+)"
+    router.register(f"{case}/network-searches", NetworkSearchViewSet, basename="case-network-search")
+    router.register(f"{case}/services", RequestedServiceViewSet, basename="case-service")
+    router.register(f"{case}/consents", ConsentViewSet, basename="case-consent")
+    router.register(f"{case}/events", CaseEventViewSet, basename="case-event")

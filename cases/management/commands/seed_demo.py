@@ -1,0 +1,238 @@
+"""Demo data for development: two practices, their users, providers, clients, insurers with
+policies of each kind, and a handful of cases. Idempotent: a second run changes nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from billing_codes.models import BillingCode
+from cases import services
+from cases.models import (
+    Client,
+    Insurer,
+    Membership,
+    Practice,
+    Provider,
+    RatePolicy,
+    Role,
+)
+from cases.validators import make_npi
+
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, documented
+
+PRACTICES = {
+    "Bright Path ABA": dict(
+        npi=make_npi("145678901"), tax_id="451234567", address_line1="200 Maple Avenue, Suite 3",
+        city="Albany", state="NY", zip_code="12207", phone="518-555-0140", fax="518-555-0141",
+        email="office@brightpath.example", signatory_name="Dana Whitfield, BCBA-D",
+        signatory_title="Clinical Director",
+    ),
+    "Harbor Behavioral Health": dict(
+        npi=make_npi("156789012"), tax_id="462345678", address_line1="14 Wharf Street",
+        city="Portland", state="ME", zip_code="04101", phone="207-555-0190",
+        email="admin@harbor.example", signatory_name="Lee Carver", signatory_title="Director",
+    ),
+}  # fmt: skip
+
+USERS = [
+    ("demo_staff", "Sam", "Staff", "Bright Path ABA", Role.STAFF),
+    ("demo_billing", "Bea", "Billing", "Bright Path ABA", Role.BILLING),
+    ("demo_admin", "Ada", "Admin", "Bright Path ABA", Role.ADMIN),
+    ("other_staff", "Otto", "Other", "Harbor Behavioral Health", Role.STAFF),
+]
+
+PROVIDERS = [
+    ("Bright Path ABA", "Morgan", "Reyes", "BCBA", "160000001", "103K00000X"),
+    ("Bright Path ABA", "Jordan", "Okafor", "BCaBA", "160000002", "106E00000X"),
+    ("Bright Path ABA", "Riley", "Chen", "RBT", "160000003", "106S00000X"),
+    ("Bright Path ABA", "Casey", "Nguyen", "RBT", "160000004", "106S00000X"),
+    ("Harbor Behavioral Health", "Avery", "Stone", "BCBA", "160000005", "103K00000X"),
+]
+
+INSURERS = {
+    "Evergreen Health Plan": dict(
+        payer_id="EVG01", sca_phone="800-555-0101", sca_fax="800-555-0102",
+        sca_email="sca@evergreen.example", sca_address="PO Box 1001\nHartford, CT 06101",
+    ),
+    "Summit Mutual Insurance": dict(
+        payer_id="SMT22", sca_phone="800-555-0201", sca_fax="800-555-0202",
+        sca_address="Single Case Agreements Unit\n500 Summit Plaza\nDenver, CO 80202",
+    ),
+    "Liberty Military Health": dict(
+        payer_id="LMH77", sca_phone="800-555-0301", sca_fax="800-555-0302",
+        portal_url="https://portal.liberty.example/sca",
+    ),
+}  # fmt: skip
+
+# code -> (highest network rate, reference rate) per 15-minute unit
+RATES = {
+    "97151": ("32.00", "30.50"), "97152": ("18.00", "17.25"), "97153": ("15.00", "14.40"),
+    "97154": ("6.50", "6.10"), "97155": ("30.00", "28.75"), "97156": ("28.00", "27.10"),
+    "97157": ("9.00", "8.40"), "97158": ("12.00", "11.20"),
+}  # fmt: skip
+
+CLIENTS = [
+    ("Ava", "Martinez", "2019-03-14", "Evergreen Health Plan", "EVG100201", "F84.0"),
+    ("Liam", "Johnson", "2018-07-02", "Evergreen Health Plan", "EVG100202", "F84.0"),
+    ("Mia", "Thompson", "2020-01-22", "Summit Mutual Insurance", "SMT300411", "F84.0"),
+    ("Noah", "Williams", "2017-11-09", "Summit Mutual Insurance", "SMT300412", "F84.9"),
+    ("Emma", "Brown", "2019-05-30", "Liberty Military Health", "LMH550031", "F84.0"),
+    ("Elijah", "Davis", "2016-09-17", "Liberty Military Health", "LMH550032", "F84.5"),
+    ("Olivia", "Garcia", "2021-02-11", "Evergreen Health Plan", "EVG100203", "F84.0"),
+    ("Lucas", "Miller", "2018-12-03", "Summit Mutual Insurance", "SMT300413", "F84.8"),
+    ("Sophia", "Wilson", "2020-08-25", "Evergreen Health Plan", "EVG100204", "F84.0"),
+    ("Mason", "Anderson", "2017-04-19", "Liberty Military Health", "LMH550033", "F84.0"),
+    ("Isabella", "Taylor", "2019-10-07", "Summit Mutual Insurance", "SMT300414", "F84.9"),
+    ("Ethan", "Moore", "2018-06-28", "Evergreen Health Plan", "EVG100205", "F84.0"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo practices, users, providers, clients, insurers and cases (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="run even when DEBUG is off (never in production)"
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo is for development (DEBUG on); use --force to insist.")
+        call_command("load_billing_codes", stdout=self.stdout)
+        with transaction.atomic():
+            self.seed()
+        self.stdout.write("Demo logins (password %s):" % DEMO_PASSWORD)
+        for username, _f, _l, practice, role in USERS:
+            self.stdout.write(f"  {username:<13} {role:<8} {practice}")
+
+    def seed(self):
+        User = get_user_model()
+        practices = {}
+        for name, fields in PRACTICES.items():
+            practices[name], _ = Practice.objects.get_or_create(name=name, defaults=fields)
+        users = {}
+        for username, first, last, practice, role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            Membership.objects.get_or_create(user=user, practice=practices[practice], defaults={"role": role})
+            users[username] = user
+        admin = users["demo_admin"]
+
+        for practice, first, last, credential, npi9, taxonomy in PROVIDERS:
+            npi = make_npi(npi9)
+            if not Provider.objects.filter(practice=practices[practice], npi=npi).exists():
+                services.provider_create(
+                    actor=admin, practice=practices[practice], first_name=first, last_name=last,
+                    credential=credential, npi=npi, license_state=practices[practice].state,
+                    license_number=f"LIC-{npi9[-4:]}", taxonomy_code=taxonomy,
+                )  # fmt: skip
+
+        insurers = {}
+        for name, fields in INSURERS.items():
+            insurers[name] = Insurer.objects.filter(name=name).first() or services.insurer_create(
+                actor=admin, name=name, **fields
+            )
+        codes = {c.code: c for c in BillingCode.objects.filter(code__in=RATES)}
+        rates = [
+            {"billing_code": codes[code], "modifier": "", "highest_network_rate": Decimal(hn),
+             "reference_rate": Decimal(ref)}
+            for code, (hn, ref) in RATES.items()
+        ]  # fmt: skip
+        start = dt.date(timezone.localdate().year - 1, 1, 1)
+        policies = {
+            "Evergreen Health Plan": dict(
+                kind="negotiable", min_network_attempts=3, requires_consent=True,
+                max_agreement_days=365, expected_response_days=14, submission_channel="fax",
+                protocol_notes="Fax the request with the network search log to the SCA unit.",
+            ),
+            "Summit Mutual Insurance": dict(
+                kind="highest_network_rate", min_network_attempts=2, max_agreement_days=180,
+                expected_response_days=10, submission_channel="email",
+                protocol_notes="Pays its highest in-network rate per code; no negotiation.",
+            ),
+            "Liberty Military Health": dict(
+                kind="percent_of_reference", percent=Decimal("90.00"), reference_schedule="tricare",
+                min_network_attempts=3, requires_consent=True, max_agreement_days=365,
+                expected_response_days=21, submission_channel="portal",
+            ),
+        }  # fmt: skip
+        for name, fields in policies.items():
+            if not RatePolicy.objects.filter(insurer=insurers[name]).exists():
+                services.rate_policy_create(
+                    actor=admin, insurer=insurers[name], effective_from=start, rates=rates, **fields
+                )
+
+        bright = practices["Bright Path ABA"]
+        for first, last, dob, insurer, member_id, dx in CLIENTS:
+            if not Client.objects.filter(practice=bright, member_id=member_id).exists():
+                services.client_create(
+                    actor=users["demo_staff"], practice=bright, first_name=first, last_name=last,
+                    date_of_birth=dt.date.fromisoformat(dob), insurer=insurers[insurer],
+                    member_id=member_id, plan_name="Commercial PPO", diagnosis_codes=[dx],
+                    guardian_name=f"Pat {last}", guardian_relationship="parent",
+                    city="Albany", state="NY", zip_code="12208",
+                )  # fmt: skip
+        harbor = practices["Harbor Behavioral Health"]
+        if not Client.objects.filter(practice=harbor).exists():
+            services.client_create(
+                actor=users["other_staff"], practice=harbor, first_name="Harper", last_name="Quinn",
+                date_of_birth=dt.date(2018, 2, 2), insurer=insurers["Evergreen Health Plan"],
+                member_id="EVG900001", diagnosis_codes=["F84.0"],
+            )  # fmt: skip
+        if not bright.cases.exists():
+            self.seed_cases(bright, users, insurers, codes)
+
+    def seed_cases(self, practice, users, insurers, codes):
+        staff = users["demo_staff"]
+        today = timezone.localdate()
+        bcba = practice.providers.get(credential="BCBA")
+        clients = list(practice.clients.order_by("id"))
+        for i, client in enumerate(clients[:6]):
+            case = services.case_create(
+                actor=staff, practice=practice, client=client, insurer=client.insurer,
+                provider=bcba, reason="network_inadequacy", initiated_by="practice",
+                service_type="aba", planned_start_date=today + dt.timedelta(days=30 + i),
+                requested_start=today + dt.timedelta(days=30 + i),
+                requested_end=today + dt.timedelta(days=30 + i + 179),
+                sessions_requested=72, assigned_to=staff,
+                clinical_justification=(
+                    "The client has a confirmed autism diagnosis and needs intensive ABA. No "
+                    "in-network provider within 30 miles can start within 12 weeks."
+                ),
+            )  # fmt: skip
+            for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
+                services.service_add(
+                    case_id=case.pk, actor=staff, billing_code=codes[code], units=units,
+                    unit_period="total", requested_rate=Decimal(rate) / 4,
+                )  # fmt: skip
+            if i == 0:
+                continue  # one draft still missing its search log and consent
+            for n, outcome in enumerate(("waitlist", "not_accepting", "too_far")):
+                services.network_search_add(
+                    case_id=case.pk, actor=staff, provider_name=f"In-Network Clinic {n + 1}",
+                    contacted_on=today - dt.timedelta(days=20 - n), method="phone", outcome=outcome,
+                    wait_weeks=16 if outcome == "waitlist" else None,
+                    distance_miles=Decimal("48.0") if outcome == "too_far" else None,
+                )  # fmt: skip
+            services.consent_add(
+                case_id=case.pk, actor=staff, signer_name=client.guardian_name,
+                signer_relationship="parent", signed_on=today - dt.timedelta(days=3),
+                acknowledges_costs=True, estimated_patient_cost=Decimal("250.00"),
+            )  # fmt: skip
+            if i >= 2:
+                services.case_submit(case_id=case.pk, actor=staff)
+            if i == 4:
+                services.case_deny(case_id=case.pk, actor=staff, reason="Network deemed adequate.")
+            if i == 5:
+                services.case_withdraw(case_id=case.pk, actor=staff, reason="Family moved away.")

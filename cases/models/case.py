@@ -1,0 +1,310 @@
+"""The SCA case (a request to one insurer) and what it is built from."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+
+from cases.validators import validate_not_future, validate_npi
+
+from .reference import SubmissionChannel
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_NEGOTIATION = "in_negotiation", "In negotiation"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+    DECLINED = "declined", "Declined by practice"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class CaseAction(models.TextChoices):
+    SUBMIT = "submit", "Submit"
+    RECEIVE_OFFER = "receive_offer", "Receive an offer"
+    APPROVE = "approve", "Approve as requested"
+    ACCEPT = "accept", "Accept an offer"
+    DENY = "deny", "Deny"
+    DECLINE = "decline", "Decline"
+    WITHDRAW = "withdraw", "Withdraw"
+    EXPIRE = "expire", "Expire"
+    RENEW = "renew", "Renew"
+
+
+S = CaseStatus
+# action -> (statuses it may start from, status it leads to; None: the case keeps its status).
+# The one table of the lifecycle (DESIGN.md section 5); services consult nothing else.
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    CaseAction.SUBMIT: (frozenset({S.DRAFT}), S.SUBMITTED),
+    CaseAction.RECEIVE_OFFER: (frozenset({S.SUBMITTED, S.IN_NEGOTIATION}), S.IN_NEGOTIATION),
+    CaseAction.APPROVE: (frozenset({S.SUBMITTED}), S.APPROVED),
+    CaseAction.ACCEPT: (frozenset({S.IN_NEGOTIATION}), S.APPROVED),
+    CaseAction.DENY: (frozenset({S.SUBMITTED, S.IN_NEGOTIATION}), S.DENIED),
+    CaseAction.DECLINE: (frozenset({S.IN_NEGOTIATION}), S.DECLINED),
+    CaseAction.WITHDRAW: (frozenset({S.DRAFT, S.SUBMITTED, S.IN_NEGOTIATION}), S.WITHDRAWN),
+    CaseAction.EXPIRE: (frozenset({S.APPROVED}), S.EXPIRED),
+    CaseAction.RENEW: (frozenset({S.APPROVED, S.DENIED, S.EXPIRED}), None),
+}
+
+
+class Reason(models.TextChoices):
+    NETWORK_INADEQUACY = "network_inadequacy", "Network inadequacy"
+    CONTINUITY_OF_CARE = "continuity_of_care", "Continuity of care"
+    PROVIDER_TRANSITION = "provider_transition", "Transition to a network provider"
+    SPECIALIZED_EXPERTISE = "specialized_expertise", "Specialized expertise"
+    GEOGRAPHIC_ACCESS = "geographic_access", "Geographic access"
+
+
+class InitiatedBy(models.TextChoices):
+    PATIENT = "patient", "Patient or family"
+    PRACTICE = "practice", "Practice"
+
+
+class ServiceType(models.TextChoices):
+    ABA = "aba", "ABA therapy"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    SPEECH = "speech", "Speech therapy"
+    OCCUPATIONAL = "occupational", "Occupational therapy"
+    PHYSICAL = "physical", "Physical therapy"
+    OTHER = "other", "Other"
+
+
+class Case(models.Model):
+    practice = models.ForeignKey("cases.Practice", on_delete=models.PROTECT, related_name="cases")
+    client = models.ForeignKey("cases.Client", on_delete=models.PROTECT, related_name="cases")
+    provider = models.ForeignKey(
+        "cases.Provider", on_delete=models.PROTECT, related_name="cases", null=True, blank=True
+    )
+    insurer = models.ForeignKey("cases.Insurer", on_delete=models.PROTECT, related_name="cases")
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    initiated_by = models.CharField(
+        max_length=10, choices=InitiatedBy.choices, default=InitiatedBy.PATIENT
+    )
+    service_type = models.CharField(max_length=16, choices=ServiceType.choices, default=ServiceType.ABA)
+    planned_start_date = models.DateField(null=True, blank=True)
+    requested_start = models.DateField(null=True, blank=True)
+    requested_end = models.DateField(null=True, blank=True)
+    sessions_requested = models.PositiveIntegerField(null=True, blank=True)
+    sessions_remaining = models.PositiveIntegerField(null=True, blank=True)
+    clinical_justification = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submission_channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    insurer_reference = models.CharField(max_length=60, blank=True)
+    authorization_number = models.CharField(max_length=60, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    follow_up_on = models.DateField(null=True, blank=True)
+    renewal_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["practice", "status", "-created_at"]),
+            models.Index(fields=["practice", "-created_at"]),
+            models.Index(fields=["practice", "insurer", "status"]),
+            models.Index(fields=["practice", "follow_up_on"]),
+            models.Index(fields=["practice", "assigned_to"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(reason__in=Reason.values), name="case_reason_valid"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
+                name="case_submitted_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SCA #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == CaseStatus.DRAFT
+
+
+class SearchMethod(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    FAX = "fax", "Fax"
+    PORTAL = "portal", "Online portal or form"
+    IN_PERSON = "in_person", "In person"
+    LETTER = "letter", "Letter"
+
+
+class SearchOutcome(models.TextChoices):
+    NOT_ACCEPTING = "not_accepting", "Not accepting new patients"
+    WAITLIST = "waitlist", "Waitlist"
+    LACKS_EXPERTISE = "lacks_expertise", "Lacks the needed expertise"
+    TOO_FAR = "too_far", "Too far away"
+    AGE_NOT_SERVED = "age_not_served", "Does not serve this age group"
+    LANGUAGE = "language", "Language not offered"
+    NO_RESPONSE = "no_response", "No response"
+    AVAILABLE = "available", "Available (search succeeded)"
+
+
+UNSUCCESSFUL_OUTCOMES = frozenset(SearchOutcome.values) - {SearchOutcome.AVAILABLE}
+
+
+class NetworkSearch(models.Model):
+    """One documented attempt to find an in-network provider."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="network_searches")
+    provider_name = models.CharField(max_length=200)
+    provider_npi = models.CharField("provider NPI", max_length=10, blank=True, validators=[validate_npi])
+    contacted_on = models.DateField(validators=[validate_not_future])
+    method = models.CharField(max_length=10, choices=SearchMethod.choices)
+    outcome = models.CharField(max_length=16, choices=SearchOutcome.choices)
+    wait_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(260)]
+    )
+    distance_miles = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contacted_on", "id"]
+        verbose_name_plural = "network searches"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="waitlist") | Q(wait_weeks__isnull=False),
+                name="networksearch_waitlist_needs_weeks",
+                violation_error_message="A waitlist outcome needs the wait in weeks.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_name} ({self.get_outcome_display()})"
+
+    @property
+    def unsuccessful(self) -> bool:
+        return self.outcome in UNSUCCESSFUL_OUTCOMES
+
+
+class UnitPeriod(models.TextChoices):
+    TOTAL = "total", "Total"
+    PER_WEEK = "per_week", "Per week"
+    PER_MONTH = "per_month", "Per month"
+
+
+class RequestedService(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
+    billing_code = models.ForeignKey(
+        "billing_codes.BillingCode", on_delete=models.PROTECT, related_name="+"
+    )
+    modifier = models.CharField(max_length=2, blank=True)
+    units = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100000)])
+    unit_period = models.CharField(max_length=10, choices=UnitPeriod.choices, default=UnitPeriod.TOTAL)
+    requested_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["billing_code__code", "modifier", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "billing_code", "modifier"],
+                name="requestedservice_unique_code_modifier",
+                violation_error_message="This code and modifier are already requested in this case.",
+            ),
+            models.CheckConstraint(condition=Q(units__gte=1), name="requestedservice_units_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''} × {self.units}"
+
+
+class SignerRelationship(models.TextChoices):
+    SELF = "self", "Client (self)"
+    PARENT = "parent", "Parent"
+    GUARDIAN = "guardian", "Legal guardian"
+    OTHER = "other", "Other authorized representative"
+
+
+class ConsentMethod(models.TextChoices):
+    WET = "wet_signature", "Signed on paper"
+    ELECTRONIC = "e_signature", "Signed electronically"
+
+
+class _PrivateStorage(LazyObject):
+    def _setup(self):
+        from django.core.files.storage import storages
+
+        self._wrapped = storages["private"]
+
+
+private_storage = _PrivateStorage()
+
+
+def consent_upload_to(instance, filename: str) -> str:
+    # Never keep the uploaded name: it often contains the patient's name.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"consents/{instance.case_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class Consent(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    signer_name = models.CharField(max_length=200)
+    signer_relationship = models.CharField(max_length=10, choices=SignerRelationship.choices)
+    signed_on = models.DateField(validators=[validate_not_future])
+    acknowledges_costs = models.BooleanField(
+        default=False,
+        help_text="The signer acknowledged the SCA is no guarantee of payment and costs may apply.",
+    )
+    estimated_patient_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    method = models.CharField(max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.WET)
+    file = models.FileField(storage=private_storage, upload_to=consent_upload_to, blank=True, max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Consent signed {self.signed_on.isoformat()}"
+
+
+class CaseEvent(models.Model):
+    """Append-only timeline of a case: who did what, when, and which fields changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id}"

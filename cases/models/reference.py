@@ -1,0 +1,140 @@
+"""Insurers and their dated SCA rate policies: shared reference data, changed by admins."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from cases.validators import validate_phone
+
+
+class Insurer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    payer_id = models.CharField("payer id", max_length=20, blank=True)
+    sca_phone = models.CharField("SCA phone", max_length=20, blank=True, validators=[validate_phone])
+    sca_fax = models.CharField("SCA fax", max_length=20, blank=True, validators=[validate_phone])
+    sca_email = models.EmailField("SCA email", blank=True)
+    sca_address = models.TextField("SCA mailing address", blank=True)
+    portal_url = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyKind(models.TextChoices):
+    NEGOTIABLE = "negotiable", "Negotiable (offers and counter-offers)"
+    HIGHEST_NETWORK_RATE = "highest_network_rate", "Highest in-network rate (accept or decline)"
+    PERCENT_OF_REFERENCE = "percent_of_reference", "Percent of a reference schedule (accept or decline)"
+
+
+class ReferenceSchedule(models.TextChoices):
+    MEDICARE = "medicare", "Medicare"
+    TRICARE = "tricare", "TRICARE"
+    MEDICAID = "medicaid", "State Medicaid"
+    OTHER = "other", "Other"
+
+
+class SubmissionChannel(models.TextChoices):
+    FAX = "fax", "Fax"
+    EMAIL = "email", "Email"
+    PORTAL = "portal", "Payer portal"
+    PHONE = "phone", "Phone"
+    MAIL = "mail", "Mail"
+
+
+class RatePolicy(models.Model):
+    """How an insurer pays SCAs over a period, and its SCA protocol. Periods never overlap."""
+
+    insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="policies")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
+    kind = models.CharField(max_length=24, choices=PolicyKind.choices)
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="For percent_of_reference: the percentage of the reference schedule paid.",
+    )
+    reference_schedule = models.CharField(max_length=12, choices=ReferenceSchedule.choices, blank=True)
+    min_network_attempts = models.PositiveSmallIntegerField(
+        default=3, validators=[MaxValueValidator(20)]
+    )
+    requires_consent = models.BooleanField(default=False)
+    requires_pre_treatment = models.BooleanField(default=True)
+    max_agreement_days = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3660)]
+    )
+    expected_response_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    submission_channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    protocol_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["insurer__name", "-effective_from"]
+        verbose_name_plural = "rate policies"
+        indexes = [models.Index(fields=["insurer", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="ratepolicy_period_ordered",
+                violation_error_message="The policy must end on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="percent_of_reference")
+                | (Q(percent__isnull=False) & ~Q(reference_schedule="")),
+                name="ratepolicy_percent_needs_reference",
+                violation_error_message=(
+                    "A percent-of-reference policy needs a percent and a reference schedule."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PolicyKind.values), name="ratepolicy_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "open"
+        return f"{self.insurer} {self.get_kind_display()} {self.effective_from.isoformat()}–{end}"
+
+    @property
+    def is_negotiable(self) -> bool:
+        return self.kind == PolicyKind.NEGOTIABLE
+
+
+class PolicyRate(models.Model):
+    policy = models.ForeignKey(RatePolicy, on_delete=models.CASCADE, related_name="rates")
+    billing_code = models.ForeignKey(
+        "billing_codes.BillingCode", on_delete=models.PROTECT, related_name="policy_rates"
+    )
+    modifier = models.CharField(max_length=2, blank=True, help_text="Modifier code; empty for none.")
+    highest_network_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    reference_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["billing_code__code", "modifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "billing_code", "modifier"],
+                name="policyrate_unique_code_modifier",
+                violation_error_message="This code and modifier already have a rate in this policy.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(highest_network_rate__isnull=True) | Q(highest_network_rate__gte=0))
+                & (Q(reference_rate__isnull=True) | Q(reference_rate__gte=0)),
+                name="policyrate_rates_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''}"

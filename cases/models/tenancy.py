@@ -1,0 +1,166 @@
+"""Practices (the tenants), who belongs to them, and their clients and providers."""
+
+from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from cases.validators import (
+    validate_diagnosis_codes,
+    validate_not_future,
+    validate_npi,
+    validate_phone,
+    validate_state,
+    validate_tax_id,
+    validate_taxonomy,
+    validate_zip,
+)
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", "Staff"
+    BILLING = "billing", "Billing manager"
+    ADMIN = "admin", "Administrator"
+
+
+class AddressMixin(models.Model):
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True, validators=[validate_state])
+    zip_code = models.CharField("ZIP", max_length=10, blank=True, validators=[validate_zip])
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address_lines(self) -> list[str]:
+        last = " ".join(p for p in [f"{self.city}," if self.city else "", self.state, self.zip_code] if p)
+        return [line for line in [self.address_line1, self.address_line2, last] if line]
+
+
+class Practice(AddressMixin):
+    name = models.CharField(max_length=200, unique=True)
+    npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi])
+    tax_id = models.CharField("tax id", max_length=9, blank=True, validators=[validate_tax_id])
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    fax = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    email = models.EmailField(blank=True)
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_title = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["practice__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="membership_unique_user_practice"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.practice} ({self.role})"
+
+
+class Client(AddressMixin):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    first_name = models.CharField(max_length=100, validators=[MinLengthValidator(1)])
+    last_name = models.CharField(max_length=100, validators=[MinLengthValidator(1)])
+    date_of_birth = models.DateField(validators=[validate_not_future])
+    insurer = models.ForeignKey(
+        "cases.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="clients"
+    )
+    member_id = models.CharField("member id", max_length=40, blank=True)
+    group_number = models.CharField(max_length=40, blank=True)
+    plan_name = models.CharField(max_length=120, blank=True)
+    subscriber_name = models.CharField(max_length=200, blank=True)
+    guardian_name = models.CharField(max_length=200, blank=True)
+    guardian_relationship = models.CharField(max_length=60, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    email = models.EmailField(blank=True)
+    diagnosis_codes = models.JSONField(default=list, blank=True, validators=[validate_diagnosis_codes])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["practice", "last_name", "first_name"]),
+            models.Index(fields=["practice", "member_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(insurer__isnull=True) | ~Q(member_id=""),
+                name="client_member_id_with_insurer",
+                violation_error_message="A member id is required when an insurer is set.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Credential(models.TextChoices):
+    BCBA = "BCBA", "BCBA"
+    BCBA_D = "BCBA-D", "BCBA-D"
+    BCABA = "BCaBA", "BCaBA"
+    RBT = "RBT", "RBT"
+    LBA = "LBA", "LBA"
+    OTHER = "other", "Other"
+
+
+class Provider(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="providers")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    credential = models.CharField(max_length=10, choices=Credential.choices)
+    npi = models.CharField("NPI", max_length=10, validators=[validate_npi])
+    license_number = models.CharField(max_length=40, blank=True)
+    license_state = models.CharField(max_length=2, blank=True, validators=[validate_state])
+    taxonomy_code = models.CharField(max_length=10, blank=True, validators=[validate_taxonomy])
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "npi"],
+                name="provider_unique_npi_per_practice",
+                violation_error_message="This practice already has a provider with this NPI.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}, {self.credential}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

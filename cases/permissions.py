@@ -1,0 +1,98 @@
+"""Role predicates, shared by the API and the browser views, and the DRF classes built on them."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from .models import Membership, Role
+
+ROLE_RANK = {Role.STAFF: 1, Role.BILLING: 2, Role.ADMIN: 3}
+
+
+def user_roles(user) -> dict[int, str]:
+    """{practice_id: role} for the user, loaded once per user object (i.e. per request)."""
+    if not user or not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_sca_roles", None)
+    if cached is None:
+        cached = dict(
+            Membership.objects.filter(user=user, practice__is_active=True).values_list(
+                "practice_id", "role"
+            )
+        )
+        user._sca_roles = cached
+    return cached
+
+
+def role_in(user, practice_id: int) -> str | None:
+    return user_roles(user).get(practice_id)
+
+
+def has_role(user, practice_id: int, minimum: str) -> bool:
+    role = role_in(user, practice_id)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+
+
+def can_work_cases(user, practice_id: int) -> bool:
+    """Staff and above: clients, providers, cases, searches, consents, documents, submit."""
+    return has_role(user, practice_id, Role.STAFF)
+
+
+def can_negotiate(user, practice_id: int) -> bool:
+    """Billing and above: offers, counters, accept/decline, fee schedule, reports."""
+    return has_role(user, practice_id, Role.BILLING)
+
+
+def can_administer(user, practice_id: int) -> bool:
+    return has_role(user, practice_id, Role.ADMIN)
+
+
+def can_edit_reference_data(user) -> bool:
+    """Insurers, rate policies and the code catalog are shared: an admin of any practice
+    (or a superuser) maintains them."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(role == Role.ADMIN for role in user_roles(user).values())
+
+
+class ReferenceDataPermission(BasePermission):
+    message = "Only administrators may change insurers, rate policies and billing codes."
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return can_edit_reference_data(request.user)
+
+
+def practice_id_of(obj) -> int:
+    if hasattr(obj, "practice_id"):
+        return obj.practice_id
+    return obj.case.practice_id
+
+
+class PracticeRolePermission(BasePermission):
+    """Objects are already scoped to the user's practices by the selectors (404 otherwise);
+    this checks the role the user holds in the object's practice. ``view.min_role``
+    (a role, or a dict per action) says what is needed; reads need membership only."""
+
+    message = "Your role in this practice does not allow this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        practice_id = practice_id_of(obj)
+        if request.method in SAFE_METHODS:
+            return role_in(request.user, practice_id) is not None
+        return has_role(request.user, practice_id, required_role(view))
+
+
+def required_role(view) -> str:
+    min_role = getattr(view, "min_role", Role.STAFF)
+    if isinstance(min_role, dict):
+        return min_role.get(getattr(view, "action", None), min_role.get("default", Role.STAFF))
+    return min_role

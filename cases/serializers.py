@@ -1,0 +1,316 @@
+"""DRF shapes for the cases app. Validation of rules lives in the services and models."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from billing_codes.models import BillingCode
+
+from .models import (
+    Case,
+    CaseEvent,
+    Client,
+    Consent,
+    Insurer,
+    NetworkSearch,
+    PolicyRate,
+    Practice,
+    Provider,
+    RatePolicy,
+    RequestedService,
+    Role,
+)
+from .permissions import ROLE_RANK, user_roles
+from .selectors import clients_visible_to, providers_visible_to
+
+User = get_user_model()
+
+
+def _user(serializer) -> object:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class ScopedPracticeField(serializers.PrimaryKeyRelatedField):
+    """A practice the user may create records in (staff or above). Optional when the user
+    belongs to one practice only."""
+
+    def get_queryset(self):
+        return self.get_queryset_for(_user(self.parent))
+
+    @staticmethod
+    def get_queryset_for(user):
+        roles = user_roles(user)
+        ids = [pid for pid, role in roles.items() if ROLE_RANK[role] >= ROLE_RANK[Role.STAFF]]
+        return Practice.objects.filter(id__in=ids)
+
+
+def default_practice(serializer, attrs: dict) -> dict:
+    """Fill in the practice when the user belongs to exactly one."""
+    if attrs.get("practice") is None:
+        practices = list(ScopedPracticeField(read_only=True).get_queryset_for(_user(serializer)))
+        if len(practices) != 1:
+            raise serializers.ValidationError(
+                {"practice": "Say which practice this belongs to."}
+                if practices
+                else {"practice": "You are not a member of any practice."}
+            )
+        attrs["practice"] = practices[0]
+    return attrs
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Practice
+        fields = [
+            "id", "name", "npi", "tax_id", "address_line1", "address_line2", "city", "state",
+            "zip_code", "phone", "fax", "email", "signatory_name", "signatory_title", "is_active",
+            "role",
+        ]  # fmt: skip
+        read_only_fields = ["is_active"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def get_role(self, obj) -> str | None:
+        return user_roles(_user(self)).get(obj.pk)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    practice = ScopedPracticeField(required=False)
+    insurer = serializers.PrimaryKeyRelatedField(
+        queryset=Insurer.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    insurer_name = serializers.CharField(source="insurer.name", read_only=True, default=None)
+    diagnosis_codes = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=12
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "id", "practice", "first_name", "last_name", "date_of_birth", "insurer",
+            "insurer_name", "member_id", "group_number", "plan_name", "subscriber_name",
+            "guardian_name", "guardian_relationship", "phone", "email", "address_line1",
+            "address_line2", "city", "state", "zip_code", "diagnosis_codes", "is_active",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("practice", None)  # a client never moves between practices
+            return attrs
+        return default_practice(self, attrs)
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    practice = ScopedPracticeField(required=False)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id", "practice", "first_name", "last_name", "credential", "npi", "license_number",
+            "license_state", "taxonomy_code", "email", "phone", "is_active", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []  # the (practice, npi) rule is checked by the model with a clear message
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("practice", None)
+            return attrs
+        return default_practice(self, attrs)
+
+
+class InsurerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Insurer
+        fields = [
+            "id", "name", "payer_id", "sca_phone", "sca_fax", "sca_email", "sca_address",
+            "portal_url", "notes", "is_active",
+        ]  # fmt: skip
+
+
+class PolicyRateSerializer(serializers.ModelSerializer):
+    billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
+    code = serializers.CharField(source="billing_code.code", read_only=True)
+
+    class Meta:
+        model = PolicyRate
+        fields = ["id", "billing_code", "code", "modifier", "highest_network_rate", "reference_rate"]
+        read_only_fields = ["id"]
+        validators = []
+
+
+class RatePolicySerializer(serializers.ModelSerializer):
+    insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.all())
+    insurer_name = serializers.CharField(source="insurer.name", read_only=True)
+    rates = PolicyRateSerializer(many=True, required=False)
+
+    class Meta:
+        model = RatePolicy
+        fields = [
+            "id", "insurer", "insurer_name", "effective_from", "effective_to", "kind", "percent",
+            "reference_schedule", "min_network_attempts", "requires_consent",
+            "requires_pre_treatment", "max_agreement_days", "expected_response_days",
+            "submission_channel", "protocol_notes", "rates", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+
+# ----------------------------------------------------------------------------- cases
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """Flat: every name comes from select_related, so a page is one query."""
+
+    client_name = serializers.CharField(source="client.full_name", read_only=True)
+    member_id = serializers.CharField(source="client.member_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.full_name", read_only=True, default=None)
+    insurer_name = serializers.CharField(source="insurer.name", read_only=True)
+    assigned_to_name = serializers.CharField(
+        source="assigned_to.username", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "practice", "client", "client_name", "member_id", "provider", "provider_name",
+            "insurer", "insurer_name", "reason", "initiated_by", "service_type", "status",
+            "planned_start_date", "requested_start", "requested_end", "sessions_requested",
+            "sessions_remaining", "submitted_at", "decided_at", "assigned_to", "assigned_to_name",
+            "follow_up_on", "insurer_reference", "authorization_number", "renewal_of", "version",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RequestedServiceSerializer(serializers.ModelSerializer):
+    billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
+    code = serializers.CharField(source="billing_code.code", read_only=True)
+    description = serializers.CharField(source="billing_code.short_description", read_only=True)
+
+    class Meta:
+        model = RequestedService
+        fields = [
+            "id", "billing_code", "code", "description", "modifier", "units", "unit_period",
+            "requested_rate",
+        ]  # fmt: skip
+        validators = []
+
+
+class NetworkSearchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NetworkSearch
+        fields = [
+            "id", "provider_name", "provider_npi", "contacted_on", "method", "outcome",
+            "wait_weeks", "distance_miles", "notes", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(required=False, write_only=True)
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id", "signer_name", "signer_relationship", "signed_on", "acknowledges_costs",
+            "estimated_patient_cost", "method", "file", "has_file", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+
+    def get_has_file(self, obj) -> bool:
+        return bool(obj.file)
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    services = RequestedServiceSerializer(many=True, read_only=True)
+    network_searches = NetworkSearchSerializer(many=True, read_only=True)
+    consents = ConsentSerializer(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields, "clinical_justification", "submission_channel",
+            "decision_reason", "created_by", "services", "network_searches", "consents",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CaseWriteSerializer(serializers.ModelSerializer):
+    practice = ScopedPracticeField(required=False)
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    provider = serializers.PrimaryKeyRelatedField(
+        queryset=Provider.objects.none(), required=False, allow_null=True
+    )
+    insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.filter(is_active=True))
+    assigned_to = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    class Meta:
+        model = Case
+        fields = [
+            "practice", "client", "provider", "insurer", "reason", "initiated_by", "service_type",
+            "planned_start_date", "requested_start", "requested_end", "sessions_requested",
+            "sessions_remaining", "clinical_justification", "assigned_to", "follow_up_on",
+            "insurer_reference", "authorization_number", "version",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self)
+        self.fields["client"].queryset = clients_visible_to(user)
+        self.fields["provider"].queryset = providers_visible_to(user)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("practice", None)
+            if "version" not in attrs:
+                raise serializers.ValidationError(
+                    {"version": "Send the version of the case you are editing."}
+                )
+            return attrs
+        attrs.pop("version", None)
+        client = attrs.get("client")
+        if attrs.get("practice") is None and client is not None:
+            attrs["practice"] = client.practice
+        return default_practice(self, attrs)
+
+
+class SubmitSerializer(serializers.Serializer):
+    submission_channel = serializers.ChoiceField(
+        choices=Case._meta.get_field("submission_channel").choices, required=False, allow_blank=True
+    )
+    insurer_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class CheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    ok = serializers.BooleanField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    detail = serializers.CharField()
+
+
+class ReadinessSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    checks = CheckSerializer(many=True)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "created_at", "actor", "kind", "message", "data"]
+        read_only_fields = fields

@@ -1,0 +1,472 @@
+"""Every write to a case and its parts, and every status change (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from billing_codes.models import BillingCode
+from cases.models import (
+    TRANSITIONS,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseStatus,
+    Client,
+    Consent,
+    Insurer,
+    NetworkSearch,
+    Practice,
+    Provider,
+    RequestedService,
+)
+from cases.selectors import case_readiness
+from sca_portal.exceptions import DomainError, conflict
+
+from .common import apply_fields, clean_and_save
+from .reference import validate_modifier
+
+# Fields that describe the request: frozen once the case leaves draft.
+DRAFT_FIELDS = [
+    "client", "provider", "insurer", "reason", "initiated_by", "service_type",
+    "planned_start_date", "requested_start", "requested_end", "sessions_requested",
+    "sessions_remaining", "clinical_justification",
+]  # fmt: skip
+# Tracking fields: editable in any status (assignment, follow-ups, the insurer's numbers).
+TRACKING_FIELDS = ["assigned_to", "follow_up_on", "insurer_reference", "authorization_number"]
+LONG_TEXT_FIELDS = {"clinical_justification"}
+
+SEARCH_FIELDS = [
+    "provider_name", "provider_npi", "contacted_on", "method", "outcome", "wait_weeks",
+    "distance_miles", "notes",
+]  # fmt: skip
+SERVICE_FIELDS = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
+CONSENT_FIELDS = [
+    "signer_name", "signer_relationship", "signed_on", "acknowledges_costs",
+    "estimated_patient_cost", "method",
+]  # fmt: skip
+
+ALLOWED_UPLOADS = {
+    b"%PDF-": ("pdf", "application/pdf"),
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _event(case: Case, actor, kind: str, message: str, data: dict | None = None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
+        message=message, data=data or {},
+    )  # fmt: skip
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _changes_for_event(changed: dict[str, tuple]) -> dict:
+    # Long free text is not copied into the timeline, only the fact that it changed.
+    return {
+        name: ["(edited)"] if name in LONG_TEXT_FIELDS else [_jsonable(old), _jsonable(new)]
+        for name, (old, new) in changed.items()
+    }
+
+
+def _lock(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("insurer").get(pk=case_id)
+
+
+ACTION_PAST = {
+    CaseAction.SUBMIT: "submitted",
+    CaseAction.RECEIVE_OFFER: "given an offer",
+    CaseAction.APPROVE: "approved",
+    CaseAction.ACCEPT: "accepted",
+    CaseAction.DENY: "denied",
+    CaseAction.DECLINE: "declined",
+    CaseAction.WITHDRAW: "withdrawn",
+    CaseAction.EXPIRE: "expired",
+    CaseAction.RENEW: "renewed",
+}
+
+
+def check_transition(case: Case, action: str) -> str | None:
+    """The status ``action`` leads to from the case's status, or 409 invalid_transition."""
+    allowed_from, target = TRANSITIONS[action]
+    if case.status not in allowed_from:
+        raise conflict(
+            "invalid_transition",
+            f"A case that is {case.get_status_display().lower()} cannot be {ACTION_PAST[action]}.",
+        )
+    return target
+
+
+def _require_draft(case: Case, what: str) -> None:
+    if not case.is_draft:
+        raise conflict(
+            "case_not_draft",
+            f"{what} can only change while the case is a draft; this case is "
+            f"{case.get_status_display().lower()}.",
+        )
+
+
+def _check_same_practice(practice_id: int, **objs) -> None:
+    errors = {}
+    for name, obj in objs.items():
+        if obj is not None and getattr(obj, "practice_id", practice_id) != practice_id:
+            errors[name] = "Not found in this practice."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _bump(case: Case, fields: list[str]) -> None:
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# ----------------------------------------------------------------------------- the case
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor,
+    practice: Practice,
+    client: Client,
+    insurer: Insurer,
+    reason: str,
+    provider: Provider | None = None,
+    **data,
+) -> Case:
+    _check_same_practice(practice.pk, client=client, provider=provider)
+    case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
+    apply_fields(
+        case,
+        {"client": client, "provider": provider, "insurer": insurer, "reason": reason, **data},
+        DRAFT_FIELDS + TRACKING_FIELDS,
+    )
+    clean_and_save(case)
+    _event(case, actor, "created", "Case created as a draft.")
+    return case
+
+
+@transaction.atomic
+def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
+    """Change a case. ``version`` must be the one the editor loaded: a stale one is refused
+    (409 stale_version) so two people editing at once never overwrite each other."""
+    case = _lock(case_id)
+    if version is None:
+        raise ValidationError({"version": "Send the version of the case you are editing."})
+    if int(version) != case.version:
+        raise conflict(
+            "stale_version",
+            f"Someone changed this case meanwhile (version {case.version}, you edited "
+            f"version {version}). Reload and apply your change again.",
+        )
+    draft_changes = {k: v for k, v in data.items() if k in DRAFT_FIELDS}
+    if draft_changes and not case.is_draft:
+        _require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
+    _check_same_practice(case.practice_id, client=data.get("client"), provider=data.get("provider"))
+    changed = apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
+    if not changed:
+        return case
+    case.full_clean()
+    _bump(case, list(changed))
+    _event(case, actor, "updated", "Case updated.", {"changed": _changes_for_event(changed)})
+    return case
+
+
+@transaction.atomic
+def case_submit(
+    *, case_id: int, actor, submission_channel: str = "", insurer_reference: str = ""
+) -> Case:
+    case = _lock(case_id)
+    target = check_transition(case, CaseAction.SUBMIT)
+    today = timezone.localdate()
+    readiness = case_readiness(case, on=today)
+    failing = readiness.failing_errors
+    if failing:
+        raise DomainError(
+            code=failing[0].code,
+            detail=f"The case is not ready to submit: {len(failing)} check(s) failed.",
+            errors=[{"code": c.code, "detail": c.detail} for c in failing],
+        )
+    policy = readiness.policy
+    case.status = target
+    case.submitted_at = timezone.now()
+    case.submission_channel = submission_channel or (policy.submission_channel if policy else "")
+    if insurer_reference:
+        case.insurer_reference = insurer_reference
+    if policy and policy.expected_response_days and case.follow_up_on is None:
+        case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
+    case.full_clean()
+    _bump(
+        case,
+        ["status", "submitted_at", "submission_channel", "insurer_reference", "follow_up_on"],
+    )
+    _event(
+        case, actor, "submitted", "Submitted to the insurer.",
+        {"submission_channel": case.submission_channel, "policy_id": policy.pk if policy else None},
+    )  # fmt: skip
+    return case
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason; it goes on the case's record."})
+    return reason
+
+
+@transaction.atomic
+def case_deny(*, case_id: int, actor, reason: str) -> Case:
+    """The insurer denied the request."""
+    case = _lock(case_id)
+    target = check_transition(case, CaseAction.DENY)
+    case.status = target
+    case.decided_at = timezone.now()
+    case.decision_reason = _require_reason(reason)
+    _bump(case, ["status", "decided_at", "decision_reason"])
+    _event(case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason})
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
+    case = _lock(case_id)
+    target = check_transition(case, CaseAction.WITHDRAW)
+    case.status = target
+    case.decided_at = timezone.now()
+    case.decision_reason = _require_reason(reason)
+    _bump(case, ["status", "decided_at", "decision_reason"])
+    _event(case, actor, "withdrawn", "The practice withdrew the request.", {"reason": case.decision_reason})
+    return case
+
+
+def sessions_still_remaining(case: Case) -> int | None:
+    """Sessions of a transition not yet used: the agreement's count less utilization when
+    the negotiations app reports it (duck-typed: cases never imports negotiations)."""
+    agreement = getattr(case, "agreement", None) if case.status == CaseStatus.APPROVED else None
+    used = getattr(agreement, "sessions_used", None)
+    authorized = getattr(agreement, "sessions_authorized", None)
+    if agreement is not None and authorized is not None and used is not None:
+        return max(authorized - used, 0)
+    return case.sessions_remaining
+
+
+@transaction.atomic
+def case_renew(*, case_id: int, actor) -> Case:
+    """A new draft for the same client, provider and insurer, linked to this case."""
+    case = _lock(case_id)
+    check_transition(case, CaseAction.RENEW)
+    existing = case.renewals.exclude(status=CaseStatus.WITHDRAWN).first()
+    if existing:
+        raise conflict(
+            "already_renewed",
+            f"This case already has a renewal (case #{existing.pk}); work on that one.",
+        )
+    remaining = sessions_still_remaining(case)
+    new = Case(
+        practice_id=case.practice_id,
+        client_id=case.client_id,
+        provider_id=case.provider_id,
+        insurer_id=case.insurer_id,
+        reason=case.reason,
+        initiated_by=case.initiated_by,
+        service_type=case.service_type,
+        clinical_justification=case.clinical_justification,
+        sessions_remaining=remaining if case.reason == "provider_transition" else None,
+        sessions_requested=remaining if case.reason == "provider_transition" else case.sessions_requested,
+        requested_start=case.requested_end + dt.timedelta(days=1) if case.requested_end else None,
+        assigned_to_id=case.assigned_to_id,
+        renewal_of=case,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    new.save()
+    RequestedService.objects.bulk_create(
+        [
+            RequestedService(
+                case=new, billing_code_id=s.billing_code_id, modifier=s.modifier, units=s.units,
+                unit_period=s.unit_period, requested_rate=s.requested_rate,
+            )  # fmt: skip
+            for s in case.services.all()
+        ]
+    )
+    _event(new, actor, "created", f"Created as the renewal of case #{case.pk}.", {"renewal_of": case.pk})
+    _event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
+    return new
+
+
+# ----------------------------------------------------------------------------- network searches
+
+
+@transaction.atomic
+def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
+    case = _lock(case_id)
+    _require_draft(case, "The in-network search log")
+    search = NetworkSearch(case=case)
+    apply_fields(search, data, SEARCH_FIELDS)
+    clean_and_save(search)
+    _event(case, actor, "search_added", f"In-network attempt recorded: {search.get_outcome_display()}.",
+           {"network_search": search.pk})  # fmt: skip
+    return search
+
+
+@transaction.atomic
+def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
+    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+    case = _lock(search.case_id)
+    _require_draft(case, "The in-network search log")
+    changed = apply_fields(search, data, SEARCH_FIELDS)
+    if changed:
+        clean_and_save(search)
+        _event(case, actor, "search_updated", "In-network attempt changed.",
+               {"network_search": search.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+    return search
+
+
+@transaction.atomic
+def network_search_remove(*, search_id: int, actor) -> None:
+    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+    case = _lock(search.case_id)
+    _require_draft(case, "The in-network search log")
+    search.delete()
+    _event(case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id})
+
+
+# ----------------------------------------------------------------------------- requested services
+
+
+def _normalize_service(service: RequestedService) -> None:
+    service.modifier = validate_modifier(service.modifier)
+    code = BillingCode.objects.filter(pk=service.billing_code_id).first()
+    if code is None:
+        raise ValidationError({"billing_code": "No such billing code."})
+    duplicate = (
+        RequestedService.objects.filter(
+            case_id=service.case_id, billing_code_id=service.billing_code_id, modifier=service.modifier
+        )
+        .exclude(pk=service.pk)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError(
+            {"billing_code": f"{code.code} {service.modifier or ''} is already requested; change it."}
+        )
+
+
+@transaction.atomic
+def service_add(*, case_id: int, actor, **data) -> RequestedService:
+    case = _lock(case_id)
+    _require_draft(case, "The requested services")
+    service = RequestedService(case=case)
+    apply_fields(service, data, SERVICE_FIELDS)
+    _normalize_service(service)
+    clean_and_save(service)
+    _event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
+    return service
+
+
+@transaction.atomic
+def service_update(*, service_id: int, actor, **data) -> RequestedService:
+    service = RequestedService.objects.select_for_update().get(pk=service_id)
+    case = _lock(service.case_id)
+    _require_draft(case, "The requested services")
+    changed = apply_fields(service, data, SERVICE_FIELDS)
+    if changed:
+        _normalize_service(service)
+        clean_and_save(service)
+        _event(case, actor, "service_updated", f"Changed {service}.",
+               {"service": service.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+    return service
+
+
+@transaction.atomic
+def service_remove(*, service_id: int, actor) -> None:
+    service = RequestedService.objects.select_for_update().select_related("billing_code").get(pk=service_id)
+    case = _lock(service.case_id)
+    _require_draft(case, "The requested services")
+    label = str(service)
+    service.delete()
+    _event(case, actor, "service_removed", f"Removed {label}.", {"service": service_id})
+
+
+# ----------------------------------------------------------------------------- consents
+
+
+def validate_upload(upload: UploadedFile) -> str:
+    """PDF, PNG or JPEG only, judged by the file's content (not its name), size-limited."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": f"The file is larger than {limit // (1024 * 1024)} MB."})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, (ext, _mime) in ALLOWED_UPLOADS.items():
+        if head.startswith(magic):
+            return ext
+    raise ValidationError({"file": "Upload the signed consent as a PDF, PNG or JPEG file."})
+
+
+@transaction.atomic
+def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
+    case = _lock(case_id)
+    _require_draft(case, "Consents")
+    consent = Consent(case=case, recorded_by=actor if getattr(actor, "pk", None) else None)
+    apply_fields(consent, data, CONSENT_FIELDS)
+    consent.full_clean(exclude=["file"])
+    if file is not None:
+        ext = validate_upload(file)
+        file.name = f"consent.{ext}"  # the stored name is random; see consent_upload_to
+        consent.file = file
+    consent.save()
+    _event(case, actor, "consent_added", "Consent recorded.", {"consent": consent.pk,
+           "with_scan": bool(file)})  # fmt: skip
+    return consent
+
+
+@transaction.atomic
+def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
+    consent = Consent.objects.select_for_update().get(pk=consent_id)
+    case = _lock(consent.case_id)
+    _require_draft(case, "Consents")
+    changed = apply_fields(consent, data, CONSENT_FIELDS)
+    consent.full_clean(exclude=["file"])
+    old_file = consent.file.name if consent.file else ""
+    if file is not None:
+        ext = validate_upload(file)
+        file.name = f"consent.{ext}"
+        consent.file = file
+        changed["file"] = ("", "(new scan)")
+    if changed:
+        consent.save()
+        if file is not None and old_file:
+            transaction.on_commit(lambda: consent.file.storage.delete(old_file))
+        _event(case, actor, "consent_updated", "Consent changed.",
+               {"consent": consent.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+    return consent
+
+
+@transaction.atomic
+def consent_remove(*, consent_id: int, actor) -> None:
+    consent = Consent.objects.select_for_update().get(pk=consent_id)
+    case = _lock(consent.case_id)
+    _require_draft(case, "Consents")
+    name = consent.file.name if consent.file else ""
+    storage = consent.file.storage
+    consent.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+    _event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})

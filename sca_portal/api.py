@@ -1,0 +1,61 @@
+"""API plumbing shared by every app: pagination and the one error mapping."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    body = {"code": exc.code, "detail": exc.detail}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return Response(body, status=exc.status)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            data = {
+                ("non_field_errors" if k == NON_FIELD_ERRORS else k): [
+                    m for e in v for m in e.messages
+                ]
+                for k, v in exc.error_dict.items()
+            }
+        else:
+            data = {"non_field_errors": exc.messages}
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtectedError):
+        return Response(
+            {"code": "in_use", "detail": "This record is in use by other records; archive it."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # A database constraint caught what validation did not (usually a race).
+        # The message may contain row values, so it is not echoed or logged.
+        logger.warning("integrity error in %s", context["view"].__class__.__name__)
+        return Response(
+            {"code": "conflict", "detail": "This conflicts with data saved meanwhile; reload."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,48 @@
+"""Project-level views: the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True
+    except Exception:  # any failure means "down"; the reason goes to the log, not the client
+        logger.warning("health check: database unreachable", exc_info=True)
+        return False
+
+
+def broker_ok() -> bool:
+    from sca_portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        logger.warning("health check: broker unreachable", exc_info=True)
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": "ok" if database_ok() else "down"}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = "ok" if broker_ok() else "down"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+    )
