@@ -5,7 +5,15 @@ from .models import BillingCode, Modifier
 
 @admin.register(BillingCode)
 class BillingCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "system", "short_description", "category", "unit_minutes", "is_aba", "is_active"]
+    list_display = [
+        "code",
+        "system",
+        "short_description",
+        "category",
+        "unit_minutes",
+        "is_aba",
+        "is_active",
+    ]
     list_filter = ["system", "category", "is_aba", "is_active"]
     search_fields = ["code", "short_description"]
 

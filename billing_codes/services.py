@@ -165,7 +165,9 @@ def _save(obj, data: dict, fields: list[str]):
 
 @transaction.atomic
 def billing_code_save(*, instance: BillingCode | None = None, **data) -> BillingCode:
-    code = BillingCode.objects.select_for_update().get(pk=instance.pk) if instance else BillingCode()
+    code = (
+        BillingCode.objects.select_for_update().get(pk=instance.pk) if instance else BillingCode()
+    )
     if "system" in data or "code" in data:
         system = data.get("system", code.system)
         value = (data.get("code", code.code) or "").strip().upper()

@@ -79,7 +79,7 @@ class PolicyRateInline(admin.TabularInline):
 class RatePolicyAdminForm(forms.ModelForm):
     class Meta:
         model = RatePolicy
-        fields = "__all__"
+        fields = [f.name for f in RatePolicy._meta.fields if f.editable and not f.primary_key]
 
     def clean(self):
         cleaned = super().clean()
@@ -126,7 +126,14 @@ class RequestedServiceInline(admin.TabularInline):
 class NetworkSearchInline(admin.TabularInline):
     model = NetworkSearch
     extra = 0
-    readonly_fields = ["provider_name", "contacted_on", "method", "outcome", "wait_weeks", "distance_miles"]
+    readonly_fields = [
+        "provider_name",
+        "contacted_on",
+        "method",
+        "outcome",
+        "wait_weeks",
+        "distance_miles",
+    ]
     exclude = ["notes", "provider_npi"]
     can_delete = False
 
@@ -145,7 +152,16 @@ class CaseEventInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Support view: read the case and its timeline; changes go through the app's services."""
 
-    list_display = ["id", "practice", "client", "insurer", "reason", "status", "submitted_at", "created_at"]
+    list_display = [
+        "id",
+        "practice",
+        "client",
+        "insurer",
+        "reason",
+        "status",
+        "submitted_at",
+        "created_at",
+    ]
     list_filter = ["status", "reason", "service_type", "practice", "insurer"]
     search_fields = ["id", "client__last_name", "client__member_id", "insurer_reference"]
     list_select_related = ["practice", "client", "insurer"]

@@ -50,7 +50,10 @@ from .serializers import (
 
 
 class PracticeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The practices the user belongs to, with the user's role in each. Admins edit theirs."""
 
@@ -92,7 +95,9 @@ class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
         return services.client_update(client=instance, actor=self.request.user, **data)
 
     def perform_create(self, serializer):
-        serializer.instance = services.client_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.client_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
@@ -138,7 +143,9 @@ class InsurerViewSet(viewsets.ModelViewSet):
         return Insurer.objects.all()
 
     def perform_create(self, serializer):
-        serializer.instance = services.insurer_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.insurer_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.insurer_update(
@@ -438,7 +445,9 @@ def register(router) -> None:
     router.register("rate-policies", RatePolicyViewSet, basename="rate-policy")
     router.register("cases", CaseViewSet, basename="case")
     case = r"cases/(?P<case_pk>[0-9]+)"
-    router.register(f"{case}/network-searches", NetworkSearchViewSet, basename="case-network-search")
+    router.register(
+        f"{case}/network-searches", NetworkSearchViewSet, basename="case-network-search"
+    )
     router.register(f"{case}/services", RequestedServiceViewSet, basename="case-service")
     router.register(f"{case}/consents", ConsentViewSet, basename="case-consent")
     router.register(f"{case}/events", CaseEventViewSet, basename="case-event")

@@ -45,7 +45,9 @@ def clients_visible_to(user) -> QuerySet[Client]:
 
 
 def providers_visible_to(user) -> QuerySet[Provider]:
-    return Provider.objects.filter(practice_id__in=practice_ids_for(user)).select_related("practice")
+    return Provider.objects.filter(practice_id__in=practice_ids_for(user)).select_related(
+        "practice"
+    )
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -59,10 +61,14 @@ def case_list_for(user) -> QuerySet[Case]:
 
 
 def case_detail_for(user) -> QuerySet[Case]:
-    return case_list_for(user).select_related("created_by", "renewal_of").prefetch_related(
-        Prefetch("services", queryset=RequestedService.objects.select_related("billing_code")),
-        Prefetch("network_searches", queryset=NetworkSearch.objects.all()),
-        Prefetch("consents", queryset=Consent.objects.all()),
+    return (
+        case_list_for(user)
+        .select_related("created_by", "renewal_of")
+        .prefetch_related(
+            Prefetch("services", queryset=RequestedService.objects.select_related("billing_code")),
+            Prefetch("network_searches", queryset=NetworkSearch.objects.all()),
+            Prefetch("consents", queryset=Consent.objects.all()),
+        )
     )
 
 
@@ -316,9 +322,13 @@ def case_readiness(case: Case, *, on: dt.date | None = None) -> Readiness:
     )
     below = []
     if policy:
-        network = {(r.billing_code_id, r.modifier): r.highest_network_rate for r in policy.rates.all()}
+        network = {
+            (r.billing_code_id, r.modifier): r.highest_network_rate for r in policy.rates.all()
+        }
         for s in services:
-            rate = network.get((s.billing_code_id, s.modifier), network.get((s.billing_code_id, "")))
+            rate = network.get(
+                (s.billing_code_id, s.modifier), network.get((s.billing_code_id, ""))
+            )
             if s.requested_rate is not None and rate is not None and s.requested_rate < rate:
                 below.append(f"{_label(s)} ({s.requested_rate} < {rate})")
     checks.append(

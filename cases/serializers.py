@@ -62,6 +62,8 @@ def default_practice(serializer, attrs: dict) -> dict:
 
 class PracticeSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
+    # Accepts "45-1234567"; the service stores the nine digits.
+    tax_id = serializers.CharField(max_length=10, required=False, allow_blank=True)
 
     class Meta:
         model = Practice
@@ -140,7 +142,14 @@ class PolicyRateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PolicyRate
-        fields = ["id", "billing_code", "code", "modifier", "highest_network_rate", "reference_rate"]
+        fields = [
+            "id",
+            "billing_code",
+            "code",
+            "modifier",
+            "highest_network_rate",
+            "reference_rate",
+        ]
         read_only_fields = ["id"]
         validators = []
 

@@ -32,10 +32,14 @@ def require_service(name: str, available: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_media(tmp_path, settings):
-    # Uploaded scans go to a per-test private directory.
+def _test_settings(tmp_path, settings):
+    # A fast hasher for the many test users; uploaded scans to a per-test private directory.
     from django.core.files.storage import storages
+    from django.utils.functional import empty
 
+    from cases.models.case import private_storage
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -45,8 +49,10 @@ def _private_media(tmp_path, settings):
         },
     }
     storages._storages.pop("private", None)
+    private_storage._wrapped = empty
     yield
     storages._storages.pop("private", None)
+    private_storage._wrapped = empty
 
 
 @dataclass
@@ -63,11 +69,15 @@ class World:
 def world(db) -> World:
     practice = PracticeFactory(name="Bright Path ABA")
     other = PracticeFactory(name="Harbor Behavioral Health")
-    staff = MembershipFactory(practice=practice, role="staff", user=UserFactory(username="demo_staff")).user
+    staff = MembershipFactory(
+        practice=practice, role="staff", user=UserFactory(username="demo_staff")
+    ).user
     billing = MembershipFactory(
         practice=practice, role="billing", user=UserFactory(username="demo_billing")
     ).user
-    admin = MembershipFactory(practice=practice, role="admin", user=UserFactory(username="demo_admin")).user
+    admin = MembershipFactory(
+        practice=practice, role="admin", user=UserFactory(username="demo_admin")
+    ).user
     other_staff = MembershipFactory(
         practice=other, role="staff", user=UserFactory(username="other_staff")
     ).user

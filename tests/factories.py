@@ -163,9 +163,10 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     practice = factory.SubFactory(PracticeFactory)
     client = factory.SubFactory(
-        ClientFactory, practice=factory.SelfAttribute("..practice"),
+        ClientFactory,
+        practice=factory.SelfAttribute("..practice"),
         insurer=factory.SelfAttribute("..insurer"),
-    )  # fmt: skip
+    )
     provider = factory.SubFactory(ProviderFactory, practice=factory.SelfAttribute("..practice"))
     insurer = factory.SubFactory(InsurerFactory)
     reason = "network_inadequacy"

@@ -85,7 +85,9 @@ class Case(models.Model):
     initiated_by = models.CharField(
         max_length=10, choices=InitiatedBy.choices, default=InitiatedBy.PATIENT
     )
-    service_type = models.CharField(max_length=16, choices=ServiceType.choices, default=ServiceType.ABA)
+    service_type = models.CharField(
+        max_length=16, choices=ServiceType.choices, default=ServiceType.ABA
+    )
     planned_start_date = models.DateField(null=True, blank=True)
     requested_start = models.DateField(null=True, blank=True)
     requested_end = models.DateField(null=True, blank=True)
@@ -94,7 +96,9 @@ class Case(models.Model):
     clinical_justification = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submission_channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    submission_channel = models.CharField(
+        max_length=10, choices=SubmissionChannel.choices, blank=True
+    )
     insurer_reference = models.CharField(max_length=60, blank=True)
     authorization_number = models.CharField(max_length=60, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -127,7 +131,9 @@ class Case(models.Model):
             models.Index(fields=["practice", "assigned_to"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
             models.CheckConstraint(condition=Q(reason__in=Reason.values), name="case_reason_valid"),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
             models.CheckConstraint(
@@ -172,7 +178,9 @@ class NetworkSearch(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="network_searches")
     provider_name = models.CharField(max_length=200)
-    provider_npi = models.CharField("provider NPI", max_length=10, blank=True, validators=[validate_npi])
+    provider_npi = models.CharField(
+        "provider NPI", max_length=10, blank=True, validators=[validate_npi]
+    )
     contacted_on = models.DateField(validators=[validate_not_future])
     method = models.CharField(max_length=10, choices=SearchMethod.choices)
     outcome = models.CharField(max_length=16, choices=SearchOutcome.choices)
@@ -216,8 +224,12 @@ class RequestedService(models.Model):
         "billing_codes.BillingCode", on_delete=models.PROTECT, related_name="+"
     )
     modifier = models.CharField(max_length=2, blank=True)
-    units = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100000)])
-    unit_period = models.CharField(max_length=10, choices=UnitPeriod.choices, default=UnitPeriod.TOTAL)
+    units = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100000)]
+    )
+    unit_period = models.CharField(
+        max_length=10, choices=UnitPeriod.choices, default=UnitPeriod.TOTAL
+    )
     requested_rate = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
@@ -228,13 +240,17 @@ class RequestedService(models.Model):
             models.UniqueConstraint(
                 fields=["case", "billing_code", "modifier"],
                 name="requestedservice_unique_code_modifier",
-                violation_error_message="This code and modifier are already requested in this case.",
+                violation_error_message="This code and modifier are already requested.",
             ),
-            models.CheckConstraint(condition=Q(units__gte=1), name="requestedservice_units_positive"),
+            models.CheckConstraint(
+                condition=Q(units__gte=1), name="requestedservice_units_positive"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''} × {self.units}"
+        return (
+            f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''} × {self.units}"
+        )
 
 
 class SignerRelationship(models.TextChoices):
@@ -277,8 +293,12 @@ class Consent(models.Model):
     estimated_patient_cost = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    method = models.CharField(max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.WET)
-    file = models.FileField(storage=private_storage, upload_to=consent_upload_to, blank=True, max_length=200)
+    method = models.CharField(
+        max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.WET
+    )
+    file = models.FileField(
+        storage=private_storage, upload_to=consent_upload_to, blank=True, max_length=200
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

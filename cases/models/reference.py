@@ -11,7 +11,9 @@ from cases.validators import validate_phone
 class Insurer(models.Model):
     name = models.CharField(max_length=200, unique=True)
     payer_id = models.CharField("payer id", max_length=20, blank=True)
-    sca_phone = models.CharField("SCA phone", max_length=20, blank=True, validators=[validate_phone])
+    sca_phone = models.CharField(
+        "SCA phone", max_length=20, blank=True, validators=[validate_phone]
+    )
     sca_fax = models.CharField("SCA fax", max_length=20, blank=True, validators=[validate_phone])
     sca_email = models.EmailField("SCA email", blank=True)
     sca_address = models.TextField("SCA mailing address", blank=True)
@@ -30,7 +32,10 @@ class Insurer(models.Model):
 class PolicyKind(models.TextChoices):
     NEGOTIABLE = "negotiable", "Negotiable (offers and counter-offers)"
     HIGHEST_NETWORK_RATE = "highest_network_rate", "Highest in-network rate (accept or decline)"
-    PERCENT_OF_REFERENCE = "percent_of_reference", "Percent of a reference schedule (accept or decline)"
+    PERCENT_OF_REFERENCE = (
+        "percent_of_reference",
+        "Percent of a reference schedule (accept or decline)",
+    )
 
 
 class ReferenceSchedule(models.TextChoices):
@@ -63,7 +68,9 @@ class RatePolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(500)],
         help_text="For percent_of_reference: the percentage of the reference schedule paid.",
     )
-    reference_schedule = models.CharField(max_length=12, choices=ReferenceSchedule.choices, blank=True)
+    reference_schedule = models.CharField(
+        max_length=12, choices=ReferenceSchedule.choices, blank=True
+    )
     min_network_attempts = models.PositiveSmallIntegerField(
         default=3, validators=[MaxValueValidator(20)]
     )
@@ -73,7 +80,9 @@ class RatePolicy(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3660)]
     )
     expected_response_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    submission_channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    submission_channel = models.CharField(
+        max_length=10, choices=SubmissionChannel.choices, blank=True
+    )
     protocol_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,8 +125,12 @@ class PolicyRate(models.Model):
     billing_code = models.ForeignKey(
         "billing_codes.BillingCode", on_delete=models.PROTECT, related_name="policy_rates"
     )
-    modifier = models.CharField(max_length=2, blank=True, help_text="Modifier code; empty for none.")
-    highest_network_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    modifier = models.CharField(
+        max_length=2, blank=True, help_text="Modifier code; empty for none."
+    )
+    highest_network_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True
+    )
     reference_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     history = HistoricalRecords()
 
@@ -127,7 +140,7 @@ class PolicyRate(models.Model):
             models.UniqueConstraint(
                 fields=["policy", "billing_code", "modifier"],
                 name="policyrate_unique_code_modifier",
-                violation_error_message="This code and modifier already have a rate in this policy.",
+                violation_error_message="This code and modifier already have a rate.",
             ),
             models.CheckConstraint(
                 condition=(Q(highest_network_rate__isnull=True) | Q(highest_network_rate__gte=0))

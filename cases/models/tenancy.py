@@ -36,7 +36,9 @@ class AddressMixin(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
-        last = " ".join(p for p in [f"{self.city}," if self.city else "", self.state, self.zip_code] if p)
+        last = " ".join(
+            p for p in [f"{self.city}," if self.city else "", self.state, self.zip_code] if p
+        )
         return [line for line in [self.address_line1, self.address_line2, last] if line]
 
 
@@ -71,7 +73,9 @@ class Membership(models.Model):
     class Meta:
         ordering = ["practice__name", "user__username"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "practice"], name="membership_unique_user_practice"),
+            models.UniqueConstraint(
+                fields=["user", "practice"], name="membership_unique_user_practice"
+            ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
@@ -95,7 +99,9 @@ class Client(AddressMixin):
     guardian_relationship = models.CharField(max_length=60, blank=True)
     phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
     email = models.EmailField(blank=True)
-    diagnosis_codes = models.JSONField(default=list, blank=True, validators=[validate_diagnosis_codes])
+    diagnosis_codes = models.JSONField(
+        default=list, blank=True, validators=[validate_diagnosis_codes]
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -60,5 +60,6 @@ __all__ = [
     "service_add",
     "service_remove",
     "service_update",
+    "validate_modifier",
     "validate_upload",
 ]

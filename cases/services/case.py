@@ -21,6 +21,7 @@ from cases.models import (
     Client,
     Consent,
     Insurer,
+    Membership,
     NetworkSearch,
     Practice,
     Provider,
@@ -34,23 +35,42 @@ from .reference import validate_modifier
 
 # Fields that describe the request: frozen once the case leaves draft.
 DRAFT_FIELDS = [
-    "client", "provider", "insurer", "reason", "initiated_by", "service_type",
-    "planned_start_date", "requested_start", "requested_end", "sessions_requested",
-    "sessions_remaining", "clinical_justification",
-]  # fmt: skip
+    "client",
+    "provider",
+    "insurer",
+    "reason",
+    "initiated_by",
+    "service_type",
+    "planned_start_date",
+    "requested_start",
+    "requested_end",
+    "sessions_requested",
+    "sessions_remaining",
+    "clinical_justification",
+]
 # Tracking fields: editable in any status (assignment, follow-ups, the insurer's numbers).
 TRACKING_FIELDS = ["assigned_to", "follow_up_on", "insurer_reference", "authorization_number"]
 LONG_TEXT_FIELDS = {"clinical_justification"}
 
 SEARCH_FIELDS = [
-    "provider_name", "provider_npi", "contacted_on", "method", "outcome", "wait_weeks",
-    "distance_miles", "notes",
-]  # fmt: skip
+    "provider_name",
+    "provider_npi",
+    "contacted_on",
+    "method",
+    "outcome",
+    "wait_weeks",
+    "distance_miles",
+    "notes",
+]
 SERVICE_FIELDS = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
 CONSENT_FIELDS = [
-    "signer_name", "signer_relationship", "signed_on", "acknowledges_costs",
-    "estimated_patient_cost", "method",
-]  # fmt: skip
+    "signer_name",
+    "signer_relationship",
+    "signed_on",
+    "acknowledges_costs",
+    "estimated_patient_cost",
+    "method",
+]
 
 ALLOWED_UPLOADS = {
     b"%PDF-": ("pdf", "application/pdf"),
@@ -64,9 +84,12 @@ ALLOWED_UPLOADS = {
 
 def _event(case: Case, actor, kind: str, message: str, data: dict | None = None) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
-        message=message, data=data or {},
-    )  # fmt: skip
+        case=case,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        message=message,
+        data=data or {},
+    )
 
 
 def _jsonable(value):
@@ -131,6 +154,13 @@ def _check_same_practice(practice_id: int, **objs) -> None:
         raise ValidationError(errors)
 
 
+def _check_assignee(practice_id: int, assignee) -> None:
+    if assignee is None:
+        return
+    if not Membership.objects.filter(practice_id=practice_id, user=assignee).exists():
+        raise ValidationError({"assigned_to": "Assign the case to a member of its practice."})
+
+
 def _bump(case: Case, fields: list[str]) -> None:
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
@@ -151,6 +181,7 @@ def case_create(
     **data,
 ) -> Case:
     _check_same_practice(practice.pk, client=client, provider=provider)
+    _check_assignee(practice.pk, data.get("assigned_to"))
     case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
     apply_fields(
         case,
@@ -179,6 +210,7 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     if draft_changes and not case.is_draft:
         _require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
     _check_same_practice(case.practice_id, client=data.get("client"), provider=data.get("provider"))
+    _check_assignee(case.practice_id, data.get("assigned_to"))
     changed = apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
     if not changed:
         return case
@@ -217,9 +249,12 @@ def case_submit(
         ["status", "submitted_at", "submission_channel", "insurer_reference", "follow_up_on"],
     )
     _event(
-        case, actor, "submitted", "Submitted to the insurer.",
+        case,
+        actor,
+        "submitted",
+        "Submitted to the insurer.",
         {"submission_channel": case.submission_channel, "policy_id": policy.pk if policy else None},
-    )  # fmt: skip
+    )
     return case
 
 
@@ -239,7 +274,9 @@ def case_deny(*, case_id: int, actor, reason: str) -> Case:
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
     _bump(case, ["status", "decided_at", "decision_reason"])
-    _event(case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason})
+    _event(
+        case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason}
+    )
     return case
 
 
@@ -251,7 +288,13 @@ def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
     _bump(case, ["status", "decided_at", "decision_reason"])
-    _event(case, actor, "withdrawn", "The practice withdrew the request.", {"reason": case.decision_reason})
+    _event(
+        case,
+        actor,
+        "withdrawn",
+        "The practice withdrew the request.",
+        {"reason": case.decision_reason},
+    )
     return case
 
 
@@ -288,7 +331,9 @@ def case_renew(*, case_id: int, actor) -> Case:
         service_type=case.service_type,
         clinical_justification=case.clinical_justification,
         sessions_remaining=remaining if case.reason == "provider_transition" else None,
-        sessions_requested=remaining if case.reason == "provider_transition" else case.sessions_requested,
+        sessions_requested=remaining
+        if case.reason == "provider_transition"
+        else case.sessions_requested,
         requested_start=case.requested_end + dt.timedelta(days=1) if case.requested_end else None,
         assigned_to_id=case.assigned_to_id,
         renewal_of=case,
@@ -298,13 +343,23 @@ def case_renew(*, case_id: int, actor) -> Case:
     RequestedService.objects.bulk_create(
         [
             RequestedService(
-                case=new, billing_code_id=s.billing_code_id, modifier=s.modifier, units=s.units,
-                unit_period=s.unit_period, requested_rate=s.requested_rate,
-            )  # fmt: skip
+                case=new,
+                billing_code_id=s.billing_code_id,
+                modifier=s.modifier,
+                units=s.units,
+                unit_period=s.unit_period,
+                requested_rate=s.requested_rate,
+            )
             for s in case.services.all()
         ]
     )
-    _event(new, actor, "created", f"Created as the renewal of case #{case.pk}.", {"renewal_of": case.pk})
+    _event(
+        new,
+        actor,
+        "created",
+        f"Created as the renewal of case #{case.pk}.",
+        {"renewal_of": case.pk},
+    )
     _event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
     return new
 
@@ -319,8 +374,13 @@ def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
     search = NetworkSearch(case=case)
     apply_fields(search, data, SEARCH_FIELDS)
     clean_and_save(search)
-    _event(case, actor, "search_added", f"In-network attempt recorded: {search.get_outcome_display()}.",
-           {"network_search": search.pk})  # fmt: skip
+    _event(
+        case,
+        actor,
+        "search_added",
+        f"In-network attempt recorded: {search.get_outcome_display()}.",
+        {"network_search": search.pk},
+    )
     return search
 
 
@@ -332,8 +392,13 @@ def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
     changed = apply_fields(search, data, SEARCH_FIELDS)
     if changed:
         clean_and_save(search)
-        _event(case, actor, "search_updated", "In-network attempt changed.",
-               {"network_search": search.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+        _event(
+            case,
+            actor,
+            "search_updated",
+            "In-network attempt changed.",
+            {"network_search": search.pk, "changed": _changes_for_event(changed)},
+        )
     return search
 
 
@@ -343,7 +408,9 @@ def network_search_remove(*, search_id: int, actor) -> None:
     case = _lock(search.case_id)
     _require_draft(case, "The in-network search log")
     search.delete()
-    _event(case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id})
+    _event(
+        case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id}
+    )
 
 
 # ----------------------------------------------------------------------------- requested services
@@ -356,14 +423,16 @@ def _normalize_service(service: RequestedService) -> None:
         raise ValidationError({"billing_code": "No such billing code."})
     duplicate = (
         RequestedService.objects.filter(
-            case_id=service.case_id, billing_code_id=service.billing_code_id, modifier=service.modifier
+            case_id=service.case_id,
+            billing_code_id=service.billing_code_id,
+            modifier=service.modifier,
         )
         .exclude(pk=service.pk)
         .exists()
     )
     if duplicate:
         raise ValidationError(
-            {"billing_code": f"{code.code} {service.modifier or ''} is already requested; change it."}
+            {"billing_code": f"{code.code} {service.modifier} is already requested."}
         )
 
 
@@ -388,14 +457,23 @@ def service_update(*, service_id: int, actor, **data) -> RequestedService:
     if changed:
         _normalize_service(service)
         clean_and_save(service)
-        _event(case, actor, "service_updated", f"Changed {service}.",
-               {"service": service.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+        _event(
+            case,
+            actor,
+            "service_updated",
+            f"Changed {service}.",
+            {"service": service.pk, "changed": _changes_for_event(changed)},
+        )
     return service
 
 
 @transaction.atomic
 def service_remove(*, service_id: int, actor) -> None:
-    service = RequestedService.objects.select_for_update().select_related("billing_code").get(pk=service_id)
+    service = (
+        RequestedService.objects.select_for_update()
+        .select_related("billing_code")
+        .get(pk=service_id)
+    )
     case = _lock(service.case_id)
     _require_draft(case, "The requested services")
     label = str(service)
@@ -432,8 +510,13 @@ def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data
         file.name = f"consent.{ext}"  # the stored name is random; see consent_upload_to
         consent.file = file
     consent.save()
-    _event(case, actor, "consent_added", "Consent recorded.", {"consent": consent.pk,
-           "with_scan": bool(file)})  # fmt: skip
+    _event(
+        case,
+        actor,
+        "consent_added",
+        "Consent recorded.",
+        {"consent": consent.pk, "with_scan": bool(file)},
+    )
     return consent
 
 
@@ -454,8 +537,13 @@ def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, 
         consent.save()
         if file is not None and old_file:
             transaction.on_commit(lambda: consent.file.storage.delete(old_file))
-        _event(case, actor, "consent_updated", "Consent changed.",
-               {"consent": consent.pk, "changed": _changes_for_event(changed)})  # fmt: skip
+        _event(
+            case,
+            actor,
+            "consent_updated",
+            "Consent changed.",
+            {"consent": consent.pk, "changed": _changes_for_event(changed)},
+        )
     return consent
 
 

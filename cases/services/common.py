@@ -20,14 +20,20 @@ def apply_fields(obj: models.Model, data: dict, allowed: Iterable[str]) -> dict[
         field = obj._meta.get_field(name)
         attname = field.attname
         current = getattr(obj, attname)
-        new = value.pk if isinstance(field, models.ForeignKey) and isinstance(value, models.Model) else value
+        new = (
+            value.pk
+            if isinstance(field, models.ForeignKey) and isinstance(value, models.Model)
+            else value
+        )
         if current != new:
             changed[name] = (current, new)
             setattr(obj, attname, new)
     return changed
 
 
-def clean_and_save(obj: models.Model, *, update_fields: list[str] | None = None, exclude=None) -> None:
+def clean_and_save(
+    obj: models.Model, *, update_fields: list[str] | None = None, exclude=None
+) -> None:
     """Model validation (field validators, choices, constraints) before every write, so that
     the API, the forms and the commands all refuse the same bad data with field names."""
     obj.full_clean(exclude=exclude)

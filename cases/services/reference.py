@@ -12,14 +12,30 @@ from cases.models import Insurer, PolicyRate, RatePolicy
 from .common import apply_fields, clean_and_save, set_history_user
 
 INSURER_FIELDS = [
-    "name", "payer_id", "sca_phone", "sca_fax", "sca_email", "sca_address", "portal_url",
-    "notes", "is_active",
-]  # fmt: skip
+    "name",
+    "payer_id",
+    "sca_phone",
+    "sca_fax",
+    "sca_email",
+    "sca_address",
+    "portal_url",
+    "notes",
+    "is_active",
+]
 POLICY_FIELDS = [
-    "effective_from", "effective_to", "kind", "percent", "reference_schedule",
-    "min_network_attempts", "requires_consent", "requires_pre_treatment", "max_agreement_days",
-    "expected_response_days", "submission_channel", "protocol_notes",
-]  # fmt: skip
+    "effective_from",
+    "effective_to",
+    "kind",
+    "percent",
+    "reference_schedule",
+    "min_network_attempts",
+    "requires_consent",
+    "requires_pre_treatment",
+    "max_agreement_days",
+    "expected_response_days",
+    "submission_channel",
+    "protocol_notes",
+]
 
 
 @transaction.atomic
@@ -101,7 +117,9 @@ def _replace_rates(policy: RatePolicy, rates: list[dict], actor) -> None:
 
 
 @transaction.atomic
-def rate_policy_create(*, actor, insurer: Insurer, rates: list[dict] | None = None, **data) -> RatePolicy:
+def rate_policy_create(
+    *, actor, insurer: Insurer, rates: list[dict] | None = None, **data
+) -> RatePolicy:
     # Locking the insurer serializes policy writes per insurer so the overlap check holds.
     Insurer.objects.select_for_update().get(pk=insurer.pk)
     policy = RatePolicy(insurer=insurer)
@@ -115,7 +133,9 @@ def rate_policy_create(*, actor, insurer: Insurer, rates: list[dict] | None = No
 
 
 @transaction.atomic
-def rate_policy_update(*, policy: RatePolicy, actor, rates: list[dict] | None = None, **data) -> RatePolicy:
+def rate_policy_update(
+    *, policy: RatePolicy, actor, rates: list[dict] | None = None, **data
+) -> RatePolicy:
     Insurer.objects.select_for_update().get(pk=policy.insurer_id)
     policy = RatePolicy.objects.select_for_update().get(pk=policy.pk)
     changed = apply_fields(policy, data, POLICY_FIELDS)

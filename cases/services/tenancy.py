@@ -10,14 +10,38 @@ from cases.models import Client, Practice, Provider
 from .common import apply_fields, clean_and_save, set_history_user
 
 CLIENT_FIELDS = [
-    "first_name", "last_name", "date_of_birth", "insurer", "member_id", "group_number",
-    "plan_name", "subscriber_name", "guardian_name", "guardian_relationship", "phone", "email",
-    "address_line1", "address_line2", "city", "state", "zip_code", "diagnosis_codes", "is_active",
-]  # fmt: skip
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "insurer",
+    "member_id",
+    "group_number",
+    "plan_name",
+    "subscriber_name",
+    "guardian_name",
+    "guardian_relationship",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "diagnosis_codes",
+    "is_active",
+]
 PROVIDER_FIELDS = [
-    "first_name", "last_name", "credential", "npi", "license_number", "license_state",
-    "taxonomy_code", "email", "phone", "is_active",
-]  # fmt: skip
+    "first_name",
+    "last_name",
+    "credential",
+    "npi",
+    "license_number",
+    "license_state",
+    "taxonomy_code",
+    "email",
+    "phone",
+    "is_active",
+]
 
 
 def _normalize_client(client: Client) -> None:
@@ -66,9 +90,20 @@ def provider_update(*, provider: Provider, actor, **data) -> Provider:
 
 
 PRACTICE_FIELDS = [
-    "name", "npi", "tax_id", "address_line1", "address_line2", "city", "state", "zip_code",
-    "phone", "fax", "email", "signatory_name", "signatory_title",
-]  # fmt: skip
+    "name",
+    "npi",
+    "tax_id",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "fax",
+    "email",
+    "signatory_name",
+    "signatory_title",
+]
 
 
 @transaction.atomic

@@ -7,17 +7,26 @@ import pytest
 from cases.models import PolicyRate, RatePolicy
 from tests.factories import BillingCodeFactory, InsurerFactory, RatePolicyFactory
 
-REFERENCE_ROUTES = ["/api/v1/insurers/", "/api/v1/rate-policies/", "/api/v1/billing-codes/", "/api/v1/modifiers/"]
+REFERENCE_ROUTES = [
+    "/api/v1/insurers/",
+    "/api/v1/rate-policies/",
+    "/api/v1/billing-codes/",
+    "/api/v1/modifiers/",
+]
 
 
 def _payload(route, insurer, code):
     return {
         "/api/v1/insurers/": {"name": "New Insurer"},
         "/api/v1/rate-policies/": {
-            "insurer": insurer.pk, "effective_from": "2030-01-01", "kind": "negotiable",
+            "insurer": insurer.pk,
+            "effective_from": "2030-01-01",
+            "kind": "negotiable",
         },
         "/api/v1/billing-codes/": {
-            "code": "92507", "system": "CPT", "short_description": "Speech treatment",
+            "code": "92507",
+            "system": "CPT",
+            "short_description": "Speech treatment",
             "category": "treatment",
         },
         "/api/v1/modifiers/": {"code": "GN", "description": "Speech-language pathology plan"},
@@ -58,12 +67,23 @@ def test_rate_policy_with_rates_round_trips(world, api):
     insurer = InsurerFactory()
     code = BillingCodeFactory(code="97153")
     body = {
-        "insurer": insurer.pk, "effective_from": "2026-01-01", "effective_to": "2026-12-31",
-        "kind": "percent_of_reference", "percent": "90.00", "reference_schedule": "tricare",
-        "min_network_attempts": 2, "requires_consent": True,
-        "rates": [{"billing_code": code.pk, "modifier": "", "highest_network_rate": "15.00",
-                   "reference_rate": "14.40"}],
-    }  # fmt: skip
+        "insurer": insurer.pk,
+        "effective_from": "2026-01-01",
+        "effective_to": "2026-12-31",
+        "kind": "percent_of_reference",
+        "percent": "90.00",
+        "reference_schedule": "tricare",
+        "min_network_attempts": 2,
+        "requires_consent": True,
+        "rates": [
+            {
+                "billing_code": code.pk,
+                "modifier": "",
+                "highest_network_rate": "15.00",
+                "reference_rate": "14.40",
+            }
+        ],
+    }
     response = api(world.admin).post("/api/v1/rate-policies/", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -72,7 +92,8 @@ def test_rate_policy_with_rates_round_trips(world, api):
     # replacing the rates
     url = f"/api/v1/rate-policies/{data['id']}/"
     response = api(world.admin).patch(
-        url, {"rates": [{"billing_code": code.pk, "modifier": "", "highest_network_rate": "16.00"}]},
+        url,
+        {"rates": [{"billing_code": code.pk, "modifier": "", "highest_network_rate": "16.00"}]},
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -81,7 +102,9 @@ def test_rate_policy_with_rates_round_trips(world, api):
 
 def test_overlapping_policies_are_refused(world, api):
     insurer = InsurerFactory()
-    RatePolicyFactory(insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 12, 31))
+    RatePolicyFactory(
+        insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 12, 31)
+    )
     body = {"insurer": insurer.pk, "effective_from": "2026-06-01", "kind": "negotiable"}
     response = api(world.admin).post("/api/v1/rate-policies/", body, format="json")
     assert response.status_code == 400
@@ -99,8 +122,12 @@ def test_overlapping_policies_are_refused(world, api):
 
 def test_policy_update_into_overlap_is_refused_and_changes_nothing(world, api):
     insurer = InsurerFactory()
-    RatePolicyFactory(insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 6, 30))
-    later = RatePolicyFactory(insurer=insurer, effective_from=dt.date(2026, 7, 1), effective_to=None)
+    RatePolicyFactory(
+        insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 6, 30)
+    )
+    later = RatePolicyFactory(
+        insurer=insurer, effective_from=dt.date(2026, 7, 1), effective_to=None
+    )
     response = api(world.admin).patch(
         f"/api/v1/rate-policies/{later.pk}/", {"effective_from": "2026-06-15"}, format="json"
     )
@@ -121,7 +148,9 @@ def test_policy_update_into_overlap_is_refused_and_changes_nothing(world, api):
 def test_rate_policy_validation_names_the_rule(world, api, body, field):
     insurer = InsurerFactory()
     response = api(world.admin).post(
-        "/api/v1/rate-policies/", {"insurer": insurer.pk, "effective_from": "2026-01-01", **body}, format="json"
+        "/api/v1/rate-policies/",
+        {"insurer": insurer.pk, "effective_from": "2026-01-01", **body},
+        format="json",
     )
     assert response.status_code == 400
     assert field in response.json()
@@ -132,12 +161,14 @@ def test_a_bad_rate_line_saves_nothing(world, api):
     insurer = InsurerFactory()
     code = BillingCodeFactory()
     body = {
-        "insurer": insurer.pk, "effective_from": "2026-01-01", "kind": "negotiable",
+        "insurer": insurer.pk,
+        "effective_from": "2026-01-01",
+        "kind": "negotiable",
         "rates": [
             {"billing_code": code.pk, "modifier": "", "highest_network_rate": "15.00"},
             {"billing_code": code.pk, "modifier": "ZZ", "highest_network_rate": "15.00"},
         ],
-    }  # fmt: skip
+    }
     response = api(world.admin).post("/api/v1/rate-policies/", body, format="json")
     assert response.status_code == 400
     assert "rates[1].modifier" in response.json()

@@ -45,8 +45,12 @@ def test_healthz_503_when_database_server_is_gone(tmp_path):
         "r = Client().get('/healthz'); print(r.status_code, r.json()['checks']['database'])"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "sca_portal.settings"},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "sca_portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.stdout.strip().splitlines()[-1] == "503 down", out.stderr[-2000:]
 
@@ -89,20 +93,32 @@ def test_healthz_reports_the_broker_when_one_is_configured(client, db, settings)
     ],
 )
 def test_production_mode_refuses_unsafe_settings(env, message):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+    }
     out = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode != 0
     assert message in out.stderr
 
 
 def test_production_mode_starts_with_safe_settings():
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+    }
     env = {**clean, "DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.org"}
     out = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert out.returncode == 0, out.stderr[-2000:]

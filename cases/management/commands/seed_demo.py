@@ -28,17 +28,31 @@ DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, docume
 
 PRACTICES = {
     "Bright Path ABA": dict(
-        npi=make_npi("145678901"), tax_id="451234567", address_line1="200 Maple Avenue, Suite 3",
-        city="Albany", state="NY", zip_code="12207", phone="518-555-0140", fax="518-555-0141",
-        email="office@brightpath.example", signatory_name="Dana Whitfield, BCBA-D",
+        npi=make_npi("145678901"),
+        tax_id="451234567",
+        address_line1="200 Maple Avenue, Suite 3",
+        city="Albany",
+        state="NY",
+        zip_code="12207",
+        phone="518-555-0140",
+        fax="518-555-0141",
+        email="office@brightpath.example",
+        signatory_name="Dana Whitfield, BCBA-D",
         signatory_title="Clinical Director",
     ),
     "Harbor Behavioral Health": dict(
-        npi=make_npi("156789012"), tax_id="462345678", address_line1="14 Wharf Street",
-        city="Portland", state="ME", zip_code="04101", phone="207-555-0190",
-        email="admin@harbor.example", signatory_name="Lee Carver", signatory_title="Director",
+        npi=make_npi("156789012"),
+        tax_id="462345678",
+        address_line1="14 Wharf Street",
+        city="Portland",
+        state="ME",
+        zip_code="04101",
+        phone="207-555-0190",
+        email="admin@harbor.example",
+        signatory_name="Lee Carver",
+        signatory_title="Director",
     ),
-}  # fmt: skip
+}
 
 USERS = [
     ("demo_staff", "Sam", "Staff", "Bright Path ABA", Role.STAFF),
@@ -57,25 +71,37 @@ PROVIDERS = [
 
 INSURERS = {
     "Evergreen Health Plan": dict(
-        payer_id="EVG01", sca_phone="800-555-0101", sca_fax="800-555-0102",
-        sca_email="sca@evergreen.example", sca_address="PO Box 1001\nHartford, CT 06101",
+        payer_id="EVG01",
+        sca_phone="800-555-0101",
+        sca_fax="800-555-0102",
+        sca_email="sca@evergreen.example",
+        sca_address="PO Box 1001\nHartford, CT 06101",
     ),
     "Summit Mutual Insurance": dict(
-        payer_id="SMT22", sca_phone="800-555-0201", sca_fax="800-555-0202",
+        payer_id="SMT22",
+        sca_phone="800-555-0201",
+        sca_fax="800-555-0202",
         sca_address="Single Case Agreements Unit\n500 Summit Plaza\nDenver, CO 80202",
     ),
     "Liberty Military Health": dict(
-        payer_id="LMH77", sca_phone="800-555-0301", sca_fax="800-555-0302",
+        payer_id="LMH77",
+        sca_phone="800-555-0301",
+        sca_fax="800-555-0302",
         portal_url="https://portal.liberty.example/sca",
     ),
-}  # fmt: skip
+}
 
 # code -> (highest network rate, reference rate) per 15-minute unit
 RATES = {
-    "97151": ("32.00", "30.50"), "97152": ("18.00", "17.25"), "97153": ("15.00", "14.40"),
-    "97154": ("6.50", "6.10"), "97155": ("30.00", "28.75"), "97156": ("28.00", "27.10"),
-    "97157": ("9.00", "8.40"), "97158": ("12.00", "11.20"),
-}  # fmt: skip
+    "97151": ("32.00", "30.50"),
+    "97152": ("18.00", "17.25"),
+    "97153": ("15.00", "14.40"),
+    "97154": ("6.50", "6.10"),
+    "97155": ("30.00", "28.75"),
+    "97156": ("28.00", "27.10"),
+    "97157": ("9.00", "8.40"),
+    "97158": ("12.00", "11.20"),
+}
 
 CLIENTS = [
     ("Ava", "Martinez", "2019-03-14", "Evergreen Health Plan", "EVG100201", "F84.0"),
@@ -107,7 +133,7 @@ class Command(BaseCommand):
         call_command("load_billing_codes", stdout=self.stdout)
         with transaction.atomic():
             self.seed()
-        self.stdout.write("Demo logins (password %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for username, _f, _l, practice, role in USERS:
             self.stdout.write(f"  {username:<13} {role:<8} {practice}")
 
@@ -120,12 +146,18 @@ class Command(BaseCommand):
         for username, first, last, practice, role in USERS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.com",
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            Membership.objects.get_or_create(user=user, practice=practices[practice], defaults={"role": role})
+            Membership.objects.get_or_create(
+                user=user, practice=practices[practice], defaults={"role": role}
+            )
             users[username] = user
         admin = users["demo_admin"]
 
@@ -133,10 +165,16 @@ class Command(BaseCommand):
             npi = make_npi(npi9)
             if not Provider.objects.filter(practice=practices[practice], npi=npi).exists():
                 services.provider_create(
-                    actor=admin, practice=practices[practice], first_name=first, last_name=last,
-                    credential=credential, npi=npi, license_state=practices[practice].state,
-                    license_number=f"LIC-{npi9[-4:]}", taxonomy_code=taxonomy,
-                )  # fmt: skip
+                    actor=admin,
+                    practice=practices[practice],
+                    first_name=first,
+                    last_name=last,
+                    credential=credential,
+                    npi=npi,
+                    license_state=practices[practice].state,
+                    license_number=f"LIC-{npi9[-4:]}",
+                    taxonomy_code=taxonomy,
+                )
 
         insurers = {}
         for name, fields in INSURERS.items():
@@ -145,28 +183,44 @@ class Command(BaseCommand):
             )
         codes = {c.code: c for c in BillingCode.objects.filter(code__in=RATES)}
         rates = [
-            {"billing_code": codes[code], "modifier": "", "highest_network_rate": Decimal(hn),
-             "reference_rate": Decimal(ref)}
+            {
+                "billing_code": codes[code],
+                "modifier": "",
+                "highest_network_rate": Decimal(hn),
+                "reference_rate": Decimal(ref),
+            }
             for code, (hn, ref) in RATES.items()
-        ]  # fmt: skip
+        ]
         start = dt.date(timezone.localdate().year - 1, 1, 1)
         policies = {
             "Evergreen Health Plan": dict(
-                kind="negotiable", min_network_attempts=3, requires_consent=True,
-                max_agreement_days=365, expected_response_days=14, submission_channel="fax",
+                kind="negotiable",
+                min_network_attempts=3,
+                requires_consent=True,
+                max_agreement_days=365,
+                expected_response_days=14,
+                submission_channel="fax",
                 protocol_notes="Fax the request with the network search log to the SCA unit.",
             ),
             "Summit Mutual Insurance": dict(
-                kind="highest_network_rate", min_network_attempts=2, max_agreement_days=180,
-                expected_response_days=10, submission_channel="email",
+                kind="highest_network_rate",
+                min_network_attempts=2,
+                max_agreement_days=180,
+                expected_response_days=10,
+                submission_channel="email",
                 protocol_notes="Pays its highest in-network rate per code; no negotiation.",
             ),
             "Liberty Military Health": dict(
-                kind="percent_of_reference", percent=Decimal("90.00"), reference_schedule="tricare",
-                min_network_attempts=3, requires_consent=True, max_agreement_days=365,
-                expected_response_days=21, submission_channel="portal",
+                kind="percent_of_reference",
+                percent=Decimal("90.00"),
+                reference_schedule="tricare",
+                min_network_attempts=3,
+                requires_consent=True,
+                max_agreement_days=365,
+                expected_response_days=21,
+                submission_channel="portal",
             ),
-        }  # fmt: skip
+        }
         for name, fields in policies.items():
             if not RatePolicy.objects.filter(insurer=insurers[name]).exists():
                 services.rate_policy_create(
@@ -177,19 +231,33 @@ class Command(BaseCommand):
         for first, last, dob, insurer, member_id, dx in CLIENTS:
             if not Client.objects.filter(practice=bright, member_id=member_id).exists():
                 services.client_create(
-                    actor=users["demo_staff"], practice=bright, first_name=first, last_name=last,
-                    date_of_birth=dt.date.fromisoformat(dob), insurer=insurers[insurer],
-                    member_id=member_id, plan_name="Commercial PPO", diagnosis_codes=[dx],
-                    guardian_name=f"Pat {last}", guardian_relationship="parent",
-                    city="Albany", state="NY", zip_code="12208",
-                )  # fmt: skip
+                    actor=users["demo_staff"],
+                    practice=bright,
+                    first_name=first,
+                    last_name=last,
+                    date_of_birth=dt.date.fromisoformat(dob),
+                    insurer=insurers[insurer],
+                    member_id=member_id,
+                    plan_name="Commercial PPO",
+                    diagnosis_codes=[dx],
+                    guardian_name=f"Pat {last}",
+                    guardian_relationship="parent",
+                    city="Albany",
+                    state="NY",
+                    zip_code="12208",
+                )
         harbor = practices["Harbor Behavioral Health"]
         if not Client.objects.filter(practice=harbor).exists():
             services.client_create(
-                actor=users["other_staff"], practice=harbor, first_name="Harper", last_name="Quinn",
-                date_of_birth=dt.date(2018, 2, 2), insurer=insurers["Evergreen Health Plan"],
-                member_id="EVG900001", diagnosis_codes=["F84.0"],
-            )  # fmt: skip
+                actor=users["other_staff"],
+                practice=harbor,
+                first_name="Harper",
+                last_name="Quinn",
+                date_of_birth=dt.date(2018, 2, 2),
+                insurer=insurers["Evergreen Health Plan"],
+                member_id="EVG900001",
+                diagnosis_codes=["F84.0"],
+            )
         if not bright.cases.exists():
             self.seed_cases(bright, users, insurers, codes)
 
@@ -200,36 +268,55 @@ class Command(BaseCommand):
         clients = list(practice.clients.order_by("id"))
         for i, client in enumerate(clients[:6]):
             case = services.case_create(
-                actor=staff, practice=practice, client=client, insurer=client.insurer,
-                provider=bcba, reason="network_inadequacy", initiated_by="practice",
-                service_type="aba", planned_start_date=today + dt.timedelta(days=30 + i),
+                actor=staff,
+                practice=practice,
+                client=client,
+                insurer=client.insurer,
+                provider=bcba,
+                reason="network_inadequacy",
+                initiated_by="practice",
+                service_type="aba",
+                planned_start_date=today + dt.timedelta(days=30 + i),
                 requested_start=today + dt.timedelta(days=30 + i),
                 requested_end=today + dt.timedelta(days=30 + i + 179),
-                sessions_requested=72, assigned_to=staff,
+                sessions_requested=72,
+                assigned_to=staff,
                 clinical_justification=(
                     "The client has a confirmed autism diagnosis and needs intensive ABA. No "
                     "in-network provider within 30 miles can start within 12 weeks."
                 ),
-            )  # fmt: skip
+            )
             for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
                 services.service_add(
-                    case_id=case.pk, actor=staff, billing_code=codes[code], units=units,
-                    unit_period="total", requested_rate=Decimal(rate) / 4,
-                )  # fmt: skip
+                    case_id=case.pk,
+                    actor=staff,
+                    billing_code=codes[code],
+                    units=units,
+                    unit_period="total",
+                    requested_rate=Decimal(rate) / 4,
+                )
             if i == 0:
                 continue  # one draft still missing its search log and consent
             for n, outcome in enumerate(("waitlist", "not_accepting", "too_far")):
                 services.network_search_add(
-                    case_id=case.pk, actor=staff, provider_name=f"In-Network Clinic {n + 1}",
-                    contacted_on=today - dt.timedelta(days=20 - n), method="phone", outcome=outcome,
+                    case_id=case.pk,
+                    actor=staff,
+                    provider_name=f"In-Network Clinic {n + 1}",
+                    contacted_on=today - dt.timedelta(days=20 - n),
+                    method="phone",
+                    outcome=outcome,
                     wait_weeks=16 if outcome == "waitlist" else None,
                     distance_miles=Decimal("48.0") if outcome == "too_far" else None,
-                )  # fmt: skip
+                )
             services.consent_add(
-                case_id=case.pk, actor=staff, signer_name=client.guardian_name,
-                signer_relationship="parent", signed_on=today - dt.timedelta(days=3),
-                acknowledges_costs=True, estimated_patient_cost=Decimal("250.00"),
-            )  # fmt: skip
+                case_id=case.pk,
+                actor=staff,
+                signer_name=client.guardian_name,
+                signer_relationship="parent",
+                signed_on=today - dt.timedelta(days=3),
+                acknowledges_costs=True,
+                estimated_patient_cost=Decimal("250.00"),
+            )
             if i >= 2:
                 services.case_submit(case_id=case.pk, actor=staff)
             if i == 4:

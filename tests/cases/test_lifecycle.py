@@ -1,0 +1,204 @@
+"""The transition matrix of DESIGN.md section 5, through the API."""
+
+import pytest
+from django.utils import timezone
+
+from cases.models import TRANSITIONS, Case, CaseEvent, CaseStatus
+from tests.factories import CaseFactory
+
+# The actions issue 3 exposes, with the body each needs.
+ACTIONS = {
+    "submit": {},
+    "deny": {"reason": "Network adequate"},
+    "withdraw": {"reason": "Family moved"},
+    "renew": {},
+}
+EXPECTED = {  # DESIGN.md: what each action does from each status (None: refused)
+    "submit": {"draft": "submitted"},
+    "deny": {"submitted": "denied", "in_negotiation": "denied"},
+    "withdraw": {"draft": "withdrawn", "submitted": "withdrawn", "in_negotiation": "withdrawn"},
+    "renew": {"approved": "approved", "denied": "denied", "expired": "expired"},
+}
+
+
+def put_in_status(case: Case, status: str) -> Case:
+    case.status = status
+    if status not in ("draft", "withdrawn"):
+        case.submitted_at = timezone.now()
+    case.save()
+    return case
+
+
+@pytest.mark.parametrize("status", CaseStatus.values)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_transition_matrix(world, api, ready_case, status, action):
+    case = put_in_status(ready_case, status)
+    before = Case.objects.values().get(pk=case.pk)
+    events_before = CaseEvent.objects.filter(case=case).count()
+    response = api(world.staff).post(
+        f"/api/v1/cases/{case.pk}/{action}/", ACTIONS[action], format="json"
+    )
+    expected = EXPECTED[action].get(status)
+    if expected is None:
+        assert response.status_code == 409, response.content
+        assert response.json()["code"] == "invalid_transition"
+        assert Case.objects.values().get(pk=case.pk) == before
+        assert CaseEvent.objects.filter(case=case).count() == events_before
+        return
+    assert response.status_code in (200, 201), response.content
+    case.refresh_from_db()
+    assert case.status == expected
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert event.actor == world.staff
+    assert (
+        event.kind
+        == {"submit": "submitted", "deny": "denied", "withdraw": "withdrawn", "renew": "renewed"}[
+            action
+        ]
+    )
+
+
+def test_transitions_table_matches_the_design():
+    # The table itself: the one place the lifecycle is written.
+    assert TRANSITIONS["submit"] == (frozenset({"draft"}), "submitted")
+    assert TRANSITIONS["approve"] == (frozenset({"submitted"}), "approved")
+    assert TRANSITIONS["accept"] == (frozenset({"in_negotiation"}), "approved")
+    assert TRANSITIONS["decline"] == (frozenset({"in_negotiation"}), "declined")
+    assert TRANSITIONS["expire"] == (frozenset({"approved"}), "expired")
+
+
+def test_deny_and_withdraw_need_a_reason(world, api, ready_case):
+    put_in_status(ready_case, "submitted")
+    for action in ("deny", "withdraw"):
+        response = api(world.staff).post(
+            f"/api/v1/cases/{ready_case.pk}/{action}/", {"reason": ""}, format="json"
+        )
+        assert response.status_code == 400 and "reason" in response.json()
+    ready_case.refresh_from_db()
+    assert ready_case.status == "submitted"
+
+
+def test_renew_copies_the_case_and_links_it(world, api, ready_case):
+    put_in_status(ready_case, "approved")
+    response = api(world.billing).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    assert response.status_code == 201, response.content
+    new = Case.objects.get(pk=response.json()["id"])
+    assert new.status == "draft" and new.renewal_of_id == ready_case.pk
+    assert (new.client_id, new.provider_id, new.insurer_id) == (
+        ready_case.client_id,
+        ready_case.provider_id,
+        ready_case.insurer_id,
+    )
+    assert new.clinical_justification == ready_case.clinical_justification
+    assert list(new.services.values_list("billing_code__code", "units")) == list(
+        ready_case.services.values_list("billing_code__code", "units")
+    )
+    assert new.events.get().kind == "created"
+    # a second renewal of the same case is a conflict
+    again = api(world.billing).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_renewed"
+
+
+def test_renew_carries_sessions_remaining_for_a_transition(world, api, ready_case):
+    ready_case.reason = "provider_transition"
+    ready_case.sessions_remaining = 12
+    ready_case.sessions_requested = 12
+    put_in_status(ready_case, "denied")
+    response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    new = Case.objects.get(pk=response.json()["id"])
+    assert new.sessions_remaining == 12 and new.sessions_requested == 12
+
+
+def test_draft_parts_are_frozen_after_submit(world, api, ready_case):
+    api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/submit/", {}, format="json")
+    base = f"/api/v1/cases/{ready_case.pk}"
+    service = ready_case.services.get()
+    for url, body in (
+        (
+            f"{base}/services/",
+            {"billing_code": service.billing_code_id, "modifier": "HN", "units": 4},
+        ),
+        (
+            f"{base}/network-searches/",
+            {
+                "provider_name": "X",
+                "contacted_on": "2026-01-01",
+                "method": "phone",
+                "outcome": "no_response",
+            },
+        ),
+        (
+            f"{base}/consents/",
+            {
+                "signer_name": "P",
+                "signer_relationship": "parent",
+                "signed_on": "2026-01-01",
+                "acknowledges_costs": True,
+            },
+        ),
+    ):
+        response = api(world.staff).post(url, body, format="json")
+        assert response.status_code == 409 and response.json()["code"] == "case_not_draft"
+    response = api(world.staff).delete(f"{base}/services/{service.pk}/")
+    assert response.status_code == 409
+    assert ready_case.services.count() == 1
+    # the request itself is frozen, but tracking fields are not
+    response = api(world.staff).patch(
+        f"{base}/", {"version": 2, "clinical_justification": "new"}, format="json"
+    )
+    assert response.status_code == 409 and response.json()["code"] == "case_not_draft"
+    response = api(world.staff).patch(
+        f"{base}/",
+        {"version": 2, "follow_up_on": "2030-01-01", "assigned_to": world.billing.pk},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["assigned_to"] == world.billing.pk
+
+
+def test_stale_version_gets_409_and_the_case_is_unchanged(world, api, ready_case):
+    url = f"/api/v1/cases/{ready_case.pk}/"
+    first = api(world.staff).patch(url, {"version": 1, "sessions_requested": 60}, format="json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = api(world.billing).patch(url, {"version": 1, "sessions_requested": 10}, format="json")
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    ready_case.refresh_from_db()
+    assert ready_case.sessions_requested == 60 and ready_case.version == 2
+
+
+def test_update_without_version_is_refused(world, api, ready_case):
+    response = api(world.staff).patch(
+        f"/api/v1/cases/{ready_case.pk}/", {"sessions_requested": 5}, format="json"
+    )
+    assert response.status_code == 400 and "version" in response.json()
+
+
+def test_update_records_changed_fields_in_the_timeline(world, api, ready_case):
+    api(world.staff).patch(
+        f"/api/v1/cases/{ready_case.pk}/",
+        {"version": 1, "sessions_requested": 60, "clinical_justification": "Longer text"},
+        format="json",
+    )
+    event = ready_case.events.get(kind="updated")
+    assert event.actor == world.staff
+    assert event.data["changed"]["sessions_requested"] == [72, 60]
+    assert event.data["changed"]["clinical_justification"] == ["(edited)"]
+
+
+def test_assignee_must_belong_to_the_practice(world, api, ready_case):
+    response = api(world.staff).patch(
+        f"/api/v1/cases/{ready_case.pk}/",
+        {"version": 1, "assigned_to": world.other_staff.pk},
+        format="json",
+    )
+    assert response.status_code == 400 and "assigned_to" in response.json()
+
+
+def test_case_for_another_practices_client_is_refused(world, api, insurer):
+    other_case = CaseFactory(practice=world.other_practice)
+    response = api(world.staff).post(
+        "/api/v1/cases/",
+        {"client": other_case.client_id, "insurer": insurer.pk, "reason": "network_inadequacy"},
+        format="json",
+    )
+    assert response.status_code == 400 and "client" in response.json()
