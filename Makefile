@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}"
 
-.PHONY: install run test worker lint format migrate
+.PHONY: install run test worker beat lint format migrate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: install
 
 worker: install
 	$(BIN)/celery -A sca_portal worker --loglevel=info --concurrency=2
+
+beat: install
+	$(BIN)/celery -A sca_portal beat --loglevel=info --schedule=var/celerybeat-schedule
 
 lint: install
 	$(BIN)/ruff check .

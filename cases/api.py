@@ -21,12 +21,15 @@ from .models import (
     NetworkSearch,
     RatePolicy,
     RequestedService,
+    Role,
 )
 from .permissions import (
     PracticeRolePermission,
     ReferenceDataPermission,
     can_administer,
+    can_negotiate,
     can_work_cases,
+    has_role,
 )
 from .serializers import (
     CaseDetailSerializer,
@@ -188,10 +191,26 @@ class RatePolicyViewSet(viewsets.ModelViewSet):
 # ----------------------------------------------------------------------------- cases
 
 
+# Actions a person takes (expire is the scheduler's), and the role each needs.
+ACTION_ROLES = {
+    "submit": Role.STAFF, "deny": Role.STAFF, "withdraw": Role.STAFF, "renew": Role.STAFF,
+    "receive_offer": Role.BILLING, "approve": Role.BILLING, "accept": Role.BILLING,
+    "decline": Role.BILLING,
+}  # fmt: skip
+
+
 def allowed_actions(case: Case, user) -> list[str]:
+    """What this user may do to this case now: its status allows it and their role suffices."""
     if not can_work_cases(user, case.practice_id):
         return []
-    return [a for a, (sources, _target) in TRANSITIONS.items() if case.status in sources]
+    billing = can_negotiate(user, case.practice_id)
+    return [
+        action
+        for action, (sources, _target) in TRANSITIONS.items()
+        if case.status in sources
+        and action in ACTION_ROLES
+        and (ACTION_ROLES[action] == Role.STAFF or billing)
+    ]
 
 
 class CaseViewSet(
@@ -314,6 +333,7 @@ class CaseChildMixin:
     tenant selector (another practice's case is 404), and writes need a role in its practice."""
 
     lookup_value_regex = r"\d+"
+    write_role = Role.STAFF  # the least role that may write here
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
@@ -328,10 +348,12 @@ class CaseChildMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         case = self.get_case()
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not can_work_cases(
-            request.user, case.practice_id
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(
+            request.user, case.practice_id, self.write_role
         ):
-            raise PermissionDenied("Your role in this practice does not allow this.")
+            raise PermissionDenied(
+                f"This needs the {Role(self.write_role).label.lower()} role in this practice."
+            )
 
 
 class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):

@@ -9,6 +9,7 @@ then defaults to off, which is production mode.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -151,6 +152,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Expire first, so that an agreement that ended yesterday gets no "ending soon" notice.
+    "expire-agreements": {
+        "task": "negotiations.expire_agreements",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "send-reminders": {
+        "task": "negotiations.send_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -183,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "OfferStatusEnum": "negotiations.models.OfferStatus",
+        "SubmissionChannelEnum": "cases.models.SubmissionChannel",
+    },
 }
 
 LOGIN_URL = "/admin/login/"

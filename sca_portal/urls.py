@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from billing_codes import api as billing_codes_api
 from cases import api as cases_api
+from negotiations import api as negotiations_api
 
 from . import views
 from .auth import ObtainTokenView
@@ -13,11 +14,17 @@ from .auth import ObtainTokenView
 router = DefaultRouter()
 billing_codes_api.register(router)
 cases_api.register(router)
+negotiations_api.register(router)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path(
+        "api/v1/reports/summary/",
+        negotiations_api.ReportSummaryView.as_view(),
+        name="report-summary",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

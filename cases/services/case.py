@@ -82,7 +82,7 @@ ALLOWED_UPLOADS = {
 # ----------------------------------------------------------------------------- helpers
 
 
-def _event(case: Case, actor, kind: str, message: str, data: dict | None = None) -> CaseEvent:
+def record_event(case: Case, actor, kind: str, message: str, data: dict | None = None) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -108,7 +108,7 @@ def _changes_for_event(changed: dict[str, tuple]) -> dict:
     }
 
 
-def _lock(case_id: int) -> Case:
+def lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update().select_related("insurer").get(pk=case_id)
 
 
@@ -189,7 +189,7 @@ def case_create(
         DRAFT_FIELDS + TRACKING_FIELDS,
     )
     clean_and_save(case)
-    _event(case, actor, "created", "Case created as a draft.")
+    record_event(case, actor, "created", "Case created as a draft.")
     return case
 
 
@@ -197,7 +197,7 @@ def case_create(
 def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     """Change a case. ``version`` must be the one the editor loaded: a stale one is refused
     (409 stale_version) so two people editing at once never overwrite each other."""
-    case = _lock(case_id)
+    case = lock_case(case_id)
     if version is None:
         raise ValidationError({"version": "Send the version of the case you are editing."})
     if int(version) != case.version:
@@ -216,7 +216,25 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
         return case
     case.full_clean()
     _bump(case, list(changed))
-    _event(case, actor, "updated", "Case updated.", {"changed": _changes_for_event(changed)})
+    record_event(case, actor, "updated", "Case updated.", {"changed": _changes_for_event(changed)})
+    return case
+
+
+@transaction.atomic
+def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> Case:
+    """Set the next follow-up date (a tracking field: no version needed, any status)."""
+    case = lock_case(case_id)
+    if case.follow_up_on != follow_up_on:
+        old = case.follow_up_on
+        case.follow_up_on = follow_up_on
+        _bump(case, ["follow_up_on"])
+        record_event(
+            case,
+            actor,
+            "follow_up_set",
+            "Follow-up date set.",
+            {"changed": _changes_for_event({"follow_up_on": (old, follow_up_on)})},
+        )
     return case
 
 
@@ -224,7 +242,7 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
 def case_submit(
     *, case_id: int, actor, submission_channel: str = "", insurer_reference: str = ""
 ) -> Case:
-    case = _lock(case_id)
+    case = lock_case(case_id)
     target = check_transition(case, CaseAction.SUBMIT)
     today = timezone.localdate()
     readiness = case_readiness(case, on=today)
@@ -248,7 +266,7 @@ def case_submit(
         case,
         ["status", "submitted_at", "submission_channel", "insurer_reference", "follow_up_on"],
     )
-    _event(
+    record_event(
         case,
         actor,
         "submitted",
@@ -268,13 +286,13 @@ def _require_reason(reason: str) -> str:
 @transaction.atomic
 def case_deny(*, case_id: int, actor, reason: str) -> Case:
     """The insurer denied the request."""
-    case = _lock(case_id)
+    case = lock_case(case_id)
     target = check_transition(case, CaseAction.DENY)
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
     _bump(case, ["status", "decided_at", "decision_reason"])
-    _event(
+    record_event(
         case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason}
     )
     return case
@@ -282,13 +300,13 @@ def case_deny(*, case_id: int, actor, reason: str) -> Case:
 
 @transaction.atomic
 def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
-    case = _lock(case_id)
+    case = lock_case(case_id)
     target = check_transition(case, CaseAction.WITHDRAW)
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
     _bump(case, ["status", "decided_at", "decision_reason"])
-    _event(
+    record_event(
         case,
         actor,
         "withdrawn",
@@ -312,7 +330,7 @@ def sessions_still_remaining(case: Case) -> int | None:
 @transaction.atomic
 def case_renew(*, case_id: int, actor) -> Case:
     """A new draft for the same client, provider and insurer, linked to this case."""
-    case = _lock(case_id)
+    case = lock_case(case_id)
     check_transition(case, CaseAction.RENEW)
     existing = case.renewals.exclude(status=CaseStatus.WITHDRAWN).first()
     if existing:
@@ -353,14 +371,14 @@ def case_renew(*, case_id: int, actor) -> Case:
             for s in case.services.all()
         ]
     )
-    _event(
+    record_event(
         new,
         actor,
         "created",
         f"Created as the renewal of case #{case.pk}.",
         {"renewal_of": case.pk},
     )
-    _event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
+    record_event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
     return new
 
 
@@ -369,12 +387,12 @@ def case_renew(*, case_id: int, actor) -> Case:
 
 @transaction.atomic
 def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
-    case = _lock(case_id)
+    case = lock_case(case_id)
     _require_draft(case, "The in-network search log")
     search = NetworkSearch(case=case)
     apply_fields(search, data, SEARCH_FIELDS)
     clean_and_save(search)
-    _event(
+    record_event(
         case,
         actor,
         "search_added",
@@ -387,12 +405,12 @@ def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
 @transaction.atomic
 def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
     search = NetworkSearch.objects.select_for_update().get(pk=search_id)
-    case = _lock(search.case_id)
+    case = lock_case(search.case_id)
     _require_draft(case, "The in-network search log")
     changed = apply_fields(search, data, SEARCH_FIELDS)
     if changed:
         clean_and_save(search)
-        _event(
+        record_event(
             case,
             actor,
             "search_updated",
@@ -405,10 +423,10 @@ def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
 @transaction.atomic
 def network_search_remove(*, search_id: int, actor) -> None:
     search = NetworkSearch.objects.select_for_update().get(pk=search_id)
-    case = _lock(search.case_id)
+    case = lock_case(search.case_id)
     _require_draft(case, "The in-network search log")
     search.delete()
-    _event(
+    record_event(
         case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id}
     )
 
@@ -438,26 +456,26 @@ def _normalize_service(service: RequestedService) -> None:
 
 @transaction.atomic
 def service_add(*, case_id: int, actor, **data) -> RequestedService:
-    case = _lock(case_id)
+    case = lock_case(case_id)
     _require_draft(case, "The requested services")
     service = RequestedService(case=case)
     apply_fields(service, data, SERVICE_FIELDS)
     _normalize_service(service)
     clean_and_save(service)
-    _event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
+    record_event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
     return service
 
 
 @transaction.atomic
 def service_update(*, service_id: int, actor, **data) -> RequestedService:
     service = RequestedService.objects.select_for_update().get(pk=service_id)
-    case = _lock(service.case_id)
+    case = lock_case(service.case_id)
     _require_draft(case, "The requested services")
     changed = apply_fields(service, data, SERVICE_FIELDS)
     if changed:
         _normalize_service(service)
         clean_and_save(service)
-        _event(
+        record_event(
             case,
             actor,
             "service_updated",
@@ -474,11 +492,11 @@ def service_remove(*, service_id: int, actor) -> None:
         .select_related("billing_code")
         .get(pk=service_id)
     )
-    case = _lock(service.case_id)
+    case = lock_case(service.case_id)
     _require_draft(case, "The requested services")
     label = str(service)
     service.delete()
-    _event(case, actor, "service_removed", f"Removed {label}.", {"service": service_id})
+    record_event(case, actor, "service_removed", f"Removed {label}.", {"service": service_id})
 
 
 # ----------------------------------------------------------------------------- consents
@@ -500,7 +518,7 @@ def validate_upload(upload: UploadedFile) -> str:
 
 @transaction.atomic
 def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
-    case = _lock(case_id)
+    case = lock_case(case_id)
     _require_draft(case, "Consents")
     consent = Consent(case=case, recorded_by=actor if getattr(actor, "pk", None) else None)
     apply_fields(consent, data, CONSENT_FIELDS)
@@ -510,7 +528,7 @@ def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data
         file.name = f"consent.{ext}"  # the stored name is random; see consent_upload_to
         consent.file = file
     consent.save()
-    _event(
+    record_event(
         case,
         actor,
         "consent_added",
@@ -523,7 +541,7 @@ def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data
 @transaction.atomic
 def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
     consent = Consent.objects.select_for_update().get(pk=consent_id)
-    case = _lock(consent.case_id)
+    case = lock_case(consent.case_id)
     _require_draft(case, "Consents")
     changed = apply_fields(consent, data, CONSENT_FIELDS)
     consent.full_clean(exclude=["file"])
@@ -537,7 +555,7 @@ def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, 
         consent.save()
         if file is not None and old_file:
             transaction.on_commit(lambda: consent.file.storage.delete(old_file))
-        _event(
+        record_event(
             case,
             actor,
             "consent_updated",
@@ -550,11 +568,11 @@ def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, 
 @transaction.atomic
 def consent_remove(*, consent_id: int, actor) -> None:
     consent = Consent.objects.select_for_update().get(pk=consent_id)
-    case = _lock(consent.case_id)
+    case = lock_case(consent.case_id)
     _require_draft(case, "Consents")
     name = consent.file.name if consent.file else ""
     storage = consent.file.storage
     consent.delete()
     if name:
         transaction.on_commit(lambda: storage.delete(name))
-    _event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})
+    record_event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})

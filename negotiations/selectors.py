@@ -1,0 +1,297 @@
+"""Reads with rules: the negotiation desk, utilization, notifications and the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import asdict
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus, Insurer, RequestedService
+from cases.permissions import ROLE_RANK, user_roles
+
+from . import pricing
+from .models import (
+    Agreement,
+    AgreementLine,
+    Notification,
+    Offer,
+    OfferParty,
+    OfferStatus,
+    PracticeRate,
+)
+from .services import negotiation_policy
+
+
+def offers_for(case: Case) -> QuerySet[Offer]:
+    return case.offers.prefetch_related("lines__billing_code").select_related("created_by")
+
+
+def practice_rates_visible_to(user) -> QuerySet[PracticeRate]:
+    return PracticeRate.objects.filter(practice_id__in=user_roles(user).keys()).select_related(
+        "billing_code", "practice"
+    )
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def _label(code: str, modifier: str) -> str:
+    return f"{code}-{modifier}" if modifier else code
+
+
+def negotiation_summary(case: Case) -> dict:
+    """The negotiation desk: the policy, a benchmark row per code for the latest insurer offer,
+    the suggested counter (negotiable policies only) and the agreement's value."""
+    policy = negotiation_policy(case)
+    services = list(case.services.select_related("billing_code"))
+    offers = list(offers_for(case))
+    insurer_offers = [o for o in offers if o.party == OfferParty.INSURER]
+    latest = insurer_offers[-1] if insurer_offers else None
+    offered = (
+        {(ln.billing_code_id, ln.modifier): ln.rate for ln in latest.lines.all()} if latest else {}
+    )
+    last_ask: dict[tuple[int, str], Decimal | None] = {
+        (s.billing_code_id, s.modifier): s.requested_rate for s in services
+    }
+    for o in offers:
+        if o.party == OfferParty.PRACTICE:
+            for ln in o.lines.all():
+                last_ask[(ln.billing_code_id, ln.modifier)] = ln.rate
+    policy_rates = (
+        {(r.billing_code_id, r.modifier): r for r in policy.rates.all()} if policy else {}
+    )
+    practice_rates = {
+        (r.billing_code_id, r.modifier): r
+        for r in PracticeRate.objects.filter(practice_id=case.practice_id)
+    }
+    negotiable = policy is None or policy.is_negotiable
+    rows = []
+    for s in services:
+        key = (s.billing_code_id, s.modifier)
+        pr = policy_rates.get(key) or policy_rates.get((s.billing_code_id, ""))
+        own = practice_rates.get(key) or practice_rates.get((s.billing_code_id, ""))
+        row = pricing.benchmark_row(
+            code=s.billing_code.code,
+            modifier=s.modifier,
+            requested_rate=s.requested_rate,
+            offered_rate=offered.get(key),
+            highest_network_rate=pr.highest_network_rate if pr else None,
+            reference_rate=pr.reference_rate if pr else None,
+            usual_rate=own.usual_rate if own else None,
+            floor_rate=own.floor_rate if own else None,
+        )
+        suggestion = None
+        ask = last_ask.get(key)
+        if negotiable and row.offered_rate is not None and ask is not None:
+            suggestion = pricing.suggested_counter(
+                offered=row.offered_rate, last_ask=ask, floor=row.floor_rate
+            )
+        policy_pays = (
+            pricing.policy_rate(
+                policy.kind,
+                highest_network_rate=pr.highest_network_rate,
+                reference_rate=pr.reference_rate,
+                percent=policy.percent,
+            )
+            if policy and pr
+            else None
+        )
+        rows.append(
+            {
+                **asdict(row),
+                "last_ask": ask,
+                "suggested_counter": suggestion,
+                "policy_rate": policy_pays,
+            }
+        )
+    agreement = getattr(case, "agreement", None) if hasattr(case, "agreement") else None
+    return {
+        "policy": (
+            {
+                "id": policy.pk,
+                "kind": policy.kind,
+                "negotiable": policy.is_negotiable,
+                "percent": policy.percent,
+                "reference_schedule": policy.reference_schedule,
+            }
+            if policy
+            else None
+        ),
+        "negotiable": negotiable,
+        "open_offer": next((o.pk for o in offers if o.status == OfferStatus.OPEN), None),
+        "latest_insurer_offer": latest.pk if latest else None,
+        "rows": rows,
+        "agreement": agreement_summary(agreement) if agreement else None,
+    }
+
+
+def agreement_summary(agreement: Agreement) -> dict:
+    lines = list(agreement.lines.select_related("billing_code"))
+    value = pricing.agreement_value(
+        [(ln.rate, ln.units_authorized, ln.unit_period) for ln in lines],
+        agreement.start_date,
+        agreement.end_date,
+    )
+    return {
+        "id": agreement.pk,
+        "authorization_number": agreement.authorization_number,
+        "start_date": agreement.start_date,
+        "end_date": agreement.end_date,
+        "sessions_authorized": agreement.sessions_authorized,
+        "flags": agreement.flags,
+        "lines": [
+            {
+                "code": ln.billing_code.code,
+                "modifier": ln.modifier,
+                "rate": ln.rate,
+                "units_authorized": ln.units_authorized,
+                "unit_period": ln.unit_period,
+                "value": v,
+            }
+            for ln, v in zip(lines, value.lines, strict=True)
+        ],
+        "total_value": value.total,
+    }
+
+
+def utilization_summary(agreement: Agreement) -> dict:
+    """Per line: units authorized over the period, used, remaining, percent; and sessions
+    (a session is a service date) used and remaining. Uses prefetched rows when present."""
+    entries = list(agreement.utilization.all())
+    used: dict[tuple[int, str], int] = defaultdict(int)
+    for e in entries:
+        used[(e.billing_code_id, e.modifier)] += e.units
+    lines = []
+    for ln in agreement.lines.all():
+        authorized = pricing.period_units(
+            ln.units_authorized, ln.unit_period, agreement.start_date, agreement.end_date
+        )
+        authorized = authorized.to_integral_value()
+        u = used.get((ln.billing_code_id, ln.modifier), 0)
+        lines.append(
+            {
+                "id": ln.pk,
+                "code": ln.billing_code.code,
+                "modifier": ln.modifier,
+                "units_authorized": int(authorized),
+                "units_used": u,
+                "units_remaining": max(int(authorized) - u, 0),
+                "percent_used": pricing.percent_of(Decimal(u), authorized) if authorized else None,
+                "over_authorized": u > authorized,
+            }
+        )
+    sessions_used = len({e.service_date for e in entries})
+    remaining = (
+        max(agreement.sessions_authorized - sessions_used, 0)
+        if agreement.sessions_authorized is not None
+        else None
+    )
+    return {
+        "agreement": agreement.pk,
+        "lines": lines,
+        "sessions_authorized": agreement.sessions_authorized,
+        "sessions_used": sessions_used,
+        "sessions_remaining": remaining,
+    }
+
+
+def billing_practice_ids(user) -> list[int]:
+    return [
+        pid for pid, role in user_roles(user).items() if ROLE_RANK[role] >= ROLE_RANK["billing"]
+    ]
+
+
+def reports_summary(user, *, practice_id: int | None = None, today: dt.date | None = None) -> dict:
+    """For billing: cases by status; per insurer the approval rate (approved of decided) and
+    the median days from submission to decision; achieved rate as a percent of requested;
+    agreements expiring within 30 days. A fixed number of queries."""
+    today = today or timezone.localdate()
+    ids = billing_practice_ids(user)
+    if practice_id is not None:
+        ids = [p for p in ids if p == practice_id]
+    cases = Case.objects.filter(practice_id__in=ids)
+    by_status = {s: 0 for s in CaseStatus.values}
+    for row in cases.values("status").annotate(n=Count("id")):
+        by_status[row["status"]] = row["n"]
+
+    decided_statuses = [
+        CaseStatus.APPROVED,
+        CaseStatus.DENIED,
+        CaseStatus.DECLINED,
+        CaseStatus.EXPIRED,
+    ]
+    approved_statuses = [CaseStatus.APPROVED, CaseStatus.EXPIRED]
+    per_insurer: dict[int, dict] = {}
+    durations: dict[int, list[float]] = defaultdict(list)
+    rows = cases.filter(
+        status__in=decided_statuses, submitted_at__isnull=False, decided_at__isnull=False
+    )
+    for insurer_id, status, submitted, decided in rows.values_list(
+        "insurer_id", "status", "submitted_at", "decided_at"
+    ):
+        entry = per_insurer.setdefault(insurer_id, {"decided": 0, "approved": 0})
+        entry["decided"] += 1
+        entry["approved"] += status in approved_statuses
+        durations[insurer_id].append((decided - submitted).total_seconds() / 86400)
+    names = dict(Insurer.objects.filter(pk__in=per_insurer).values_list("pk", "name"))
+    insurers = [
+        {
+            "insurer": pk,
+            "insurer_name": names[pk],
+            "decided": v["decided"],
+            "approved": v["approved"],
+            "approval_rate": pricing.percent_of(Decimal(v["approved"]), Decimal(v["decided"])),
+            "median_days_to_decision": Decimal(str(statistics.median(durations[pk]))).quantize(
+                Decimal("0.1")
+            ),
+        }
+        for pk, v in sorted(per_insurer.items(), key=lambda kv: names[kv[0]])
+    ]
+
+    # Achieved vs requested: agreed rate x units against requested rate x units, same codes.
+    agreed = AgreementLine.objects.filter(agreement__case__practice_id__in=ids).values_list(
+        "agreement__case_id", "billing_code_id", "modifier", "rate", "units_authorized"
+    )
+    requested = {
+        (c, b, m): r
+        for c, b, m, r in RequestedService.objects.filter(
+            case__practice_id__in=ids, case__agreement__isnull=False, requested_rate__isnull=False
+        ).values_list("case_id", "billing_code_id", "modifier", "requested_rate")
+    }
+    achieved_total = Decimal(0)
+    requested_total = Decimal(0)
+    for case_id, code_id, modifier, rate, units in agreed:
+        asked = requested.get((case_id, code_id, modifier))
+        if asked:
+            achieved_total += rate * units
+            requested_total += asked * units
+    expiring = (
+        Agreement.objects.filter(
+            case__practice_id__in=ids,
+            case__status=CaseStatus.APPROVED,
+            end_date__gte=today,
+            end_date__lte=today + dt.timedelta(days=30),
+        )
+        .select_related("case")
+        .order_by("end_date")
+    )
+    return {
+        "cases_by_status": by_status,
+        "insurers": insurers,
+        "achieved_rate_pct_of_requested": pricing.percent_of(achieved_total, requested_total),
+        "agreements_expiring_30_days": [
+            {
+                "case": a.case_id,
+                "agreement": a.pk,
+                "authorization_number": a.authorization_number,
+                "end_date": a.end_date,
+            }
+            for a in expiring
+        ],
+    }
