@@ -15,6 +15,7 @@ from cases.api import CaseChildMixin, CaseDetailSerializer
 from cases.models import Role
 from cases.permissions import PracticeRolePermission, can_negotiate
 from cases.selectors import case_detail_for
+from sca_portal.api import decimals_as_strings
 
 from . import selectors, services
 from .models import ContactLog, Notification, Offer, OfferParty, UtilizationEntry
@@ -143,7 +144,7 @@ class NegotiationViewSet(CaseChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={200: NegotiationSummarySerializer})
     def list(self, request, *args, **kwargs):
-        return Response(selectors.negotiation_summary(self.get_case()))
+        return Response(decimals_as_strings(selectors.negotiation_summary(self.get_case())))
 
 
 class ContactLogViewSet(
@@ -204,7 +205,7 @@ class UtilizationViewSet(
         )
         if agreement is None:
             raise Http404("This case has no agreement.")
-        return Response(selectors.utilization_summary(agreement))
+        return Response(decimals_as_strings(selectors.utilization_summary(agreement)))
 
 
 class PracticeRateViewSet(viewsets.ModelViewSet):
@@ -295,7 +296,9 @@ class ReportSummaryView(APIView):
             practice_id = int(practice) if practice else None
         except ValueError:
             return Response({"practice": ["A practice id is a number."]}, status=400)
-        return Response(selectors.reports_summary(request.user, practice_id=practice_id))
+        return Response(
+            decimals_as_strings(selectors.reports_summary(request.user, practice_id=practice_id))
+        )
 
 
 def register(router) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +23,18 @@ class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+def decimals_as_strings(value):
+    """Money and percentages leave the API as decimal strings ("62.00"), never floats, also
+    from the hand-built summaries that do not pass through a serializer."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: decimals_as_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [decimals_as_strings(v) for v in value]
+    return value
 
 
 def domain_error_response(exc: DomainError) -> Response:

@@ -212,3 +212,69 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     signed_on = factory.LazyFunction(lambda: today() - dt.timedelta(days=1))
     acknowledges_costs = True
     estimated_patient_cost = Decimal("250.00")
+
+
+# ----------------------------------------------------------------------------- negotiations
+
+from negotiations.models import (  # noqa: E402
+    Agreement,
+    AgreementLine,
+    Offer,
+    OfferLine,
+    PracticeRate,
+)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+
+    case = factory.SubFactory(CaseFactory)
+    party = "insurer"
+    received_on = factory.LazyFunction(today)
+    channel = "phone"
+    status = "open"
+
+
+class OfferLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfferLine
+
+    offer = factory.SubFactory(OfferFactory)
+    billing_code = factory.SubFactory(BillingCodeFactory)
+    rate = Decimal("14.00")
+    units = None
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    case = factory.SubFactory(
+        CaseFactory, status="approved", submitted_at=factory.LazyFunction(timezone.now)
+    )
+    authorization_number = factory.Sequence(lambda n: f"AUTH{n:05d}")
+    start_date = factory.LazyFunction(lambda: today() - dt.timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: today() + dt.timedelta(days=150))
+    sessions_authorized = 40
+
+
+class AgreementLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgreementLine
+
+    agreement = factory.SubFactory(AgreementFactory)
+    billing_code = factory.SubFactory(BillingCodeFactory)
+    rate = Decimal("15.00")
+    units_authorized = 100
+    unit_period = "total"
+
+
+class PracticeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticeRate
+
+    practice = factory.SubFactory(PracticeFactory)
+    billing_code = factory.SubFactory(BillingCodeFactory)
+    usual_rate = Decimal("18.00")
+    floor_rate = Decimal("14.50")
