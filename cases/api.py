@@ -17,6 +17,7 @@ from .models import (
     Case,
     CaseEvent,
     Consent,
+    Document,
     Insurer,
     NetworkSearch,
     RatePolicy,
@@ -38,6 +39,8 @@ from .serializers import (
     CaseWriteSerializer,
     ClientSerializer,
     ConsentSerializer,
+    DocumentRequestSerializer,
+    DocumentSerializer,
     InsurerSerializer,
     NetworkSearchSerializer,
     PracticeSerializer,
@@ -459,6 +462,61 @@ class CaseEventViewSet(CaseChildMixin, viewsets.ReadOnlyModelViewSet):
         return case.events.select_related("actor")
 
 
+class CaseDocumentViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The case's generated documents. POST ``{"kind"}`` queues one (202) and a worker renders
+    it; while one of that kind is queued or rendering, the same one comes back (200)."""
+
+    serializer_class = DocumentSerializer
+    queryset = Document.objects.none()
+    filter_backends = []
+
+    def child_queryset(self, case):
+        return case.documents.all()
+
+    @extend_schema(
+        request=DocumentRequestSerializer,
+        responses={202: DocumentSerializer, 200: DocumentSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        body = DocumentRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        document, created = services.document_request(
+            case_id=self.get_case().pk, actor=request.user, kind=body.validated_data["kind"]
+        )
+        document.refresh_from_db()
+        return Response(
+            DocumentSerializer(document).data,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+        )
+
+
+class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Documents of the user's practices: status while rendering, then ``download/``."""
+
+    serializer_class = DocumentSerializer
+    filterset_fields = ["case", "kind", "status"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return selectors.documents_visible_to(self.request.user)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        if document.status != "ready" or not document.file:
+            return Response(
+                {"code": "not_ready", "detail": f"The document is {document.status}."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        response = FileResponse(
+            document.file.open("rb"), as_attachment=True, filename=document.download_name,
+            content_type="application/pdf",
+        )  # fmt: skip
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 def register(router) -> None:
     router.register("practices", PracticeViewSet, basename="practice")
     router.register("clients", ClientViewSet, basename="client")
@@ -473,3 +531,5 @@ def register(router) -> None:
     router.register(f"{case}/services", RequestedServiceViewSet, basename="case-service")
     router.register(f"{case}/consents", ConsentViewSet, basename="case-consent")
     router.register(f"{case}/events", CaseEventViewSet, basename="case-event")
+    router.register(f"{case}/documents", CaseDocumentViewSet, basename="case-document")
+    router.register("documents", DocumentViewSet, basename="document")

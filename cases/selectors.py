@@ -14,6 +14,7 @@ from .models import (
     CaseEvent,
     Client,
     Consent,
+    Document,
     InitiatedBy,
     Insurer,
     NetworkSearch,
@@ -78,6 +79,10 @@ def get_case_for(user, case_id) -> Case:
         return cases_visible_to(user).get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case.") from None
+
+
+def documents_visible_to(user) -> QuerySet[Document]:
+    return Document.objects.filter(case__practice_id__in=practice_ids_for(user))
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:

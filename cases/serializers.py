@@ -12,6 +12,8 @@ from .models import (
     CaseEvent,
     Client,
     Consent,
+    Document,
+    DocumentKind,
     Insurer,
     NetworkSearch,
     PolicyRate,
@@ -314,6 +316,25 @@ class CheckSerializer(serializers.Serializer):
 class ReadinessSerializer(serializers.Serializer):
     ready = serializers.BooleanField()
     checks = CheckSerializer(many=True)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id", "case", "kind", "status", "sha256", "size_bytes", "page_count", "render_ms",
+            "error", "attempts", "created_at", "rendered_at", "download_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str | None:
+        return f"/api/v1/documents/{obj.pk}/download/" if obj.status == "ready" else None
+
+
+class DocumentRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
 
 
 class CaseEventSerializer(serializers.ModelSerializer):

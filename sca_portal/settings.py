@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "OfferStatusEnum": "negotiations.models.OfferStatus",
         "SubmissionChannelEnum": "cases.models.SubmissionChannel",
+        "DocumentKindEnum": "cases.models.DocumentKind",
     },
 }
 
@@ -211,5 +212,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # The PDF stack is chatty (glyph lists at INFO); keep its errors only.
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+    },
 }

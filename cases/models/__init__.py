@@ -14,10 +14,15 @@ from .case import (
     ServiceType,
     UnitPeriod,
 )
+from .document import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
 from .reference import Insurer, PolicyKind, PolicyRate, RatePolicy, SubmissionChannel
 from .tenancy import Client, Credential, Membership, Practice, Provider, Role
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "Document",
+    "DocumentKind",
+    "DocumentStatus",
     "TRANSITIONS",
     "Case",
     "CaseAction",

@@ -22,6 +22,7 @@ from .case import (
     service_update,
     validate_upload,
 )
+from .documents import document_render, document_request
 from .reference import (
     insurer_create,
     insurer_update,
@@ -54,6 +55,8 @@ __all__ = [
     "consent_add",
     "consent_remove",
     "consent_update",
+    "document_render",
+    "document_request",
     "insurer_create",
     "insurer_update",
     "network_search_add",

@@ -1,0 +1,143 @@
+"""Documents: ask for one (queued, rendered after commit by a worker), render it once."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.documents import DocumentNotAvailable, context_for, template_for
+from cases.models import ACTIVE_STATUSES, CaseStatus, Document, DocumentKind, DocumentStatus
+from sca_portal.exceptions import conflict
+
+from .case import lock_case, record_event
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def _enqueue(document_id: int) -> None:
+    from cases.tasks import render_document
+
+    render_document.delay(document_id)
+
+
+@transaction.atomic
+def document_request(*, case_id: int, actor, kind: str) -> tuple[Document, bool]:
+    """A queued document of ``kind`` for the case, or the one already queued or rendering.
+    Returns (document, created). The render task is sent only after the commit."""
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": f"Choose one of {', '.join(DocumentKind.values)}."})
+    case = lock_case(case_id)  # serializes requests per case: one active document per kind
+    if kind == DocumentKind.AGREEMENT_SUMMARY and case.status not in (
+        CaseStatus.APPROVED,
+        CaseStatus.EXPIRED,
+    ):
+        raise conflict("no_agreement", "The agreement summary exists once the case is approved.")
+    active = case.documents.filter(kind=kind, status__in=ACTIVE_STATUSES).first()
+    if active:
+        return active, False
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                case=case, kind=kind, requested_by=actor if getattr(actor, "pk", None) else None
+            )
+    except IntegrityError:
+        return case.documents.get(kind=kind, status__in=ACTIVE_STATUSES), False
+    record_event(case, actor, "document_requested", f"{document.get_kind_display()} requested.",
+                 {"document": document.pk})  # fmt: skip
+    # robust: a broker hiccup (or, in eager mode, a render error) never fails the request;
+    # the document stays queued and can be sent again.
+    transaction.on_commit(lambda: _enqueue(document.pk), robust=True)
+    return document, True
+
+
+def _claim(document_id: int) -> Document | None:
+    """Move the document to rendering and count the attempt; None when there is nothing to
+    do (already ready or failed: a re-delivered task renders nothing twice)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or document.status in (DocumentStatus.READY, DocumentStatus.FAILED):
+            return None
+        if document.attempts >= MAX_ATTEMPTS:
+            document.status = DocumentStatus.FAILED
+            document.error = f"Gave up after {document.attempts} attempts."
+            document.save(update_fields=["status", "error", "updated_at"])
+            return None
+        document.status = DocumentStatus.RENDERING
+        document.attempts += 1
+        document.save(update_fields=["status", "attempts", "updated_at"])
+        return document
+
+
+def _fail(document_id: int, message: str) -> None:
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.READY:
+            return
+        document.status = DocumentStatus.FAILED
+        document.error = message[:300]
+        document.save(update_fields=["status", "error", "updated_at"])
+        record_event(document.case, None, "document_failed", f"{document.get_kind_display()} failed.",
+                     {"document": document.pk})  # fmt: skip
+
+
+def _requeue(document_id: int, message: str) -> None:
+    Document.objects.filter(pk=document_id, status=DocumentStatus.RENDERING).update(
+        status=DocumentStatus.QUEUED, error=message[:300], updated_at=timezone.now()
+    )
+
+
+def document_render(*, document_id: int) -> Document | None:
+    """Render the document's PDF and store it privately. Transient errors (OSError) are
+    re-raised for the task to retry; others mark the document failed with a readable error.
+    Patient data never goes into the error or the logs: only ids and exception types."""
+    from sca_portal.pdf import render_pdf_document
+
+    document = _claim(document_id)
+    if document is None:
+        return None
+    started = time.monotonic()
+    try:
+        rendered = render_pdf_document(
+            template_for(document.kind), context_for(document.kind, document.case)
+        )
+    except DocumentNotAvailable as exc:
+        _fail(document_id, str(exc))
+        return None
+    except OSError as exc:
+        logger.warning("document %s: transient render error %s", document_id, type(exc).__name__)
+        _requeue(document_id, f"Temporary error ({type(exc).__name__}); retrying.")
+        raise
+    except Exception as exc:
+        logger.exception("document %s: render failed (%s)", document_id, type(exc).__name__)
+        _fail(
+            document_id,
+            f"Rendering failed ({type(exc).__name__}). The support team has the details.",
+        )
+        return None
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
+        document = Document.objects.select_for_update().select_related("case").get(pk=document_id)
+        if document.status != DocumentStatus.RENDERING:
+            return document  # another delivery finished it first: keep its file
+        document.file.save("document.pdf", ContentFile(rendered.content), save=False)
+        document.sha256 = hashlib.sha256(rendered.content).hexdigest()
+        document.size_bytes = len(rendered.content)
+        document.page_count = rendered.page_count
+        document.render_ms = elapsed_ms
+        document.status = DocumentStatus.READY
+        document.error = ""
+        document.rendered_at = timezone.now()
+        document.save()
+        record_event(document.case, None, "document_ready", f"{document.get_kind_display()} ready.",
+                     {"document": document.pk, "pages": rendered.page_count})  # fmt: skip
+    logger.info("document %s ready: %s pages, %s bytes, %s ms", document_id,
+                rendered.page_count, len(rendered.content), elapsed_ms)  # fmt: skip
+    return document

@@ -1,0 +1,20 @@
+"""Celery tasks of the cases app: they take ids only, load, and call a service."""
+
+from celery import shared_task
+
+from .services.documents import document_render
+
+
+@shared_task(
+    name="cases.render_document",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def render_document(document_id: int) -> str:
+    document = document_render(document_id=document_id)
+    return document.status if document else "skipped"
