@@ -196,10 +196,15 @@ class RatePolicyViewSet(viewsets.ModelViewSet):
 
 # Actions a person takes (expire is the scheduler's), and the role each needs.
 ACTION_ROLES = {
-    "submit": Role.STAFF, "deny": Role.STAFF, "withdraw": Role.STAFF, "renew": Role.STAFF,
-    "receive_offer": Role.BILLING, "approve": Role.BILLING, "accept": Role.BILLING,
+    "submit": Role.STAFF,
+    "deny": Role.STAFF,
+    "withdraw": Role.STAFF,
+    "renew": Role.STAFF,
+    "receive_offer": Role.BILLING,
+    "approve": Role.BILLING,
+    "accept": Role.BILLING,
     "decline": Role.BILLING,
-}  # fmt: skip
+}
 
 
 def allowed_actions(case: Case, user) -> list[str]:
@@ -229,13 +234,24 @@ class CaseViewSet(
     permission_classes = [PracticeRolePermission]
     filterset_class = CaseFilter
     search_fields = [
-        "client__first_name", "client__last_name", "client__member_id", "insurer_reference",
+        "client__first_name",
+        "client__last_name",
+        "client__member_id",
+        "insurer_reference",
         "authorization_number",
-    ]  # fmt: skip
+    ]
     ordering_fields = [
-        "created_at", "updated_at", "submitted_at", "decided_at", "planned_start_date",
-        "requested_start", "follow_up_on", "status", "client__last_name", "insurer__name",
-    ]  # fmt: skip
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "decided_at",
+        "planned_start_date",
+        "requested_start",
+        "follow_up_on",
+        "status",
+        "client__last_name",
+        "insurer__name",
+    ]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
@@ -278,9 +294,11 @@ class CaseViewSet(
     def update(self, request, *args, **kwargs):
         case = self.get_object()
         serializer = CaseWriteSerializer(
-            case, data=request.data, partial=kwargs.get("partial", False),
+            case,
+            data=request.data,
+            partial=kwargs.get("partial", False),
             context=self.get_serializer_context(),
-        )  # fmt: skip
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version")
@@ -510,9 +528,11 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
                 status=status.HTTP_409_CONFLICT,
             )
         response = FileResponse(
-            document.file.open("rb"), as_attachment=True, filename=document.download_name,
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.download_name,
             content_type="application/pdf",
-        )  # fmt: skip
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 

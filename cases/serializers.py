@@ -70,10 +70,23 @@ class PracticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Practice
         fields = [
-            "id", "name", "npi", "tax_id", "address_line1", "address_line2", "city", "state",
-            "zip_code", "phone", "fax", "email", "signatory_name", "signatory_title", "is_active",
+            "id",
+            "name",
+            "npi",
+            "tax_id",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "zip_code",
+            "phone",
+            "fax",
+            "email",
+            "signatory_name",
+            "signatory_title",
+            "is_active",
             "role",
-        ]  # fmt: skip
+        ]
         read_only_fields = ["is_active"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -94,12 +107,31 @@ class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
         fields = [
-            "id", "practice", "first_name", "last_name", "date_of_birth", "insurer",
-            "insurer_name", "member_id", "group_number", "plan_name", "subscriber_name",
-            "guardian_name", "guardian_relationship", "phone", "email", "address_line1",
-            "address_line2", "city", "state", "zip_code", "diagnosis_codes", "is_active",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "practice",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "insurer",
+            "insurer_name",
+            "member_id",
+            "group_number",
+            "plan_name",
+            "subscriber_name",
+            "guardian_name",
+            "guardian_relationship",
+            "phone",
+            "email",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "zip_code",
+            "diagnosis_codes",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -115,10 +147,21 @@ class ProviderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Provider
         fields = [
-            "id", "practice", "first_name", "last_name", "credential", "npi", "license_number",
-            "license_state", "taxonomy_code", "email", "phone", "is_active", "created_at",
+            "id",
+            "practice",
+            "first_name",
+            "last_name",
+            "credential",
+            "npi",
+            "license_number",
+            "license_state",
+            "taxonomy_code",
+            "email",
+            "phone",
+            "is_active",
+            "created_at",
             "updated_at",
-        ]  # fmt: skip
+        ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # the (practice, npi) rule is checked by the model with a clear message
 
@@ -133,9 +176,17 @@ class InsurerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Insurer
         fields = [
-            "id", "name", "payer_id", "sca_phone", "sca_fax", "sca_email", "sca_address",
-            "portal_url", "notes", "is_active",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "payer_id",
+            "sca_phone",
+            "sca_fax",
+            "sca_email",
+            "sca_address",
+            "portal_url",
+            "notes",
+            "is_active",
+        ]
 
 
 class PolicyRateSerializer(serializers.ModelSerializer):
@@ -164,11 +215,25 @@ class RatePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = RatePolicy
         fields = [
-            "id", "insurer", "insurer_name", "effective_from", "effective_to", "kind", "percent",
-            "reference_schedule", "min_network_attempts", "requires_consent",
-            "requires_pre_treatment", "max_agreement_days", "expected_response_days",
-            "submission_channel", "protocol_notes", "rates", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "insurer",
+            "insurer_name",
+            "effective_from",
+            "effective_to",
+            "kind",
+            "percent",
+            "reference_schedule",
+            "min_network_attempts",
+            "requires_consent",
+            "requires_pre_treatment",
+            "max_agreement_days",
+            "expected_response_days",
+            "submission_channel",
+            "protocol_notes",
+            "rates",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -189,13 +254,36 @@ class CaseListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "practice", "client", "client_name", "member_id", "provider", "provider_name",
-            "insurer", "insurer_name", "reason", "initiated_by", "service_type", "status",
-            "planned_start_date", "requested_start", "requested_end", "sessions_requested",
-            "sessions_remaining", "submitted_at", "decided_at", "assigned_to", "assigned_to_name",
-            "follow_up_on", "insurer_reference", "authorization_number", "renewal_of", "version",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "practice",
+            "client",
+            "client_name",
+            "member_id",
+            "provider",
+            "provider_name",
+            "insurer",
+            "insurer_name",
+            "reason",
+            "initiated_by",
+            "service_type",
+            "status",
+            "planned_start_date",
+            "requested_start",
+            "requested_end",
+            "sessions_requested",
+            "sessions_remaining",
+            "submitted_at",
+            "decided_at",
+            "assigned_to",
+            "assigned_to_name",
+            "follow_up_on",
+            "insurer_reference",
+            "authorization_number",
+            "renewal_of",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -207,9 +295,15 @@ class RequestedServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestedService
         fields = [
-            "id", "billing_code", "code", "description", "modifier", "units", "unit_period",
+            "id",
+            "billing_code",
+            "code",
+            "description",
+            "modifier",
+            "units",
+            "unit_period",
             "requested_rate",
-        ]  # fmt: skip
+        ]
         validators = []
 
 
@@ -217,9 +311,17 @@ class NetworkSearchSerializer(serializers.ModelSerializer):
     class Meta:
         model = NetworkSearch
         fields = [
-            "id", "provider_name", "provider_npi", "contacted_on", "method", "outcome",
-            "wait_weeks", "distance_miles", "notes", "created_at",
-        ]  # fmt: skip
+            "id",
+            "provider_name",
+            "provider_npi",
+            "contacted_on",
+            "method",
+            "outcome",
+            "wait_weeks",
+            "distance_miles",
+            "notes",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 
@@ -230,9 +332,17 @@ class ConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
         fields = [
-            "id", "signer_name", "signer_relationship", "signed_on", "acknowledges_costs",
-            "estimated_patient_cost", "method", "file", "has_file", "created_at",
-        ]  # fmt: skip
+            "id",
+            "signer_name",
+            "signer_relationship",
+            "signed_on",
+            "acknowledges_costs",
+            "estimated_patient_cost",
+            "method",
+            "file",
+            "has_file",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
     def get_has_file(self, obj) -> bool:
@@ -247,9 +357,15 @@ class CaseDetailSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = [
-            *CaseListSerializer.Meta.fields, "clinical_justification", "submission_channel",
-            "decision_reason", "created_by", "services", "network_searches", "consents",
-        ]  # fmt: skip
+            *CaseListSerializer.Meta.fields,
+            "clinical_justification",
+            "submission_channel",
+            "decision_reason",
+            "created_by",
+            "services",
+            "network_searches",
+            "consents",
+        ]
         read_only_fields = fields
 
 
@@ -268,11 +384,25 @@ class CaseWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "practice", "client", "provider", "insurer", "reason", "initiated_by", "service_type",
-            "planned_start_date", "requested_start", "requested_end", "sessions_requested",
-            "sessions_remaining", "clinical_justification", "assigned_to", "follow_up_on",
-            "insurer_reference", "authorization_number", "version",
-        ]  # fmt: skip
+            "practice",
+            "client",
+            "provider",
+            "insurer",
+            "reason",
+            "initiated_by",
+            "service_type",
+            "planned_start_date",
+            "requested_start",
+            "requested_end",
+            "sessions_requested",
+            "sessions_remaining",
+            "clinical_justification",
+            "assigned_to",
+            "follow_up_on",
+            "insurer_reference",
+            "authorization_number",
+            "version",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -324,9 +454,20 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = [
-            "id", "case", "kind", "status", "sha256", "size_bytes", "page_count", "render_ms",
-            "error", "attempts", "created_at", "rendered_at", "download_url",
-        ]  # fmt: skip
+            "id",
+            "case",
+            "kind",
+            "status",
+            "sha256",
+            "size_bytes",
+            "page_count",
+            "render_ms",
+            "error",
+            "attempts",
+            "created_at",
+            "rendered_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str | None:

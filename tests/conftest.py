@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
+from sca_portal.celery import app as celery_app
 from tests.factories import (
     BillingCodeFactory,
     CaseFactory,
@@ -50,6 +51,8 @@ def _test_settings(tmp_path, settings):
     }
     storages._storages.pop("private", None)
     private_storage._wrapped = empty
+    # Tasks run in-process in tests, whatever the broker; the worker tests turn this off.
+    celery_app.conf.task_always_eager = True
     yield
     storages._storages.pop("private", None)
     private_storage._wrapped = empty

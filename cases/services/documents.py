@@ -50,8 +50,13 @@ def document_request(*, case_id: int, actor, kind: str) -> tuple[Document, bool]
             )
     except IntegrityError:
         return case.documents.get(kind=kind, status__in=ACTIVE_STATUSES), False
-    record_event(case, actor, "document_requested", f"{document.get_kind_display()} requested.",
-                 {"document": document.pk})  # fmt: skip
+    record_event(
+        case,
+        actor,
+        "document_requested",
+        f"{document.get_kind_display()} requested.",
+        {"document": document.pk},
+    )
     # robust: a broker hiccup (or, in eager mode, a render error) never fails the request;
     # the document stays queued and can be sent again.
     transaction.on_commit(lambda: _enqueue(document.pk), robust=True)
@@ -84,8 +89,13 @@ def _fail(document_id: int, message: str) -> None:
         document.status = DocumentStatus.FAILED
         document.error = message[:300]
         document.save(update_fields=["status", "error", "updated_at"])
-        record_event(document.case, None, "document_failed", f"{document.get_kind_display()} failed.",
-                     {"document": document.pk})  # fmt: skip
+        record_event(
+            document.case,
+            None,
+            "document_failed",
+            f"{document.get_kind_display()} failed.",
+            {"document": document.pk},
+        )
 
 
 def _requeue(document_id: int, message: str) -> None:
@@ -136,8 +146,18 @@ def document_render(*, document_id: int) -> Document | None:
         document.error = ""
         document.rendered_at = timezone.now()
         document.save()
-        record_event(document.case, None, "document_ready", f"{document.get_kind_display()} ready.",
-                     {"document": document.pk, "pages": rendered.page_count})  # fmt: skip
-    logger.info("document %s ready: %s pages, %s bytes, %s ms", document_id,
-                rendered.page_count, len(rendered.content), elapsed_ms)  # fmt: skip
+        record_event(
+            document.case,
+            None,
+            "document_ready",
+            f"{document.get_kind_display()} ready.",
+            {"document": document.pk, "pages": rendered.page_count},
+        )
+    logger.info(
+        "document %s ready: %s pages, %s bytes, %s ms",
+        document_id,
+        rendered.page_count,
+        len(rendered.content),
+        elapsed_ms,
+    )
     return document

@@ -49,12 +49,26 @@ def test_request_letter_is_queued_rendered_and_says_what_the_insurer_needs(
     flat = " ".join(text.split())
     case, client, provider = ready_case, ready_case.client, ready_case.provider
     for expected in (
-        world.practice.name, world.practice.npi, "Tax ID 451234567", case.insurer.name,
-        f"{client.first_name} {client.last_name}", client.member_id, "03/14/2019",
-        provider.npi, "BCBA", "network inadequacy", "No in-network provider can start within 12 weeks",
-        "97153", "$17.00", "480", "In-Network Clinic", "Not accepting new patients",
-        "each billing code above with its agreed rate", world.practice.signatory_name, f"Page 1 of {pages}",
-    ):  # fmt: skip
+        world.practice.name,
+        world.practice.npi,
+        "Tax ID 451234567",
+        case.insurer.name,
+        f"{client.first_name} {client.last_name}",
+        client.member_id,
+        "03/14/2019",
+        provider.npi,
+        "BCBA",
+        "network inadequacy",
+        "No in-network provider can start within 12 weeks",
+        "97153",
+        "$17.00",
+        "480",
+        "In-Network Clinic",
+        "Not accepting new patients",
+        "each billing code above with its agreed rate",
+        world.practice.signatory_name,
+        f"Page 1 of {pages}",
+    ):
         assert expected in flat, expected
     assert document.size_bytes == len(document.file.read())
     assert ready_case.events.filter(kind="document_ready").count() == 1
@@ -165,10 +179,15 @@ def test_consent_form_states_rule_8(world, api, ready_case, django_capture_on_co
     text, _ = pdf_text(api, world.staff, Document.objects.get().pk)
     flat = " ".join(text.split())
     for expected in (
-        "I was informed of the process", "It is not a guarantee of payment",
-        "I may owe more than in-network cost sharing", "$325.50", "I permit information sharing",
-        ready_case.insurer.name, ready_case.client.guardian_name, "Signature of client, parent or guardian",
-    ):  # fmt: skip
+        "I was informed of the process",
+        "It is not a guarantee of payment",
+        "I may owe more than in-network cost sharing",
+        "$325.50",
+        "I permit information sharing",
+        ready_case.insurer.name,
+        ready_case.client.guardian_name,
+        "Signature of client, parent or guardian",
+    ):
         assert expected in flat, expected
 
 
@@ -228,8 +247,12 @@ def test_the_url_fetcher_serves_only_static_files():
     fetcher = StaticOnlyFetcher()
     response = fetcher.fetch(BASE_URL + "static/css/print.css")
     assert b"@page" in response.read()
-    for url in ("file:///etc/passwd", "http://127.0.0.1/", BASE_URL + "static/../../etc/passwd",
-                BASE_URL + "media/x.pdf"):  # fmt: skip
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1/",
+        BASE_URL + "static/../../etc/passwd",
+        BASE_URL + "media/x.pdf",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
 
