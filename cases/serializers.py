@@ -62,6 +62,19 @@ def default_practice(serializer, attrs: dict) -> dict:
     return attrs
 
 
+class PracticeOwnedSerializer(serializers.ModelSerializer):
+    """For records owned by one practice: the practice is set on create (defaulted when the
+    user has one) and never changes afterwards."""
+
+    practice = ScopedPracticeField(required=False)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("practice", None)
+            return attrs
+        return default_practice(self, attrs)
+
+
 class PracticeSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     # Accepts "45-1234567"; the service stores the nine digits.
@@ -94,8 +107,7 @@ class PracticeSerializer(serializers.ModelSerializer):
         return user_roles(_user(self)).get(obj.pk)
 
 
-class ClientSerializer(serializers.ModelSerializer):
-    practice = ScopedPracticeField(required=False)
+class ClientSerializer(PracticeOwnedSerializer):
     insurer = serializers.PrimaryKeyRelatedField(
         queryset=Insurer.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -134,16 +146,8 @@ class ClientSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate(self, attrs):
-        if self.instance is not None:
-            attrs.pop("practice", None)  # a client never moves between practices
-            return attrs
-        return default_practice(self, attrs)
 
-
-class ProviderSerializer(serializers.ModelSerializer):
-    practice = ScopedPracticeField(required=False)
-
+class ProviderSerializer(PracticeOwnedSerializer):
     class Meta:
         model = Provider
         fields = [
@@ -164,12 +168,6 @@ class ProviderSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # the (practice, npi) rule is checked by the model with a clear message
-
-    def validate(self, attrs):
-        if self.instance is not None:
-            attrs.pop("practice", None)
-            return attrs
-        return default_practice(self, attrs)
 
 
 class InsurerSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from billing_codes.models import BillingCode
-from cases.serializers import ScopedPracticeField, default_practice
+from cases.serializers import PracticeOwnedSerializer
 
 from .models import ContactLog, Notification, Offer, OfferLine, PracticeRate, UtilizationEntry
 
@@ -90,8 +90,7 @@ class UtilizationEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["over_authorized", "created_at"]
 
 
-class PracticeRateSerializer(serializers.ModelSerializer):
-    practice = ScopedPracticeField(required=False)
+class PracticeRateSerializer(PracticeOwnedSerializer):
     billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
     code = serializers.CharField(source="billing_code.code", read_only=True)
 
@@ -109,12 +108,6 @@ class PracticeRateSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["updated_at"]
         validators = []
-
-    def validate(self, attrs):
-        if self.instance is not None:
-            attrs.pop("practice", None)
-            return attrs
-        return default_practice(self, attrs)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
