@@ -407,6 +407,10 @@ class CaseWriteSerializer(serializers.ModelSerializer):
         user = _user(self)
         self.fields["client"].queryset = clients_visible_to(user)
         self.fields["provider"].queryset = providers_visible_to(user)
+        # Only colleagues can be assignees: other users' ids are not even confirmed to exist.
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            is_active=True, memberships__practice_id__in=list(user_roles(user))
+        ).distinct()
 
     def validate(self, attrs):
         if self.instance is not None:

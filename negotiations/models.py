@@ -111,6 +111,11 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"Agreement {self.authorization_number}"
 
+    @property
+    def sessions_used(self) -> int:
+        """A session is a service date with recorded use (read by cases' renewal)."""
+        return self.utilization.values("service_date").distinct().count()
+
 
 class AgreementLine(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="lines")

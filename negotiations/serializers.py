@@ -43,7 +43,9 @@ class AcceptSerializer(serializers.Serializer):
     authorization_number = serializers.CharField(max_length=60)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
-    sessions_authorized = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    sessions_authorized = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100000
+    )
 
 
 class DeclineSerializer(serializers.Serializer):

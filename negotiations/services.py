@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, CaseAction, CaseStatus, Practice, RatePolicy
@@ -182,7 +183,7 @@ def _write_agreement(
     case: Case, actor, lines: list[dict], terms: dict, offer: Offer | None
 ) -> Agreement:
     flags = agreement_flags(case, lines)
-    agreement = Agreement.objects.create(
+    agreement = Agreement(
         case=case,
         authorization_number=terms["authorization_number"],
         start_date=terms["start_date"],
@@ -192,6 +193,8 @@ def _write_agreement(
         flags=flags,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    agreement.full_clean(exclude=["case", "source_offer"])
+    agreement.save()
     AgreementLine.objects.bulk_create(
         [
             AgreementLine(
@@ -244,7 +247,7 @@ def offer_accept(
     case = lock_case(case_id)
     offer = Offer.objects.select_for_update().filter(pk=offer_id, case_id=case.pk).first()
     if offer is None:
-        raise ValidationError({"offer": "No such offer on this case."})
+        raise Http404("No such offer on this case.")
     if offer.status != OfferStatus.OPEN:
         raise DomainError(
             code="offer_not_open",
@@ -410,7 +413,11 @@ PRACTICE_RATE_FIELDS = ["billing_code", "modifier", "usual_rate", "floor_rate"]
 def practice_rate_save(
     *, actor, practice: Practice, instance: PracticeRate | None = None, **data
 ) -> PracticeRate:
-    rate = instance or PracticeRate(practice=practice)
+    rate = (
+        PracticeRate.objects.select_for_update().get(pk=instance.pk)
+        if instance
+        else PracticeRate(practice=practice)
+    )
     unknown = set(data) - set(PRACTICE_RATE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in unknown})

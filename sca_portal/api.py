@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -62,6 +62,13 @@ def exception_handler(exc, context):
         return Response(
             {"code": "in_use", "detail": "This record is in use by other records; archive it."},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot store (too large, too long) that validation missed.
+        logger.warning("data error in %s", context["view"].__class__.__name__)
+        return Response(
+            {"code": "invalid_value", "detail": "A value is out of range or too long."},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, IntegrityError):
         # A database constraint caught what validation did not (usually a race).

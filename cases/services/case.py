@@ -206,12 +206,13 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
             f"Someone changed this case meanwhile (version {case.version}, you edited "
             f"version {version}). Reload and apply your change again.",
         )
-    draft_changes = {k: v for k, v in data.items() if k in DRAFT_FIELDS}
-    if draft_changes and not case.is_draft:
-        _require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
     _check_same_practice(case.practice_id, client=data.get("client"), provider=data.get("provider"))
     _check_assignee(case.practice_id, data.get("assigned_to"))
     changed = apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
+    # Only a real change to the request is refused after draft (a PUT repeats every field).
+    draft_changes = [name for name in changed if name in DRAFT_FIELDS]
+    if draft_changes and not case.is_draft:
+        _require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
     if not changed:
         return case
     case.full_clean()

@@ -126,7 +126,8 @@ def document_render(*, document_id: int) -> Document | None:
         _requeue(document_id, f"Temporary error ({type(exc).__name__}); retrying.")
         raise
     except Exception as exc:
-        logger.exception("document %s: render failed (%s)", document_id, type(exc).__name__)
+        # No traceback: its messages may quote template values (patient data).
+        logger.error("document %s: render failed (%s)", document_id, type(exc).__name__)
         _fail(
             document_id,
             f"Rendering failed ({type(exc).__name__}). The support team has the details.",

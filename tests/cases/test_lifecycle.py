@@ -1,5 +1,7 @@
 """The transition matrix of DESIGN.md section 5, through the API."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -202,3 +204,53 @@ def test_case_for_another_practices_client_is_refused(world, api, insurer):
         format="json",
     )
     assert response.status_code == 400 and "client" in response.json()
+
+
+def test_put_repeating_the_request_on_a_submitted_case_changes_tracking_fields(
+    world, api, ready_case
+):
+    api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/submit/", {}, format="json")
+    detail = api(world.staff).get(f"/api/v1/cases/{ready_case.pk}/").json()
+    body = {
+        k: detail[k]
+        for k in (
+            "client",
+            "provider",
+            "insurer",
+            "reason",
+            "initiated_by",
+            "service_type",
+            "planned_start_date",
+            "requested_start",
+            "requested_end",
+            "sessions_requested",
+            "clinical_justification",
+        )
+    }
+    body.update(version=detail["version"], follow_up_on="2030-02-01")
+    response = api(world.staff).put(f"/api/v1/cases/{ready_case.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["follow_up_on"] == "2030-02-01"
+
+
+def test_renewal_of_a_transition_carries_the_sessions_not_yet_used(
+    world, api, ready_case, aba_code
+):
+    from negotiations.models import UtilizationEntry
+    from tests.factories import AgreementFactory, AgreementLineFactory
+
+    ready_case.reason = "provider_transition"
+    ready_case.sessions_remaining = 12
+    put_in_status(ready_case, "approved")
+    agreement = AgreementFactory(case=ready_case, sessions_authorized=12)
+    AgreementLineFactory(agreement=agreement, billing_code=aba_code)
+    for day in range(5):
+        UtilizationEntry.objects.create(
+            agreement=agreement,
+            billing_code=aba_code,
+            units=4,
+            service_date=agreement.start_date + dt.timedelta(days=day),
+        )
+    response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    new = Case.objects.get(pk=response.json()["id"])
+    assert new.sessions_remaining == 7 and new.sessions_requested == 7

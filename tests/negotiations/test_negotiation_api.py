@@ -316,3 +316,25 @@ def test_tenant_isolation_every_negotiation_route_is_404(world, api, submitted_c
         assert response.status_code == 404, (method, url, response.status_code)
     assert Offer.objects.get().status == "open"
     assert Case.objects.get(pk=submitted_case.pk).status == "in_negotiation"
+
+
+def test_huge_sessions_authorized_is_400_not_500(world, api, submitted_case, offer_body):
+    billing = api(world.billing)
+    offer = billing.post(offers_url(submitted_case), offer_body(), format="json").json()
+    url = f"{offers_url(submitted_case)}{offer['id']}/accept/"
+    response = billing.post(url, accept_body(sessions_authorized=10**19), format="json")
+    assert response.status_code == 400 and "sessions_authorized" in response.json()
+    assert not Agreement.objects.exists()
+
+
+def test_accepting_an_offer_of_another_case_is_404(world, api, submitted_case, offer_body):
+    from tests.factories import CaseFactory, OfferFactory
+
+    foreign = OfferFactory(
+        case=CaseFactory(
+            practice=world.practice, status="in_negotiation", submitted_at=timezone.now()
+        )
+    )
+    api(world.billing).post(offers_url(submitted_case), offer_body(), format="json")
+    url = f"{offers_url(submitted_case)}{foreign.pk}/accept/"
+    assert api(world.billing).post(url, accept_body(), format="json").status_code == 404
