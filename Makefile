@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 # Test-only defaults, used when DATABASE_URL turns DEBUG off (production mode refuses the
 # development key and an empty ALLOWED_HOSTS). Never used by `make run`.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop}" \
-	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}"
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"
 
 .PHONY: install run test worker beat lint format migrate
 

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from . import selectors, services
+from .audit_api import AccessLogViewSet
 from .filters import CaseFilter, RatePolicyFilter
 from .models import (
     TRANSITIONS,
@@ -96,6 +97,11 @@ class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.clients_visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        client = self.get_object()
+        services.access_record(user=request.user, action="view_client", obj=client)
+        return Response(self.get_serializer(client).data)
 
     def update_service(self, instance, **data):
         return services.client_update(client=instance, actor=self.request.user, **data)
@@ -276,6 +282,7 @@ class CaseViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
+        services.access_record(user=request.user, action="view_case", obj=case)
         data = self.get_serializer(case).data
         data["allowed_actions"] = allowed_actions(case, request.user)
         return Response(data)
@@ -462,6 +469,7 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
         consent = self.get_object()
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
+        services.access_record(user=request.user, action="download_consent", obj=consent)
         ext = consent.file.name.rsplit(".", 1)[-1]
         return FileResponse(
             consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
@@ -527,6 +535,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
                 {"code": "not_ready", "detail": f"The document is {document.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
+        services.access_record(user=request.user, action="download_document", obj=document)
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,
@@ -553,3 +562,4 @@ def register(router) -> None:
     router.register(f"{case}/events", CaseEventViewSet, basename="case-event")
     router.register(f"{case}/documents", CaseDocumentViewSet, basename="case-document")
     router.register("documents", DocumentViewSet, basename="document")
+    router.register("audit/access-log", AccessLogViewSet, basename="audit-access-log")

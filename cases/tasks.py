@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services.documents import document_render
+from .services.documents import document_render, documents_sweep
 
 
 @shared_task(
@@ -18,3 +18,8 @@ from .services.documents import document_render
 def render_document(document_id: int) -> str:
     document = document_render(document_id=document_id)
     return document.status if document else "skipped"
+
+
+@shared_task(name="cases.sweep_documents")
+def sweep_documents() -> int:
+    return documents_sweep()

@@ -1,3 +1,4 @@
+from .audit import AccessAction, AccessLog
 from .case import (
     TRANSITIONS,
     Case,
@@ -19,6 +20,8 @@ from .reference import Insurer, PolicyKind, PolicyRate, RatePolicy, SubmissionCh
 from .tenancy import Client, Credential, Membership, Practice, Provider, Role
 
 __all__ = [
+    "AccessAction",
+    "AccessLog",
     "ACTIVE_STATUSES",
     "Document",
     "DocumentKind",

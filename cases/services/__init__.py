@@ -1,5 +1,6 @@
 """Every write in the cases app. Views, API, admin actions and tasks call these."""
 
+from .audit import access_record
 from .case import (
     case_create,
     case_deny,
@@ -22,7 +23,7 @@ from .case import (
     service_update,
     validate_upload,
 )
-from .documents import document_render, document_request
+from .documents import document_render, document_request, documents_sweep
 from .reference import (
     insurer_create,
     insurer_update,
@@ -40,6 +41,7 @@ from .tenancy import (
 )
 
 __all__ = [
+    "access_record",
     "case_create",
     "case_deny",
     "case_renew",
@@ -57,6 +59,7 @@ __all__ = [
     "consent_update",
     "document_render",
     "document_request",
+    "documents_sweep",
     "insurer_create",
     "insurer_update",
     "network_search_add",

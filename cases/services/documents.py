@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -162,3 +164,29 @@ def document_render(*, document_id: int) -> Document | None:
         elapsed_ms,
     )
     return document
+
+
+def documents_sweep(*, older_than_seconds: int | None = None) -> int:
+    """Send again every document stuck queued or rendering for too long: its message was lost
+    (broker down when it was requested) or its worker died mid-render. Rendering ones go back
+    to queued; the attempt counter stops one that keeps killing its worker."""
+    age = settings.DOCUMENT_STUCK_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - dt.timedelta(seconds=age)
+    ids = list(
+        Document.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for document_id in ids:
+        Document.objects.filter(pk=document_id, status__in=ACTIVE_STATUSES).update(
+            status=DocumentStatus.QUEUED, updated_at=timezone.now()
+        )
+        try:
+            _enqueue(document_id)
+        except Exception as exc:  # broker still down: the next sweep tries again
+            logger.warning(
+                "sweeper: could not send document %s (%s)", document_id, type(exc).__name__
+            )
+    if ids:
+        logger.info("sweeper: sent %s stuck document(s) again", len(ids))
+    return len(ids)

@@ -257,8 +257,8 @@ def test_case_detail_query_count_is_constant(
         NetworkSearchFactory(case=ready_case)
         ConsentFactory(case=ready_case)
     staff = api(world.staff)
-    # memberships, case (+ joined names), services, searches, consents
-    with django_assert_num_queries(5):
+    # memberships, case (+ joined names), access log insert, services, searches, consents
+    with django_assert_num_queries(6):
         response = staff.get(f"/api/v1/cases/{ready_case.pk}/")
     assert len(response.json()["services"]) == n_parts + 1
 

@@ -1,0 +1,174 @@
+"""Audit for practice administrators: the change history and the access log."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.views import APIView
+
+from sca_portal.api import Pagination
+
+from .models import AccessLog, Case, Client, PolicyRate, Provider, RatePolicy, Role
+from .permissions import user_roles
+
+
+def admin_practice_ids(user) -> list[int]:
+    return [pid for pid, role in user_roles(user).items() if role == Role.ADMIN]
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = AccessLog
+        fields = [
+            "id",
+            "at",
+            "user",
+            "username",
+            "action",
+            "object_type",
+            "object_id",
+            "client",
+            "case",
+        ]
+        read_only_fields = fields
+
+
+class AccessLogFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="at", lookup_expr="date__gte")
+    date_to = filters.DateFilter(field_name="at", lookup_expr="date__lte")
+
+    class Meta:
+        model = AccessLog
+        fields = ["user", "client", "case", "action", "practice"]
+
+
+class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Reads of patient data in the administrator's practices (append-only, newest first)."""
+
+    serializer_class = AccessLogSerializer
+    filterset_class = AccessLogFilter
+    ordering_fields = ["at"]
+    search_fields = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccessLog.objects.none()
+        ids = admin_practice_ids(self.request.user)
+        if not ids:
+            raise PermissionDenied("The audit is for administrators.")
+        return AccessLog.objects.filter(practice_id__in=ids).select_related("user")
+
+
+# model name -> (model, how its history rows reach the practice, how they reach the client)
+AUDITED = {
+    "case": (Case, "practice_id", "client_id"),
+    "client": (Client, "practice_id", "id"),
+    "provider": (Provider, "practice_id", None),
+    "rate_policy": (RatePolicy, None, None),
+    "policy_rate": (PolicyRate, None, None),
+}
+
+
+def register_audited(name: str, model, practice_path: str | None, client_path: str | None) -> None:
+    """negotiations adds offers and agreements at start-up (cases never imports it)."""
+    AUDITED[name] = (model, practice_path, client_path)
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+
+
+class ChangeRecordSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    model = serializers.CharField()
+    object_id = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    changes = ChangeSerializer(many=True)
+
+
+class ChangeRecordPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ChangeRecordSerializer(many=True)
+
+
+def _value(v):
+    return None if v is None else str(v)
+
+
+class ChangeHistoryView(APIView):
+    """Who changed what and when, for one kind of record (``model``), in the administrator's
+    practices (reference data: everywhere). Filters: ``user``, ``client``, ``date_from``,
+    ``date_to``; ``object`` for one record."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("model", str, required=True, enum=sorted(AUDITED)),
+            OpenApiParameter("object", int), OpenApiParameter("user", int),
+            OpenApiParameter("client", int), OpenApiParameter("date_from", str),
+            OpenApiParameter("date_to", str), OpenApiParameter("page", int),
+        ],
+        responses={200: ChangeRecordPageSerializer},
+    )  # fmt: skip
+    def get(self, request):
+        ids = admin_practice_ids(request.user)
+        if not ids:
+            raise PermissionDenied("The audit is for administrators.")
+        name = request.query_params.get("model", "")
+        if name not in AUDITED:
+            raise ValidationError({"model": [f"Choose one of {', '.join(sorted(AUDITED))}."]})
+        model, practice_path, client_path = AUDITED[name]
+        rows = model.history.select_related("history_user").order_by("-history_date", "-history_id")
+        if practice_path:
+            rows = rows.filter(**{f"{practice_path}__in": ids})
+        params = request.query_params
+        try:
+            if params.get("object"):
+                rows = rows.filter(id=int(params["object"]))
+            if params.get("user"):
+                rows = rows.filter(history_user_id=int(params["user"]))
+            if params.get("client"):
+                if not client_path:
+                    raise ValidationError({"client": [f"{name} records have no client."]})
+                rows = rows.filter(**{client_path: int(params["client"])})
+        except ValueError:
+            raise ValidationError({"detail": ["object, user and client are numbers."]}) from None
+        date_filter = filters.DateFilter()
+        for key, lookup in (("date_from", "gte"), ("date_to", "lte")):
+            if params.get(key):
+                try:
+                    value = date_filter.field.clean(params[key])
+                except Exception:
+                    raise ValidationError({key: ["Use a date as YYYY-MM-DD."]}) from None
+                rows = rows.filter(**{f"history_date__date__{lookup}": value})
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        results = []
+        for record in page:
+            changes = []
+            previous = record.prev_record
+            if previous is not None and record.history_type == "~":
+                delta = record.diff_against(previous)
+                changes = [
+                    {"field": c.field, "old": _value(c.old), "new": _value(c.new)}
+                    for c in delta.changes
+                ]
+            results.append(
+                {
+                    "history_id": record.history_id, "model": name, "object_id": record.id,
+                    "action": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                    "at": record.history_date,
+                    "user": record.history_user.username if record.history_user else None,
+                    "changes": changes,
+                }
+            )  # fmt: skip
+        return paginator.get_paginated_response(results)

@@ -1,0 +1,27 @@
+"""The access log: who read patient data."""
+
+from __future__ import annotations
+
+from cases.models import AccessAction, AccessLog, Case, Client, Consent, Document
+
+
+def access_record(*, user, action: str, obj) -> AccessLog:
+    """Append one access. ``obj`` is the client, case, document or consent that was read."""
+    if isinstance(obj, Client):
+        client_id, case_id, practice_id = obj.pk, None, obj.practice_id
+    elif isinstance(obj, Case):
+        client_id, case_id, practice_id = obj.client_id, obj.pk, obj.practice_id
+    elif isinstance(obj, Document | Consent):
+        case = obj.case
+        client_id, case_id, practice_id = case.client_id, case.pk, case.practice_id
+    else:
+        raise TypeError(f"no access logging for {type(obj).__name__}")
+    return AccessLog.objects.create(
+        user=user,
+        practice_id=practice_id,
+        client_id=client_id,
+        case_id=case_id,
+        object_type=type(obj).__name__.lower(),
+        object_id=obj.pk,
+        action=AccessAction(action),
+    )
