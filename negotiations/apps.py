@@ -12,3 +12,10 @@ class NegotiationsConfig(AppConfig):
         from .documents import agreement_summary_context
 
         documents.register(DocumentKind.AGREEMENT_SUMMARY, agreement_summary_context)
+
+        from cases.audit_api import register_audited
+
+        from .models import Agreement, Offer
+
+        register_audited("offer", Offer, "case__practice_id", "case__client_id")
+        register_audited("agreement", Agreement, "case__practice_id", "case__client_id")
