@@ -71,9 +71,13 @@ class PracticeViewSet(
     def get_queryset(self):
         return selectors.practices_for(self.request.user)
 
-    def perform_update(self, serializer):
-        if not can_administer(self.request.user, serializer.instance.pk):
+    def update(self, request, *args, **kwargs):
+        # The role is checked before the body is validated: 403 means "not yours to change".
+        if not can_administer(request.user, self.get_object().pk):
             raise PermissionDenied("Only an administrator of this practice may change it.")
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
         serializer.instance = services.practice_update(
             practice=serializer.instance, actor=self.request.user, **serializer.validated_data
         )

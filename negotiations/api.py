@@ -221,6 +221,12 @@ class PracticeRateViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.practice_rates_visible_to(self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        # Refuse before validating: the body of someone who may not write is never looked at.
+        if not selectors.billing_practice_ids(request.user):
+            raise PermissionDenied("The fee schedule is edited by billing managers.")
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         practice = data.pop("practice")

@@ -8,15 +8,23 @@ from cases.models import AccessLog
 from tests.factories import ClientFactory
 
 
-def test_reads_of_patient_data_are_logged(world, api, ready_case, django_capture_on_commit_callbacks):
+def test_reads_of_patient_data_are_logged(
+    world, api, ready_case, django_capture_on_commit_callbacks
+):
     staff = api(world.staff)
     staff.get(f"/api/v1/clients/{ready_case.client_id}/")
     staff.get(f"/api/v1/cases/{ready_case.pk}/")
     with django_capture_on_commit_callbacks(execute=True):
-        doc = staff.post(f"/api/v1/cases/{ready_case.pk}/documents/", {"kind": "consent_form"}, format="json")
+        doc = staff.post(
+            f"/api/v1/cases/{ready_case.pk}/documents/", {"kind": "consent_form"}, format="json"
+        )
     staff.get(f"/api/v1/documents/{doc.json()['id']}/download/")
     staff.get("/api/v1/cases/")  # lists are not detail reads
-    rows = list(AccessLog.objects.order_by("id").values_list("user__username", "action", "client_id", "case_id"))
+    rows = list(
+        AccessLog.objects.order_by("id").values_list(
+            "user__username", "action", "client_id", "case_id"
+        )
+    )
     assert rows == [
         ("demo_staff", "view_client", ready_case.client_id, None),
         ("demo_staff", "view_case", ready_case.client_id, ready_case.pk),
@@ -38,7 +46,9 @@ def test_admins_browse_the_access_log_filtered_by_user_client_and_date(world, ap
     assert [r["username"] for r in all_rows] == ["demo_billing", "demo_staff"]
     by_user = admin.get("/api/v1/audit/access-log/", {"user": world.staff.pk}).json()["results"]
     assert [r["action"] for r in by_user] == ["view_case"]
-    by_client = admin.get("/api/v1/audit/access-log/", {"client": other_client.pk}).json()["results"]
+    by_client = admin.get("/api/v1/audit/access-log/", {"client": other_client.pk}).json()[
+        "results"
+    ]
     assert [r["username"] for r in by_client] == ["demo_billing"]
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     assert admin.get("/api/v1/audit/access-log/", {"date_from": tomorrow}).json()["results"] == []
@@ -55,19 +65,30 @@ def test_access_log_of_another_practice_is_invisible(world, api, ready_case):
 
 
 def test_change_history_says_who_changed_what(world, api, ready_case):
-    api(world.staff).patch(f"/api/v1/cases/{ready_case.pk}/", {"version": 1, "sessions_requested": 60}, format="json")
+    api(world.staff).patch(
+        f"/api/v1/cases/{ready_case.pk}/", {"version": 1, "sessions_requested": 60}, format="json"
+    )
     client = ready_case.client
-    api(world.billing).patch(f"/api/v1/clients/{client.pk}/", {"plan_name": "Gold PPO"}, format="json")
+    api(world.billing).patch(
+        f"/api/v1/clients/{client.pk}/", {"plan_name": "Gold PPO"}, format="json"
+    )
     admin = api(world.admin)
-    rows = admin.get("/api/v1/audit/changes/", {"model": "case", "object": ready_case.pk}).json()["results"]
+    rows = admin.get("/api/v1/audit/changes/", {"model": "case", "object": ready_case.pk}).json()[
+        "results"
+    ]
     change = rows[0]
     assert change["action"] == "changed" and change["user"] == "demo_staff"
     fields = {c["field"]: (c["old"], c["new"]) for c in change["changes"]}
     assert fields["sessions_requested"] == ("72", "60")
-    rows = admin.get("/api/v1/audit/changes/", {"model": "client", "client": client.pk, "user": world.billing.pk}).json()["results"]
+    rows = admin.get(
+        "/api/v1/audit/changes/", {"model": "client", "client": client.pk, "user": world.billing.pk}
+    ).json()["results"]
     assert rows[0]["changes"] == [{"field": "plan_name", "old": "", "new": "Gold PPO"}]
     assert admin.get("/api/v1/audit/changes/", {"model": "bogus"}).status_code == 400
-    assert admin.get("/api/v1/audit/changes/", {"model": "case", "date_from": "soon"}).status_code == 400
+    assert (
+        admin.get("/api/v1/audit/changes/", {"model": "case", "date_from": "soon"}).status_code
+        == 400
+    )
 
 
 def test_offer_and_agreement_changes_are_audited(world, api):

@@ -62,7 +62,9 @@ def test_sessions_time_out_after_idle_minutes_and_slide_with_activity(world, cli
 
 
 def test_token_endpoint_is_throttled(world, client, settings):
-    statuses = [token(client, "demo_staff", "demo12345", ip="10.9.9.9").status_code for _ in range(11)]
+    statuses = [
+        token(client, "demo_staff", "demo12345", ip="10.9.9.9").status_code for _ in range(11)
+    ]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
 
