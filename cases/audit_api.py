@@ -113,12 +113,15 @@ class ChangeHistoryView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("model", str, required=True, enum=sorted(AUDITED)),
-            OpenApiParameter("object", int), OpenApiParameter("user", int),
-            OpenApiParameter("client", int), OpenApiParameter("date_from", str),
-            OpenApiParameter("date_to", str), OpenApiParameter("page", int),
+            OpenApiParameter("object", int),
+            OpenApiParameter("user", int),
+            OpenApiParameter("client", int),
+            OpenApiParameter("date_from", str),
+            OpenApiParameter("date_to", str),
+            OpenApiParameter("page", int),
         ],
         responses={200: ChangeRecordPageSerializer},
-    )  # fmt: skip
+    )
     def get(self, request):
         ids = admin_practice_ids(request.user)
         if not ids:
@@ -164,11 +167,13 @@ class ChangeHistoryView(APIView):
                 ]
             results.append(
                 {
-                    "history_id": record.history_id, "model": name, "object_id": record.id,
+                    "history_id": record.history_id,
+                    "model": name,
+                    "object_id": record.id,
                     "action": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
                     "at": record.history_date,
                     "user": record.history_user.username if record.history_user else None,
                     "changes": changes,
                 }
-            )  # fmt: skip
+            )
         return paginator.get_paginated_response(results)

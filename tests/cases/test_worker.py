@@ -56,10 +56,25 @@ def start_worker(broker_url: str, private_root: Path) -> subprocess.Popen:
         "ALLOWED_HOSTS": "localhost",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sca_portal", "worker", "--pool=solo",
-         "--loglevel=INFO", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sca_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_for(predicate, timeout=90):

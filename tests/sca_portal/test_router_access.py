@@ -26,18 +26,32 @@ SELF_ONLY = {"notification"}  # per user, never per practice
 # (basename, action) -> the least role that may write; every write route must be listed.
 WRITE_ROLES = {
     **{(b, a): "admin" for b in SHARED for a in ("create", "update", "partial_update", "destroy")},
-    ("practice", "update"): "admin", ("practice", "partial_update"): "admin",
-    **{(b, a): "staff" for b in ("client", "provider") for a in ("create", "update", "partial_update", "destroy")},
-    **{("case", a): "staff" for a in ("create", "update", "partial_update", "submit", "deny", "withdraw", "renew")},
-    **{(b, a): "staff" for b in ("case-network-search", "case-service", "case-consent")
-       for a in ("create", "update", "partial_update", "destroy")},
-    ("case-document", "create"): "staff", ("case-contact", "create"): "staff",
+    ("practice", "update"): "admin",
+    ("practice", "partial_update"): "admin",
+    **{
+        (b, a): "staff"
+        for b in ("client", "provider")
+        for a in ("create", "update", "partial_update", "destroy")
+    },
+    **{
+        ("case", a): "staff"
+        for a in ("create", "update", "partial_update", "submit", "deny", "withdraw", "renew")
+    },
+    **{
+        (b, a): "staff"
+        for b in ("case-network-search", "case-service", "case-consent")
+        for a in ("create", "update", "partial_update", "destroy")
+    },
+    ("case-document", "create"): "staff",
+    ("case-contact", "create"): "staff",
     ("case-utilization", "create"): "staff",
-    ("case-offer", "create"): "billing", ("case-offer", "accept"): "billing",
-    ("case-approve", "create"): "billing", ("case-decline", "create"): "billing",
+    ("case-offer", "create"): "billing",
+    ("case-offer", "accept"): "billing",
+    ("case-approve", "create"): "billing",
+    ("case-decline", "create"): "billing",
     **{("practice-rate", a): "billing" for a in ("create", "update", "partial_update", "destroy")},
     ("notification", "read"): "self",
-}  # fmt: skip
+}
 READ_ROLES = {"audit-access-log": "admin"}
 BELOW = {"billing": "staff", "admin": "billing"}
 
@@ -84,14 +98,23 @@ def bright(world, ready_case, aba_code):
     )
     case.events.create(kind="note", message="x")
     objects = {
-        "practice": world.practice.pk, "client": case.client_id, "provider": ProviderFactory(practice=world.practice).pk,
-        "case": case.pk, "case-network-search": case.network_searches.first().pk,
-        "case-service": case.services.first().pk, "case-consent": consent.pk,
-        "case-event": case.events.first().pk, "case-offer": offer.pk, "document": document.pk,
-        "practice-rate": rate.pk, "notification": notification.pk,
-        "billing-code": aba_code.pk, "modifier": ModifierFactory().pk, "insurer": case.insurer_id,
+        "practice": world.practice.pk,
+        "client": case.client_id,
+        "provider": ProviderFactory(practice=world.practice).pk,
+        "case": case.pk,
+        "case-network-search": case.network_searches.first().pk,
+        "case-service": case.services.first().pk,
+        "case-consent": consent.pk,
+        "case-event": case.events.first().pk,
+        "case-offer": offer.pk,
+        "document": document.pk,
+        "practice-rate": rate.pk,
+        "notification": notification.pk,
+        "billing-code": aba_code.pk,
+        "modifier": ModifierFactory().pk,
+        "insurer": case.insurer_id,
         "rate-policy": case.insurer.policies.first().pk,
-    }  # fmt: skip
+    }
     return case, objects
 
 

@@ -92,9 +92,11 @@ def test_password_validators_refuse_weak_passwords(world):
 
 def production_env(**extra):
     clean = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("SECURE_", "SESSION_", "CSRF_")) and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
-    }  # fmt: skip
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_", "CSRF_"))
+        and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
     return {
         **clean,
         "DEBUG": "false",
@@ -108,16 +110,23 @@ def production_env(**extra):
 def test_check_deploy_passes_with_production_settings():
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 
 def test_check_deploy_fails_when_https_is_turned_off():
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=production_env(SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false"),
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=production_env(SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode != 0
     assert "SECURE_SSL_REDIRECT" in out.stderr + out.stdout
