@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from kombu import pools as kombu_pools
 from django.db import connection
+from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from cases.models import Document
