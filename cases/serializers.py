@@ -111,7 +111,9 @@ class ClientSerializer(PracticeOwnedSerializer):
     insurer = serializers.PrimaryKeyRelatedField(
         queryset=Insurer.objects.filter(is_active=True), required=False, allow_null=True
     )
-    insurer_name = serializers.CharField(source="insurer.name", read_only=True, default=None)
+    insurer_name = serializers.CharField(
+        source="insurer.name", read_only=True, default=None, allow_null=True
+    )
     diagnosis_codes = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=12
     )
@@ -243,10 +245,12 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     client_name = serializers.CharField(source="client.full_name", read_only=True)
     member_id = serializers.CharField(source="client.member_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.full_name", read_only=True, default=None)
+    provider_name = serializers.CharField(
+        source="provider.full_name", read_only=True, default=None, allow_null=True
+    )
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
     assigned_to_name = serializers.CharField(
-        source="assigned_to.username", read_only=True, default=None
+        source="assigned_to.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -351,7 +355,9 @@ class CaseDetailSerializer(CaseListSerializer):
     services = RequestedServiceSerializer(many=True, read_only=True)
     network_searches = NetworkSearchSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -481,7 +487,9 @@ class DocumentRequestSerializer(serializers.Serializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor = serializers.CharField(
+        source="actor.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CaseEvent

@@ -4,6 +4,7 @@ reports. Thin: each write calls one service."""
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -132,9 +133,17 @@ NegotiationSummarySerializer = inline_serializer(
 )
 
 
+class SingleObjectSchema(AutoSchema):
+    """The route is a collection route, but it answers one object, not a list."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class NegotiationViewSet(CaseChildMixin, viewsets.GenericViewSet):
     """GET ``cases/{id}/negotiation/``: policy, benchmark table, suggested counter, totals."""
 
+    schema = SingleObjectSchema()
     queryset = Offer.objects.none()
     pagination_class = None
     filter_backends = []

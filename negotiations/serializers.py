@@ -18,7 +18,9 @@ class OfferLineSerializer(serializers.ModelSerializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     lines = OfferLineSerializer(many=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Offer
@@ -53,7 +55,9 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class ContactLogSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ContactLog

@@ -1,0 +1,36 @@
+"""Property-based API testing with schemathesis against the app's own live OpenAPI schema,
+as demo_admin and as demo_staff: no server errors, no response that breaks the schema."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from sca_portal.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+CHECKS = [not_a_server_error, response_schema_conformance]
+EXAMPLES = 6
+
+
+@pytest.fixture
+def demo_tokens(world, ready_case, settings):
+    # Bright Path with its demo users and one complete draft case; tokens for the two roles.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "10000/min"},
+    }
+    return {
+        user.username: Token.objects.create(user=user).key for user in (world.admin, world.staff)
+    }
+
+
+@pytest.mark.parametrize("user", ["demo_admin", "demo_staff"])
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+def test_api_conforms_to_its_schema(case, user, demo_tokens):
+    case.call_and_validate(headers={"Authorization": f"Token {demo_tokens[user]}"}, checks=CHECKS)
