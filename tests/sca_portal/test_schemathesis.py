@@ -3,6 +3,8 @@ as demo_admin and as demo_staff: no server errors, no response that breaks the s
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -22,9 +24,16 @@ def demo_tokens(world, ready_case, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "10000/min"},
     }
-    return {
+    tokens = {
         user.username: Token.objects.create(user=user).key for user in (world.admin, world.staff)
     }
+    # Calls go straight to the WSGI handler; like Django's test client, keep it from closing
+    # the test's database connection at the end of each request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield tokens
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.parametrize("user", ["demo_admin", "demo_staff"])
