@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from . import selectors, services
 from .audit_api import AccessLogViewSet
-from .filters import CaseFilter, RatePolicyFilter
+from .filters import CaseFilter, CaseSearchFilter, RatePolicyFilter
 from .models import (
     TRANSITIONS,
     Case,
@@ -243,6 +245,7 @@ class CaseViewSet(
 
     permission_classes = [PracticeRolePermission]
     filterset_class = CaseFilter
+    filter_backends = [DjangoFilterBackend, CaseSearchFilter, OrderingFilter]
     search_fields = [
         "client__first_name",
         "client__last_name",

@@ -95,7 +95,6 @@ class ChangeRecordSerializer(serializers.Serializer):
 
 
 class ChangeRecordPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     results = ChangeRecordSerializer(many=True)

@@ -1,11 +1,14 @@
 import django_filters as filters
 from django.db.models import Q
+from rest_framework.filters import SearchFilter
 
-from .models import Case, CaseStatus, RatePolicy
+from .models import Case, CaseStatus, Client, RatePolicy
+from .permissions import user_roles
 
 
 class CaseFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=CaseStatus.choices)
+    # distinct=False: a case has one status, and DISTINCT would defeat the list indexes.
+    status = filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
     created_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_to = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     submitted_from = filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
@@ -35,3 +38,34 @@ class RatePolicyFilter(filters.FilterSet):
         return queryset.filter(effective_from__lte=value).filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=value)
         )
+
+
+class CaseSearchFilter(SearchFilter):
+    """``search=`` over cases: every word must match the start of the client's first name,
+    last name or member id, or be the insurer's reference or authorization number exactly.
+
+    Clients are matched first in a subquery over the (small) client table, so the search
+    never scans the case table with LIKE; prefix matching is what a billing office types
+    (a member id, or the first letters of a name)."""
+
+    def filter_queryset(self, request, queryset, view):
+        terms = self.get_search_terms(request)
+        if not terms:
+            return queryset
+        practices = user_roles(request.user).keys()
+        for term in terms[:5]:
+            clients = (
+                Client.objects.filter(practice_id__in=practices)
+                .filter(
+                    Q(first_name__istartswith=term)
+                    | Q(last_name__istartswith=term)
+                    | Q(member_id__istartswith=term)
+                )
+                .values("pk")
+            )
+            queryset = queryset.filter(
+                Q(client_id__in=clients)
+                | Q(insurer_reference__iexact=term)
+                | Q(authorization_number__iexact=term)
+            )
+        return queryset

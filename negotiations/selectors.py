@@ -8,10 +8,19 @@ from collections import defaultdict
 from dataclasses import asdict
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Extract
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus, Insurer, RequestedService
+from cases.models import Case, CaseStatus, RequestedService
 from cases.permissions import ROLE_RANK, user_roles
 
 from . import pricing
@@ -201,6 +210,54 @@ def utilization_summary(agreement: Agreement) -> dict:
     }
 
 
+class Median(Aggregate):
+    """PostgreSQL's exact median (percentile_cont), an ordered-set aggregate."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def _median_days_by_insurer(decided) -> dict[int, Decimal]:
+    """Median days from submission to decision per insurer, to 0.1 day: in SQL on
+    PostgreSQL; in Python on the embedded SQLite, which has no percentile function."""
+    tenth = Decimal("0.1")
+    if connection.vendor == "postgresql":
+        days = Extract(F("decided_at") - F("submitted_at"), "epoch") / 86400.0
+        rows = (
+            decided.values("insurer_id")
+            .annotate(m=Median(days, output_field=FloatField()))
+            .order_by()
+        )
+        return {r["insurer_id"]: Decimal(str(r["m"])).quantize(tenth) for r in rows}
+    durations: dict[int, list[float]] = defaultdict(list)
+    for insurer_id, submitted, done in decided.values_list(
+        "insurer_id", "submitted_at", "decided_at"
+    ):
+        durations[insurer_id].append((done - submitted).total_seconds() / 86400)
+    return {k: Decimal(str(statistics.median(v))).quantize(tenth) for k, v in durations.items()}
+
+
+def _achieved_and_requested(practice_ids: list[int]) -> tuple[Decimal, Decimal]:
+    """Agreed rate x units against requested rate x units, for the codes present in both,
+    summed in the database (one join; a correlated subquery was 20 times slower)."""
+    if not practice_ids:
+        return Decimal(0), Decimal(0)
+    marks = ", ".join(["%s"] * len(practice_ids))
+    sql = f"""
+        SELECT SUM(al.rate * al.units_authorized), SUM(rs.requested_rate * al.units_authorized)
+        FROM {AgreementLine._meta.db_table} al
+        JOIN {Agreement._meta.db_table} a ON a.id = al.agreement_id
+        JOIN {Case._meta.db_table} c ON c.id = a.case_id
+        JOIN {RequestedService._meta.db_table} rs ON rs.case_id = a.case_id
+            AND rs.billing_code_id = al.billing_code_id AND rs.modifier = al.modifier
+        WHERE c.practice_id IN ({marks}) AND rs.requested_rate > 0
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, practice_ids)
+        achieved, requested = cursor.fetchone()
+    return Decimal(str(achieved or 0)), Decimal(str(requested or 0))
+
+
 def billing_practice_ids(user) -> list[int]:
     return [
         pid for pid, role in user_roles(user).items() if ROLE_RANK[role] >= ROLE_RANK["billing"]
@@ -227,50 +284,28 @@ def reports_summary(user, *, practice_id: int | None = None, today: dt.date | No
         CaseStatus.EXPIRED,
     ]
     approved_statuses = [CaseStatus.APPROVED, CaseStatus.EXPIRED]
-    per_insurer: dict[int, dict] = {}
-    durations: dict[int, list[float]] = defaultdict(list)
-    rows = cases.filter(
+    decided = cases.filter(
         status__in=decided_statuses, submitted_at__isnull=False, decided_at__isnull=False
     )
-    for insurer_id, status, submitted, decided in rows.values_list(
-        "insurer_id", "status", "submitted_at", "decided_at"
-    ):
-        entry = per_insurer.setdefault(insurer_id, {"decided": 0, "approved": 0})
-        entry["decided"] += 1
-        entry["approved"] += status in approved_statuses
-        durations[insurer_id].append((decided - submitted).total_seconds() / 86400)
-    names = dict(Insurer.objects.filter(pk__in=per_insurer).values_list("pk", "name"))
+    per_insurer = list(
+        decided.values("insurer_id", "insurer__name")
+        .annotate(n=Count("id"), approved=Count("id", filter=Q(status__in=approved_statuses)))
+        .order_by("insurer__name")
+    )
+    medians = _median_days_by_insurer(decided)
     insurers = [
         {
-            "insurer": pk,
-            "insurer_name": names[pk],
-            "decided": v["decided"],
-            "approved": v["approved"],
-            "approval_rate": pricing.percent_of(Decimal(v["approved"]), Decimal(v["decided"])),
-            "median_days_to_decision": Decimal(str(statistics.median(durations[pk]))).quantize(
-                Decimal("0.1")
-            ),
+            "insurer": row["insurer_id"],
+            "insurer_name": row["insurer__name"],
+            "decided": row["n"],
+            "approved": row["approved"],
+            "approval_rate": pricing.percent_of(Decimal(row["approved"]), Decimal(row["n"])),
+            "median_days_to_decision": medians[row["insurer_id"]],
         }
-        for pk, v in sorted(per_insurer.items(), key=lambda kv: names[kv[0]])
+        for row in per_insurer
     ]
 
-    # Achieved vs requested: agreed rate x units against requested rate x units, same codes.
-    agreed = AgreementLine.objects.filter(agreement__case__practice_id__in=ids).values_list(
-        "agreement__case_id", "billing_code_id", "modifier", "rate", "units_authorized"
-    )
-    requested = {
-        (c, b, m): r
-        for c, b, m, r in RequestedService.objects.filter(
-            case__practice_id__in=ids, case__agreement__isnull=False, requested_rate__isnull=False
-        ).values_list("case_id", "billing_code_id", "modifier", "requested_rate")
-    }
-    achieved_total = Decimal(0)
-    requested_total = Decimal(0)
-    for case_id, code_id, modifier, rate, units in agreed:
-        asked = requested.get((case_id, code_id, modifier))
-        if asked:
-            achieved_total += rate * units
-            requested_total += asked * units
+    achieved_total, requested_total = _achieved_and_requested(ids)
     expiring = (
         Agreement.objects.filter(
             case__practice_id__in=ids,

@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
 
 LOGIN_URL = "/admin/login/"
 
+# bench/: a bare DRF view, same middleware and authentication, constant payload (off by default).
+BENCHMARK_ENDPOINTS = env.bool("SCA_BENCH", default=False)
+
 # Logs carry ids, never patient data: nothing here logs request bodies or query strings.
 LOGGING = {
     "version": 1,

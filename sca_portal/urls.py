@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -10,6 +11,7 @@ from negotiations import api as negotiations_api
 
 from . import views
 from .auth import ObtainTokenView
+from .bench import BaselineView
 
 # One API router; each app registers its resources on it.
 router = DefaultRouter()
@@ -18,6 +20,11 @@ cases_api.register(router)
 negotiations_api.register(router)
 
 urlpatterns = [
+    *(
+        [path("api/v1/bench/baseline/", BaselineView.as_view())]
+        if settings.BENCHMARK_ENDPOINTS
+        else []
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing_codes.models import BillingCode
@@ -118,6 +118,11 @@ class Command(BaseCommand):
         call_command("load_billing_codes", stdout=self.stdout)
         with transaction.atomic():
             counts = self.seed(rng, opts)
+        if connection.vendor == "postgresql":
+            with (
+                connection.cursor() as cursor
+            ):  # statistics and the visibility map, as autovacuum would
+                cursor.execute("VACUUM ANALYZE")
         elapsed = time.monotonic() - started
         for label, n in counts.items():
             self.stdout.write(f"  {label:<18} {n:>9,}")

@@ -1,0 +1,230 @@
+"""Benchmarks: the API under gunicorn (2 workers) on PostgreSQL with the scaled data, each
+endpoint beside a bare-DRF baseline in the same run, measured with wrk. Writes
+docs/PERFORMANCE.md.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sca_scale .venv/bin/python bench/run.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT = 8765
+ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnop",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "SCA_BENCH": "1",
+    "TOKEN_THROTTLE_RATE": "100000/min",
+    "LOG_LEVEL": "WARNING",
+    "CELERY_BROKER_URL": "",
+}
+
+
+def setup_django():
+    os.environ.update(ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sca_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def targets() -> tuple[str, dict[str, str], dict]:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from cases.models import Case, Client
+
+    user = get_user_model().objects.get(username="scale_billing_1")
+    token = Token.objects.get_or_create(user=user)[0].key
+    practice_id = user.memberships.get().practice_id
+    case = (
+        Case.objects.filter(practice_id=practice_id, status="in_negotiation")
+        .order_by("-id")
+        .first()
+    )
+    client = Client.objects.filter(practice_id=practice_id).order_by("id")[500]
+    n_cases = Case.objects.filter(practice_id=practice_id).count()
+    deep_page = max(1, int(n_cases / 25 * 0.9))
+    paths = {
+        "case list, first page": "/api/v1/cases/",
+        f"case list, deep page ({deep_page})": f"/api/v1/cases/?page={deep_page}",
+        "case list, insurer + status": f"/api/v1/cases/?insurer={case.insurer_id}&status=approved",
+        "case list, search member id": f"/api/v1/cases/?search={client.member_id}",
+        "case detail": f"/api/v1/cases/{case.pk}/",
+        "readiness": f"/api/v1/cases/{case.pk}/readiness/",
+        "negotiation summary": f"/api/v1/cases/{case.pk}/negotiation/",
+        "reports summary": "/api/v1/reports/summary/",
+    }
+    facts = {
+        "practice_cases": n_cases,
+        "all_cases": Case.objects.count(),
+        "clients": Client.objects.count(),
+    }
+    return token, paths, facts
+
+
+def query_counts(token: str, paths: dict[str, str]) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    counts = {}
+    for label, path in paths.items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[label] = len(ctx.captured_queries)
+    return counts
+
+
+def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict:
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_PATHS": "|".join(paths)}
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "report.lua"),
+            f"http://127.0.0.1:{PORT}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_gunicorn() -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "sca_portal.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+    )
+    for _ in range(60):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in open("/proc/cpuinfo")
+            if ln.startswith("model name")
+        ),
+        "?",
+    )
+    mem = next((ln.split()[1] for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), "0")
+    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--mixed-seconds", type=int, default=60)
+    parser.add_argument("--mixed-connections", type=int, default=50)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    args = parser.parse_args()
+    setup_django()
+    token, paths, facts = targets()
+    counts = query_counts(token, paths)
+    server = start_gunicorn()
+    rows = []
+    try:
+        wrk(token, ["/api/v1/bench/baseline/"], 3, args.connections)  # warm-up
+        for label, path in paths.items():
+            base = wrk(token, ["/api/v1/bench/baseline/"], args.seconds, args.connections)
+            result = wrk(token, [path], args.seconds, args.connections)
+            rows.append((label, path, result, base))
+            print(
+                f"{label:<34} {result['rps']:>8.1f} rps p50 {result['p50_ms']:>7.1f} ms  "
+                f"baseline {base['rps']:>7.1f} rps  ratio {result['rps'] / base['rps']:.2f}",
+                flush=True,
+            )
+        mixed = wrk(token, list(paths.values()), args.mixed_seconds, args.mixed_connections)
+        print(f"mixed load: {mixed}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    write_report(args, rows, mixed, counts, facts)
+
+
+def write_report(args, rows, mixed, counts, facts) -> None:
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {dt.date.today().isoformat()} by `bench/run.py` on {machine()}.",
+        f"Data: `manage.py seed_scale --cases 100000` ({facts['all_cases']:,} cases, {facts['clients']:,} clients,",
+        f"3 practices, 20 insurers); the benchmark user is a billing manager of a practice with {facts['practice_cases']:,} cases.",
+        f"Server: gunicorn, 2 sync workers, PostgreSQL 15 on the same machine. Load: wrk, {args.connections} connections,",
+        f"{args.seconds} s per endpoint, each beside a fresh run of the baseline (a bare DRF view with the same",
+        "middleware and token authentication returning a constant 25-row payload).",
+        "",
+        "| endpoint | queries | req/s | p50 ms | p95 ms | errors | baseline req/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, _path, r, b in rows:
+        lines.append(
+            f"| {label} | {counts[label]} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r['errors'] + r['non2xx']} | {b['rps']:.0f} | {r['rps'] / b['rps']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Mixed read load: {args.mixed_connections} connections for {args.mixed_seconds} s over all the endpoints above:",
+        f"{mixed['requests']:,} requests, {mixed['rps']:.0f} req/s, p50 {mixed['p50_ms']:.1f} ms, "
+        f"p95 {mixed['p95_ms']:.1f} ms, p99 {mixed['p99_ms']:.1f} ms, errors {mixed['errors'] + mixed['non2xx']}.",
+        "",
+        "Re-run: load the data into a database of its own, then run the benchmark (about 5 minutes):",
+        "",
+        "```sh",
+        "createdb sca_scale",
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/sca_scale .venv/bin/python manage.py migrate",
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/sca_scale .venv/bin/python manage.py seed_scale --cases 100000",
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/sca_scale .venv/bin/python bench/run.py",
+        "```",
+        "",
+        "Timings are figures, not test assertions: the machine is shared and noisy. Query counts are",
+        "asserted in the test suite (constant per page).",
+    ]
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
