@@ -18,6 +18,14 @@ class CaseFilter(filters.FilterSet):
     follow_up_from = filters.DateFilter(field_name="follow_up_on", lookup_expr="gte")
     follow_up_to = filters.DateFilter(field_name="follow_up_on", lookup_expr="lte")
     unassigned = filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    # Ids, not model choices: validating a choice costs a query per filter, and scoping
+    # already hides what is not the user's.
+    practice = filters.NumberFilter(field_name="practice_id")
+    client = filters.NumberFilter(field_name="client_id")
+    insurer = filters.NumberFilter(field_name="insurer_id")
+    provider = filters.NumberFilter(field_name="provider_id")
+    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
+    renewal_of = filters.NumberFilter(field_name="renewal_of_id")
 
     class Meta:
         model = Case

@@ -240,8 +240,8 @@ class RatePolicySerializer(serializers.ModelSerializer):
 # ----------------------------------------------------------------------------- cases
 
 
-class CaseListSerializer(serializers.ModelSerializer):
-    """Flat: every name comes from select_related, so a page is one query."""
+class CaseFieldsSerializer(serializers.ModelSerializer):
+    """The case's fields as the API shows them. Every name comes from select_related."""
 
     client_name = serializers.CharField(source="client.full_name", read_only=True)
     member_id = serializers.CharField(source="client.member_id", read_only=True)
@@ -287,6 +287,57 @@ class CaseListSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _date(value):
+    return value.isoformat() if value is not None else None
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+class CaseListSerializer(CaseFieldsSerializer):
+    """The list's rows, built directly: DRF's per-field machinery was half of a list page's
+    time at scale. ``CaseFieldsSerializer`` stays the schema and the reference this must
+    match (tests/cases/test_case_api.py compares the two)."""
+
+    def to_representation(self, case):
+        client, provider, assignee = case.client, case.provider, case.assigned_to
+        return {
+            "id": case.pk,
+            "practice": case.practice_id,
+            "client": case.client_id,
+            "client_name": client.full_name,
+            "member_id": client.member_id,
+            "provider": case.provider_id,
+            "provider_name": provider.full_name if provider else None,
+            "insurer": case.insurer_id,
+            "insurer_name": case.insurer.name,
+            "reason": case.reason,
+            "initiated_by": case.initiated_by,
+            "service_type": case.service_type,
+            "status": case.status,
+            "planned_start_date": _date(case.planned_start_date),
+            "requested_start": _date(case.requested_start),
+            "requested_end": _date(case.requested_end),
+            "sessions_requested": case.sessions_requested,
+            "sessions_remaining": case.sessions_remaining,
+            "submitted_at": _datetime(case.submitted_at),
+            "decided_at": _datetime(case.decided_at),
+            "assigned_to": case.assigned_to_id,
+            "assigned_to_name": assignee.username if assignee else None,
+            "follow_up_on": _date(case.follow_up_on),
+            "insurer_reference": case.insurer_reference,
+            "authorization_number": case.authorization_number,
+            "renewal_of": case.renewal_of_id,
+            "version": case.version,
+            "created_at": _datetime(case.created_at),
+            "updated_at": _datetime(case.updated_at),
+        }
 
 
 class RequestedServiceSerializer(serializers.ModelSerializer):
@@ -351,7 +402,7 @@ class ConsentSerializer(serializers.ModelSerializer):
         return bool(obj.file)
 
 
-class CaseDetailSerializer(CaseListSerializer):
+class CaseDetailSerializer(CaseFieldsSerializer):
     services = RequestedServiceSerializer(many=True, read_only=True)
     network_searches = NetworkSearchSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
@@ -359,9 +410,9 @@ class CaseDetailSerializer(CaseListSerializer):
         source="created_by.username", read_only=True, default=None, allow_null=True
     )
 
-    class Meta(CaseListSerializer.Meta):
+    class Meta(CaseFieldsSerializer.Meta):
         fields = [
-            *CaseListSerializer.Meta.fields,
+            *CaseFieldsSerializer.Meta.fields,
             "clinical_justification",
             "submission_channel",
             "decision_reason",

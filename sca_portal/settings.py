@@ -143,6 +143,11 @@ STORAGES = {
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
+# Per-process memory by default; with several web processes use Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1 (throttling counters and report caching live here).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=60)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 

@@ -266,3 +266,49 @@ def test_case_detail_query_count_is_constant(
 def test_reads_are_open_to_every_role_in_the_practice(world, api, ready_case):
     for user in (world.staff, world.billing, world.admin):
         assert api(user).get(f"/api/v1/cases/{ready_case.pk}/").status_code == 200
+
+
+def test_pagination_has_next_and_previous_but_no_count(world, api, insurer):
+    for _ in range(5):
+        CaseFactory(practice=world.practice, insurer=insurer)
+    staff = api(world.staff)
+    first = staff.get("/api/v1/cases/", {"page_size": 2}).json()
+    assert set(first) == {"next", "previous", "results"} and first["previous"] is None
+    second = staff.get(first["next"]).json()
+    third = staff.get(second["next"]).json()
+    assert third["next"] is None and len(third["results"]) == 1
+    assert second["previous"] and "page=" not in second["previous"]
+    ids = [c["id"] for page in (first, second, third) for c in page["results"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
+    assert staff.get("/api/v1/cases/", {"page": 9}).status_code == 404
+    assert staff.get("/api/v1/cases/", {"page": "x"}).status_code == 404
+    assert (
+        staff.get("/api/v1/cases/", {"page_size": 2, "search": "zzzz-nothing"}).json()["results"]
+        == []
+    )
+
+
+def test_search_matches_name_prefixes_member_id_and_references(world, api, insurer):
+    a = CaseFactory(practice=world.practice, insurer=insurer, insurer_reference="REF-9")
+    a.client.first_name, a.client.last_name, a.client.member_id = "Penelope", "Quartz", "QX12345"
+    a.client.save()
+    CaseFactory(practice=world.practice, insurer=insurer)
+    staff = api(world.staff)
+    for term in ("Pen", "quartz", "Penelope Quar", "QX123", "ref-9"):
+        ids = [c["id"] for c in staff.get("/api/v1/cases/", {"search": term}).json()["results"]]
+        assert ids == [a.pk], term
+    assert staff.get("/api/v1/cases/", {"search": "elope"}).json()["results"] == []  # prefixes only
+
+
+def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case):
+    from django.utils import timezone as tz
+
+    from cases.serializers import CaseFieldsSerializer, CaseListSerializer
+
+    ready_case.assigned_to = world.staff
+    ready_case.submitted_at = tz.now()
+    ready_case.follow_up_on = tz.localdate()
+    ready_case.save()
+    for case in (ready_case, CaseFactory(practice=world.practice, provider=None)):
+        case.refresh_from_db()
+        assert CaseListSerializer(case).data == CaseFieldsSerializer(case).data

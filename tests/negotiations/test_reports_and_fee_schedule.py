@@ -158,3 +158,17 @@ def test_fee_schedule_validation(world, api, aba_code, body, field):
 def test_practice_rate_history(world):
     rate = PracticeRateFactory(practice=world.practice)
     assert rate.history.count() == 1
+
+
+def test_report_is_cached_per_practice_set_for_a_minute(
+    world, api, settings, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    billing = api(world.billing)
+    first = billing.get("/api/v1/reports/summary/").json()
+    decided(world, InsurerFactory(name="Gamma"), "approved", 3)
+    with django_assert_max_num_queries(1):  # memberships only
+        assert billing.get("/api/v1/reports/summary/").json() == first
+    cache.clear()  # what the minute's expiry does
+    assert billing.get("/api/v1/reports/summary/").json()["cases_by_status"]["approved"] == 1
