@@ -222,7 +222,11 @@ def write_report(args, rows, mixed, counts, facts) -> None:
         "Timings are figures, not test assertions: the machine is shared and noisy. Query counts are",
         "asserted in the test suite (constant per page).",
     ]
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    findings = ROOT / "bench" / "findings.md"
+    text = "\n".join(lines) + "\n"
+    if findings.exists():  # the hand-written analysis of the last run, kept beside the table
+        text += findings.read_text()
+    Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 
 
