@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +10,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+
+from sca_portal.api import FilterBackend
 
 from . import selectors, services
 from .audit_api import AccessLogViewSet
@@ -245,7 +246,7 @@ class CaseViewSet(
 
     permission_classes = [PracticeRolePermission]
     filterset_class = CaseFilter
-    filter_backends = [DjangoFilterBackend, CaseSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, CaseSearchFilter, OrderingFilter]
     search_fields = [
         "client__first_name",
         "client__last_name",
@@ -367,7 +368,7 @@ class CaseChildMixin:
     """Sub-resources of one case (``cases/{case_pk}/...``): the case is looked up through the
     tenant selector (another practice's case is 404), and writes need a role in its practice."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]{1,9}"
     write_role = Role.STAFF  # the least role that may write here
 
     def get_queryset(self):
@@ -560,7 +561,7 @@ def register(router) -> None:
     router.register("insurers", InsurerViewSet, basename="insurer")
     router.register("rate-policies", RatePolicyViewSet, basename="rate-policy")
     router.register("cases", CaseViewSet, basename="case")
-    case = r"cases/(?P<case_pk>[0-9]+)"
+    case = r"cases/(?P<case_pk>[0-9]{1,9})"
     router.register(
         f"{case}/network-searches", NetworkSearchViewSet, basename="case-network-search"
     )

@@ -2,6 +2,8 @@ import django_filters as filters
 from django.db.models import Q
 from rest_framework.filters import SearchFilter
 
+from sca_portal.api import MAX_ID
+
 from .models import Case, CaseStatus, Client, RatePolicy
 from .permissions import user_roles
 
@@ -20,12 +22,12 @@ class CaseFilter(filters.FilterSet):
     unassigned = filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
     # Ids, not model choices: validating a choice costs a query per filter, and scoping
     # already hides what is not the user's.
-    practice = filters.NumberFilter(field_name="practice_id")
-    client = filters.NumberFilter(field_name="client_id")
-    insurer = filters.NumberFilter(field_name="insurer_id")
-    provider = filters.NumberFilter(field_name="provider_id")
-    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
-    renewal_of = filters.NumberFilter(field_name="renewal_of_id")
+    practice = filters.NumberFilter(field_name="practice_id", min_value=0, max_value=MAX_ID)
+    client = filters.NumberFilter(field_name="client_id", min_value=0, max_value=MAX_ID)
+    insurer = filters.NumberFilter(field_name="insurer_id", min_value=0, max_value=MAX_ID)
+    provider = filters.NumberFilter(field_name="provider_id", min_value=0, max_value=MAX_ID)
+    assigned_to = filters.NumberFilter(field_name="assigned_to_id", min_value=0, max_value=MAX_ID)
+    renewal_of = filters.NumberFilter(field_name="renewal_of_id", min_value=0, max_value=MAX_ID)
 
     class Meta:
         model = Case

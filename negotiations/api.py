@@ -317,7 +317,7 @@ class ReportSummaryView(APIView):
 
 
 def register(router) -> None:
-    case = r"cases/(?P<case_pk>[0-9]+)"
+    case = r"cases/(?P<case_pk>[0-9]{1,9})"
     router.register(f"{case}/offers", OfferViewSet, basename="case-offer")
     router.register(f"{case}/approve", ApproveViewSet, basename="case-approve")
     router.register(f"{case}/decline", DeclineViewSet, basename="case-decline")

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, models
 from django.db.models import ProtectedError
+from django_filters import FilterSet, NumberFilter
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -19,6 +21,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+MAX_PAGE = 1_000_000  # keeps OFFSET within the database's integer range
 
 
 def _related_paths(tree: dict, prefix: str = "") -> list[str]:
@@ -50,7 +55,7 @@ class Pagination(PageNumberPagination):
             self.number = int(raw)
         except ValueError:
             raise NotFound("Invalid page.") from None
-        if self.number < 1:
+        if not 1 <= self.number <= MAX_PAGE:
             raise NotFound("Invalid page.")
         offset = (self.number - 1) * page_size
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + page_size + 1])
@@ -98,6 +103,30 @@ class Pagination(PageNumberPagination):
                 "results": schema,
             },
         }
+
+
+MAX_ID = 2**31 - 1
+
+
+class IdBoundedFilterSet(FilterSet):
+    """Foreign-key filters take a bounded number: an id the database cannot hold is a 400
+    from the filter, never a database error; no choice query is made to validate it."""
+
+    FILTER_DEFAULTS = {
+        **FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {
+            "filter_class": NumberFilter,
+            "extra": lambda f: {"min_value": 0, "max_value": MAX_ID},
+        },
+        models.OneToOneField: {
+            "filter_class": NumberFilter,
+            "extra": lambda f: {"min_value": 0, "max_value": MAX_ID},
+        },
+    }
+
+
+class FilterBackend(DjangoFilterBackend):
+    filterset_base = IdBoundedFilterSet
 
 
 def decimals_as_strings(value):

@@ -13,8 +13,17 @@ from . import views
 from .auth import ObtainTokenView
 from .bench import BaselineView
 
+
 # One API router; each app registers its resources on it.
-router = DefaultRouter()
+class Router(DefaultRouter):
+    # Object ids in URLs are numbers the database can hold; anything else is simply not found.
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_value_regex", None) is None:
+            viewset.lookup_value_regex = r"[0-9]{1,9}"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router()
 billing_codes_api.register(router)
 cases_api.register(router)
 negotiations_api.register(router)

@@ -118,7 +118,7 @@ class Command(BaseCommand):
         call_command("load_billing_codes", stdout=self.stdout)
         with transaction.atomic():
             counts = self.seed(rng, opts)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
             with (
                 connection.cursor() as cursor
             ):  # statistics and the visibility map, as autovacuum would
