@@ -22,6 +22,7 @@ from .models import (
     RatePolicy,
     RequestedService,
     Role,
+    SubmissionChannel,
 )
 from .permissions import ROLE_RANK, user_roles
 from .selectors import clients_visible_to, providers_visible_to
@@ -403,6 +404,10 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseFieldsSerializer):
+    # Blank until the case is submitted: declared so the schema's enum admits "".
+    submission_channel = serializers.ChoiceField(
+        choices=SubmissionChannel.choices, allow_blank=True, read_only=True
+    )
     services = RequestedServiceSerializer(many=True, read_only=True)
     network_searches = NetworkSearchSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)

@@ -389,6 +389,8 @@ def contact_log(*, case_id: int, actor, **data) -> ContactLog:
     data.setdefault("at", timezone.now())
     if data["at"] > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"at": "A contact cannot be in the future."})
+    if data["at"].year < 2000:
+        raise ValidationError({"at": "A contact before the year 2000 is not plausible."})
     entry = ContactLog(case=case, created_by=actor if getattr(actor, "pk", None) else None, **data)
     entry.full_clean(exclude=["case"])
     entry.save()

@@ -338,3 +338,12 @@ def test_accepting_an_offer_of_another_case_is_404(world, api, submitted_case, o
     api(world.billing).post(offers_url(submitted_case), offer_body(), format="json")
     url = f"{offers_url(submitted_case)}{foreign.pk}/accept/"
     assert api(world.billing).post(url, accept_body(), format="json").status_code == 404
+
+
+def test_contact_dates_must_be_plausible(world, api, submitted_case):
+    url = f"/api/v1/cases/{submitted_case.pk}/contacts/"
+    body = {"direction": "outbound", "channel": "phone", "summary": "x"}
+    old = api(world.staff).post(url, {**body, "at": "0800-11-02T01:53:25Z"}, format="json")
+    assert old.status_code == 400 and "at" in old.json()
+    future = api(world.staff).post(url, {**body, "at": "2999-01-01T00:00:00Z"}, format="json")
+    assert future.status_code == 400 and "at" in future.json()
