@@ -20,7 +20,9 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
-EMBEDDED = "DATABASE_URL" not in env
+# The embedded default is SQLite (no DATABASE_URL, or a sqlite:// one): development, DEBUG on.
+# A server database (PostgreSQL) means production unless DEBUG says otherwise.
+EMBEDDED = env.str("DATABASE_URL", default="sqlite://").startswith("sqlite:")
 DEBUG = env.bool("DEBUG", default=EMBEDDED)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
