@@ -17,7 +17,6 @@ from . import selectors, services
 from .audit_api import AccessLogViewSet
 from .filters import CaseFilter, CaseSearchFilter, RatePolicyFilter
 from .models import (
-    TRANSITIONS,
     Case,
     CaseEvent,
     Consent,
@@ -31,8 +30,8 @@ from .models import (
 from .permissions import (
     PracticeRolePermission,
     ReferenceDataPermission,
+    allowed_actions,
     can_administer,
-    can_negotiate,
     can_work_cases,
     has_role,
 )
@@ -208,32 +207,6 @@ class RatePolicyViewSet(viewsets.ModelViewSet):
 
 
 # Actions a person takes (expire is the scheduler's), and the role each needs.
-ACTION_ROLES = {
-    "submit": Role.STAFF,
-    "deny": Role.STAFF,
-    "withdraw": Role.STAFF,
-    "renew": Role.STAFF,
-    "receive_offer": Role.BILLING,
-    "approve": Role.BILLING,
-    "accept": Role.BILLING,
-    "decline": Role.BILLING,
-}
-
-
-def allowed_actions(case: Case, user) -> list[str]:
-    """What this user may do to this case now: its status allows it and their role suffices."""
-    if not can_work_cases(user, case.practice_id):
-        return []
-    billing = can_negotiate(user, case.practice_id)
-    return [
-        action
-        for action, (sources, _target) in TRANSITIONS.items()
-        if case.status in sources
-        and action in ACTION_ROLES
-        and (ACTION_ROLES[action] == Role.STAFF or billing)
-    ]
-
-
 class CaseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import Membership, Role
+from .models import TRANSITIONS, Case, Membership, Role
 
 ROLE_RANK = {Role.STAFF: 1, Role.BILLING: 2, Role.ADMIN: 3}
 
@@ -55,6 +55,33 @@ def can_edit_reference_data(user) -> bool:
     if user.is_superuser:
         return True
     return any(role == Role.ADMIN for role in user_roles(user).values())
+
+
+# The role each lifecycle action needs; the case's status decides the rest (TRANSITIONS).
+ACTION_ROLES = {
+    "submit": Role.STAFF,
+    "deny": Role.STAFF,
+    "withdraw": Role.STAFF,
+    "renew": Role.STAFF,
+    "receive_offer": Role.BILLING,
+    "approve": Role.BILLING,
+    "accept": Role.BILLING,
+    "decline": Role.BILLING,
+}
+
+
+def allowed_actions(case: Case, user) -> list[str]:
+    """What this user may do to this case now: its status allows it and their role suffices."""
+    if not can_work_cases(user, case.practice_id):
+        return []
+    billing = can_negotiate(user, case.practice_id)
+    return [
+        action
+        for action, (sources, _target) in TRANSITIONS.items()
+        if case.status in sources
+        and action in ACTION_ROLES
+        and (ACTION_ROLES[action] == Role.STAFF or billing)
+    ]
 
 
 class ReferenceDataPermission(BasePermission):

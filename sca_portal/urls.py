@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -35,6 +36,13 @@ urlpatterns = [
         else []
     ),
     path("healthz", views.healthz, name="healthz"),
+    # The browser application.
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("practice/", views.PracticeSwitchView.as_view(), name="practice_switch"),
+    path("", include("cases.urls")),
+    path("", include("negotiations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/audit/changes/", ChangeHistoryView.as_view(), name="audit-changes"),

@@ -1,14 +1,20 @@
-"""Project-level views: the health check."""
+"""Project-level views: the health check, the dashboard and the practice switcher."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect
+from django.views import View
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from cases.permissions import user_roles
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +52,26 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
     )
+
+
+# ----------------------------------------------------------------------------- browser
+
+
+class PracticeSwitchView(LoginRequiredMixin, View):
+    """Choose the practice to work in (users who belong to several)."""
+
+    def post(self, request):
+        from cases.web import SESSION_KEY
+
+        try:
+            practice_id = int(request.POST.get("practice", ""))
+        except ValueError:
+            practice_id = None
+        if practice_id not in user_roles(request.user):
+            messages.error(request, "Choose one of your practices.")
+        else:
+            request.session[SESSION_KEY] = practice_id
+        return redirect("dashboard")
+
+
+from .dashboard import DashboardView  # noqa: E402,F401

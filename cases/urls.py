@@ -1,0 +1,47 @@
+"""The browser UI of the cases app (namespace ``cases``)."""
+
+from django.urls import path, register_converter
+
+from .converters import IdConverter
+from .views import cases as case_views
+from .views import people, reference
+from .views import request as request_views
+
+register_converter(IdConverter, "id")
+
+app_name = "cases"
+urlpatterns = [
+    path("cases/", case_views.CaseListView.as_view(), name="list"),
+    path("cases/export.csv", case_views.CaseExportView.as_view(), name="export"),
+    path("cases/new/", request_views.RequestStartView.as_view(), name="request_start"),
+    path(
+        "cases/<id:pk>/request/<slug:step>/",
+        request_views.RequestStepView.as_view(),
+        name="request_step",
+    ),
+    path("cases/<id:pk>/", case_views.CaseWorkspaceView.as_view(), name="detail"),
+    path("cases/<id:pk>/edit/", case_views.CaseTrackingView.as_view(), name="tracking"),
+    path("cases/<id:pk>/do/<slug:action>/", case_views.CaseActionView.as_view(), name="action"),
+    path(
+        "cases/<id:pk>/documents/",
+        case_views.DocumentCreateView.as_view(),
+        name="document_create",
+    ),
+    path(
+        "documents/<id:pk>/status/",
+        case_views.DocumentStatusView.as_view(),
+        name="document_status",
+    ),
+    path(
+        "documents/<id:pk>/download/",
+        case_views.DocumentDownloadView.as_view(),
+        name="document_download",
+    ),
+    path(
+        "consents/<id:pk>/download/",
+        case_views.ConsentDownloadView.as_view(),
+        name="consent_download",
+    ),
+    *people.urlpatterns,
+    *reference.urlpatterns,
+]

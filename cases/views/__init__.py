@@ -1,0 +1,2 @@
+"""Browser views of the cases app, one module per area; each calls the same services and
+selectors as the API."""

@@ -1,0 +1,3 @@
+"""Clients and providers pages, and the CSV import (issue 6, item 6)."""
+
+urlpatterns: list = []

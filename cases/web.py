@@ -1,0 +1,103 @@
+"""What every browser view shares: the current practice, the role check, and turning a
+service's refusal into form errors (the HTML side of DESIGN rule 2)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError
+
+from sca_portal.exceptions import DomainError
+
+from .models import Practice, Role
+from .permissions import has_role, user_roles
+
+SESSION_KEY = "practice_id"
+
+
+def current_practice_id(request) -> int | None:
+    """The practice the user is working in: the one chosen in the switcher if they still
+    belong to it, else their first practice by name."""
+    roles = user_roles(request.user)
+    if not roles:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    if chosen in roles:
+        return chosen
+    cached = getattr(request, "_sca_first_practice", None)
+    if cached is None:
+        cached = (
+            Practice.objects.filter(id__in=roles.keys())
+            .order_by("name")
+            .values_list("id", flat=True)
+        ).first()
+        request._sca_first_practice = cached
+    return cached
+
+
+class PracticeMixin(LoginRequiredMixin):
+    """Signed in, a member of a practice, with at least ``min_role`` there.
+
+    Objects are looked up through the selectors (any of the user's practices), so another
+    practice's object is a 404; lists show the current practice only.
+    """
+
+    min_role = Role.STAFF
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.practice_id = current_practice_id(request)
+        if self.practice_id is None:
+            raise PermissionDenied("You are not a member of any practice.")
+        if not has_role(request.user, self.practice_id, self.min_role):
+            raise PermissionDenied("Your role does not allow this page.")
+        self.role = user_roles(request.user)[self.practice_id]
+        return super().dispatch(request, *args, **kwargs)
+
+    def require_role(self, practice_id: int, minimum: str) -> None:
+        """For an object of possibly another of the user's practices."""
+        if not has_role(self.request.user, practice_id, minimum):
+            raise PermissionDenied("Your role does not allow this.")
+
+
+def error_messages(exc: Exception) -> dict[str, list[str]]:
+    """{field or "__all__": [messages]} for a refusal from a service or the database."""
+    if isinstance(exc, DomainError):
+        if exc.errors:
+            return {NON_FIELD_ERRORS: [e.get("detail", exc.detail) for e in exc.errors]}
+        return {NON_FIELD_ERRORS: [exc.detail]}
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        return {NON_FIELD_ERRORS: exc.messages}
+    if isinstance(exc, ProtectedError):
+        return {NON_FIELD_ERRORS: ["This record is in use by other records; archive it instead."]}
+    if isinstance(exc, DataError):
+        return {NON_FIELD_ERRORS: ["A value is out of range or too long."]}
+    if isinstance(exc, IntegrityError):
+        return {NON_FIELD_ERRORS: ["This conflicts with data saved meanwhile; reload the page."]}
+    raise exc
+
+
+REFUSALS = (DomainError, ValidationError, ProtectedError, DataError, IntegrityError)
+
+
+def add_errors(form: forms.BaseForm, exc: Exception) -> None:
+    """Put a service's refusal on the form: on the field it names when the form has it,
+    otherwise at the top of the form."""
+    for name, messages in error_messages(exc).items():
+        field = name if name in form.fields else None
+        for message in messages:
+            prefix = "" if field or name == NON_FIELD_ERRORS else f"{name.replace('_', ' ')}: "
+            form.add_error(field, prefix + message)
+
+
+def refusal_status(exc: Exception) -> int:
+    if isinstance(exc, DomainError):
+        return exc.status
+    if isinstance(exc, ProtectedError | IntegrityError):
+        return 409
+    return 400

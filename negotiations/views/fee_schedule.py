@@ -1,0 +1,3 @@
+"""The practice fee schedule page (billing)."""
+
+urlpatterns: list = []

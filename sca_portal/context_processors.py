@@ -1,0 +1,32 @@
+"""Navigation context for every browser page: practices for the switcher, the current
+practice and role, and the unread notification count. Two queries, whatever the page."""
+
+from __future__ import annotations
+
+from cases.models import Practice
+from cases.permissions import ROLE_RANK, user_roles
+from cases.web import current_practice_id
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
+        return {}
+    roles = user_roles(user)
+    if not roles:
+        return {"nav_practices": [], "nav_practice": None, "nav_role": None}
+    practice_id = current_practice_id(request)
+    practices = list(Practice.objects.filter(id__in=roles.keys()).order_by("name"))
+    current = next((p for p in practices if p.pk == practice_id), None)
+    role = roles.get(practice_id)
+    rank = ROLE_RANK.get(role, 0)
+    from negotiations.models import Notification
+
+    return {
+        "nav_practices": practices,
+        "nav_practice": current,
+        "nav_role": role,
+        "nav_is_billing": rank >= 2,
+        "nav_is_admin": rank >= 3,
+        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+    }
