@@ -1,6 +1,5 @@
 """The browser UI of the negotiations app (namespace ``negotiations``)."""
 
-from django.urls import path
 
 from cases.urls import register_converter  # noqa: F401  (the "id" converter is registered there)
 
