@@ -125,3 +125,17 @@ def ready_case(world, policy, aba_code):
     RequestedServiceFactory(case=case, billing_code=aba_code)
     NetworkSearchFactory.create_batch(3, case=case)
     return case
+
+
+@pytest.fixture
+def web(client):
+    """web(user) -> a Django test client signed in as ``user`` for the browser pages."""
+    from django.test import Client
+
+    def make(user=None) -> Client:
+        browser = Client()
+        if user is not None:
+            browser.force_login(user)
+        return browser
+
+    return make
