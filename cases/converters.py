@@ -1,5 +1,7 @@
 """URL converters for the browser views."""
 
+from django.urls import register_converter
+
 
 class IdConverter:
     """An object id the database can hold (at most 9 digits); anything else is a 404, never a
@@ -12,3 +14,6 @@ class IdConverter:
 
     def to_url(self, value) -> str:
         return str(value)
+
+
+register_converter(IdConverter, "id")

@@ -4,8 +4,9 @@ from rest_framework.filters import SearchFilter
 
 from sca_portal.api import MAX_ID
 
-from .models import Case, CaseStatus, Client, RatePolicy
+from .models import Case, CaseStatus, RatePolicy
 from .permissions import user_roles
+from .selectors import search_cases
 
 
 class CaseFilter(filters.FilterSet):
@@ -60,22 +61,4 @@ class CaseSearchFilter(SearchFilter):
 
     def filter_queryset(self, request, queryset, view):
         terms = self.get_search_terms(request)
-        if not terms:
-            return queryset
-        practices = user_roles(request.user).keys()
-        for term in terms[:5]:
-            clients = (
-                Client.objects.filter(practice_id__in=practices)
-                .filter(
-                    Q(first_name__istartswith=term)
-                    | Q(last_name__istartswith=term)
-                    | Q(member_id__istartswith=term)
-                )
-                .values("pk")
-            )
-            queryset = queryset.filter(
-                Q(client_id__in=clients)
-                | Q(insurer_reference__iexact=term)
-                | Q(authorization_number__iexact=term)
-            )
-        return queryset
+        return search_cases(queryset, user_roles(request.user).keys(), terms)

@@ -61,6 +61,31 @@ def case_list_for(user) -> QuerySet[Case]:
     )
 
 
+def search_cases(queryset: QuerySet[Case], practice_ids, terms: list[str]) -> QuerySet[Case]:
+    """Every word must match the start of the client's first name, last name or member id,
+    or be the insurer's reference or authorization number exactly.
+
+    Clients are matched first in a subquery over the (small) client table, so the search
+    never scans the case table with LIKE; prefix matching is what a billing office types
+    (a member id, or the first letters of a name)."""
+    for term in [t for t in terms if t][:5]:
+        clients = (
+            Client.objects.filter(practice_id__in=practice_ids)
+            .filter(
+                Q(first_name__istartswith=term)
+                | Q(last_name__istartswith=term)
+                | Q(member_id__istartswith=term)
+            )
+            .values("pk")
+        )
+        queryset = queryset.filter(
+            Q(client_id__in=clients)
+            | Q(insurer_reference__iexact=term)
+            | Q(authorization_number__iexact=term)
+        )
+    return queryset
+
+
 def case_detail_for(user) -> QuerySet[Case]:
     return (
         case_list_for(user)

@@ -1,13 +1,11 @@
 """The browser UI of the cases app (namespace ``cases``)."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from .converters import IdConverter
+from . import converters  # noqa: F401  (registers the "id" converter)
 from .views import cases as case_views
 from .views import people, reference
 from .views import request as request_views
-
-register_converter(IdConverter, "id")
 
 app_name = "cases"
 urlpatterns = [

@@ -19,3 +19,11 @@ class NegotiationsConfig(AppConfig):
 
         register_audited("offer", Offer, "case__practice_id", "case__client_id")
         register_audited("agreement", Agreement, "case__practice_id", "case__client_id")
+
+        from cases import workspace
+
+        from .selectors import usual_rates_for
+        from .views.desk import negotiation_panel
+
+        workspace.register_rate_source(usual_rates_for)
+        workspace.register_panel(negotiation_panel)

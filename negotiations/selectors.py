@@ -48,6 +48,16 @@ def practice_rates_visible_to(user) -> QuerySet[PracticeRate]:
     )
 
 
+def usual_rates_for(practice_id: int) -> dict[tuple[int, str], Decimal]:
+    """The practice's fee schedule: {(billing_code_id, modifier): usual rate}."""
+    return {
+        (code_id, modifier): rate
+        for code_id, modifier, rate in PracticeRate.objects.filter(
+            practice_id=practice_id
+        ).values_list("billing_code_id", "modifier", "usual_rate")
+    }
+
+
 def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user)
 

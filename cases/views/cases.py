@@ -2,43 +2,324 @@
 
 from __future__ import annotations
 
+import csv
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from cases.web import PracticeMixin
+from sca_portal.api import fetch_page
+
+from .. import selectors, services
+from ..forms import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
+from ..models import CaseAction, CaseStatus, Consent, DocumentKind, DocumentStatus, Role
+from ..permissions import allowed_actions, can_negotiate, can_work_cases
+from ..web import REFUSALS, PracticeMixin, error_messages, refusal_status
+from ..workspace import panels_for
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 50_000
 
 
-class CaseListView(PracticeMixin, TemplateView):
+def _filtered_cases(request, practice_id: int, data) -> tuple[CaseFilterForm, object]:
+    form = CaseFilterForm(data, practice_id=practice_id)
+    if not form.is_valid():
+        return form, None
+    queryset = selectors.case_list_for(request.user).filter(practice_id=practice_id)
+    queryset = form.apply(queryset, search_practice_ids=[practice_id])
+    return form, queryset
+
+
+class CaseListView(PracticeMixin, View):
+    """Filters arrive by GET (links from the dashboard) or POST (the form); the search text
+    only by POST, so a client's name or member id never appears in a URL or a log."""
+
     template_name = "cases/case_list.html"
+
+    def get(self, request):
+        data = request.GET.copy()
+        data.pop("q", None)
+        return self.render_list(request, data)
+
+    def post(self, request):
+        return self.render_list(request, request.POST)
+
+    def render_list(self, request, data):
+        form, queryset = _filtered_cases(request, self.practice_id, data)
+        rows, has_next, number = [], False, 1
+        if queryset is not None:
+            number = form.cleaned_data.get("page") or 1
+            rows, has_next = fetch_page(queryset, number, PAGE_SIZE)
+        today = timezone.localdate()
+        context = {
+            "nav_section": "cases",
+            "form": form,
+            "rows": rows,
+            "page": number,
+            "has_next": has_next,
+            "today": today,
+            "first_row": (number - 1) * PAGE_SIZE + 1,
+            "last_row": (number - 1) * PAGE_SIZE + len(rows),
+        }
+        template = "cases/case_list_results.html" if request.htmx else self.template_name
+        return render(request, template, context, status=200 if form.is_valid() else 400)
 
 
 class CaseExportView(PracticeMixin, View):
-    pass
+    """The filtered list as CSV (POST, like the search)."""
+
+    def post(self, request):
+        form, queryset = _filtered_cases(request, self.practice_id, request.POST)
+        if queryset is None:
+            messages.error(request, "Fix the filters before exporting.")
+            return redirect("cases:list")
+        rows = queryset.select_related(None).values_list(
+            "pk", "client__last_name", "client__first_name", "client__member_id", "insurer__name",
+            "provider__last_name", "provider__first_name", "status", "reason", "service_type",
+            "requested_start", "requested_end", "submitted_at", "follow_up_on",
+            "insurer_reference", "authorization_number", "created_at",
+        )[:EXPORT_LIMIT]  # fmt: skip
+        statuses = dict(CaseStatus.choices)
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        header = [
+            "case", "client", "member id", "insurer", "provider", "status", "reason",
+            "service type", "from", "to", "submitted", "follow-up", "insurer reference",
+            "authorization", "created",
+        ]  # fmt: skip
+
+        def lines():
+            yield writer.writerow(header)
+            for r in rows.iterator(chunk_size=2000):
+                provider = f"{r[5]}, {r[6]}" if r[5] else ""
+                yield writer.writerow(
+                    [
+                        r[0], f"{r[1]}, {r[2]}", r[3], r[4], provider, statuses.get(r[7], r[7]),
+                        r[8], r[9], r[10] or "", r[11] or "",
+                        timezone.localtime(r[12]).date() if r[12] else "", r[13] or "",
+                        r[14], r[15], timezone.localtime(r[16]).date(),
+                    ]
+                )  # fmt: skip
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="sca-cases-{stamp}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _case_or_404(request, pk):
+    return selectors.get_case_for(request.user, pk)
 
 
 class CaseWorkspaceView(PracticeMixin, TemplateView):
     template_name = "cases/case_detail.html"
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        case = get_object_or_404(selectors.case_detail_for(self.request.user), pk=kwargs["pk"])
+        services.access_record(user=self.request.user, action="view_case", obj=case)
+        readiness = selectors.case_readiness(case) if case.is_draft else None
+        actions = allowed_actions(case, self.request.user)
+        ctx.update(
+            nav_section="cases",
+            case=case,
+            readiness=readiness,
+            actions=actions,
+            lifecycle_actions=[a for a in actions if a in ("submit", "deny", "withdraw", "renew")],
+            can_work=can_work_cases(self.request.user, case.practice_id),
+            can_negotiate=can_negotiate(self.request.user, case.practice_id),
+            documents=list(case.documents.order_by("kind", "-created_at")),
+            document_kinds=_document_kinds(case),
+            events=list(selectors.case_events(case).order_by("-created_at", "-id")[:100]),
+            tracking_form=TrackingForm(
+                initial={"assigned_to": case.assigned_to_id, "follow_up_on": case.follow_up_on},
+                practice_id=case.practice_id,
+            ),
+            submit_form=SubmitForm(
+                initial={"submission_channel": readiness.policy.submission_channel}
+                if readiness and readiness.policy
+                else None
+            ),
+            reason_form=ReasonForm(),
+            panels=panels_for(self.request, case),
+            today=timezone.localdate(),
+        )
+        return ctx
+
+
+def _document_kinds(case) -> list[tuple[str, str]]:
+    kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
+    if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
+        kinds.append(DocumentKind.AGREEMENT_SUMMARY)
+    return [(k.value, k.label) for k in kinds]
+
 
 class CaseTrackingView(PracticeMixin, View):
-    pass
+    """Assignee and follow-up date: tracking fields, open to staff at any status."""
+
+    def post(self, request, pk):
+        case = _case_or_404(request, pk)
+        self.require_role(case.practice_id, Role.STAFF)
+        form = TrackingForm(request.POST, practice_id=case.practice_id)
+        if form.is_valid():
+            try:
+                services.case_set_follow_up(
+                    case_id=case.pk,
+                    actor=request.user,
+                    follow_up_on=form.cleaned_data["follow_up_on"],
+                )
+                case.refresh_from_db(fields=["version"])
+                assignee = form.cleaned_data["assigned_to"]
+                if assignee != case.assigned_to:
+                    services.case_update(
+                        case_id=case.pk,
+                        actor=request.user,
+                        version=case.version,
+                        assigned_to=assignee,
+                    )
+                messages.success(request, "Assignee and follow-up saved.")
+            except REFUSALS as exc:
+                _flash_refusal(request, exc)
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("cases:detail", pk=case.pk)
+
+
+def _flash_refusal(request, exc) -> None:
+    for name, errs in error_messages(exc).items():
+        for message in errs:
+            label = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
+            messages.error(request, label + message)
 
 
 class CaseActionView(PracticeMixin, View):
-    pass
+    """Submit, deny, withdraw and renew. The status and role rules are the services' and
+    ``allowed_actions``'; a refused action comes back as a message on the workspace."""
+
+    def post(self, request, pk, action):
+        case = _case_or_404(request, pk)
+        if action not in (
+            CaseAction.SUBMIT,
+            CaseAction.DENY,
+            CaseAction.WITHDRAW,
+            CaseAction.RENEW,
+        ):
+            raise Http404("No such action.")
+        self.require_role(case.practice_id, Role.STAFF)
+        try:
+            if action == CaseAction.SUBMIT:
+                form = SubmitForm(request.POST)
+                form.is_valid()
+                services.case_submit(
+                    case_id=case.pk,
+                    actor=request.user,
+                    submission_channel=form.cleaned_data.get("submission_channel", ""),
+                    insurer_reference=form.cleaned_data.get("insurer_reference", ""),
+                )
+                messages.success(request, "Submitted. The case now waits on the insurer.")
+            elif action == CaseAction.RENEW:
+                renewal = services.case_renew(case_id=case.pk, actor=request.user)
+                messages.success(request, "Renewal drafted from this case. Review each step.")
+                return redirect("cases:request_step", pk=renewal.pk, step="details")
+            else:
+                form = ReasonForm(request.POST)
+                reason = form.cleaned_data["reason"] if form.is_valid() else ""
+                service = (
+                    services.case_deny if action == CaseAction.DENY else services.case_withdraw
+                )
+                service(case_id=case.pk, actor=request.user, reason=reason)
+                messages.success(
+                    request, "Recorded as denied." if action == CaseAction.DENY else "Withdrawn."
+                )
+        except REFUSALS as exc:
+            _flash_refusal(request, exc)
+            if action == CaseAction.SUBMIT and case.is_draft:
+                return redirect("cases:request_step", pk=case.pk, step="review")
+        return redirect("cases:detail", pk=case.pk)
 
 
 class DocumentCreateView(PracticeMixin, View):
-    pass
+    def post(self, request, pk):
+        case = _case_or_404(request, pk)
+        self.require_role(case.practice_id, Role.STAFF)
+        try:
+            document, _created = services.document_request(
+                case_id=case.pk, actor=request.user, kind=request.POST.get("kind", "")
+            )
+        except REFUSALS as exc:
+            if request.htmx:
+                msgs = [m for ms in error_messages(exc).values() for m in ms]
+                return render(
+                    request,
+                    "cases/document_list.html",
+                    {
+                        "documents": list(case.documents.order_by("kind", "-created_at")),
+                        "document_errors": msgs,
+                    },
+                    status=refusal_status(exc),
+                )
+            _flash_refusal(request, exc)
+            return redirect("cases:detail", pk=case.pk)
+        if request.htmx:
+            documents = list(case.documents.order_by("kind", "-created_at"))
+            return render(request, "cases/document_list.html", {"documents": documents})
+        return redirect(reverse("cases:detail", args=[case.pk]) + "#documents")
 
 
 class DocumentStatusView(PracticeMixin, View):
-    pass
+    """The document's row; while it renders, the row asks again by itself (htmx)."""
+
+    def get(self, request, pk):
+        document = get_object_or_404(
+            selectors.documents_visible_to(request.user).select_related("case"), pk=pk
+        )
+        return render(request, "cases/document_row.html", {"doc": document})
 
 
 class DocumentDownloadView(PracticeMixin, View):
-    pass
+    def get(self, request, pk):
+        document = get_object_or_404(
+            selectors.documents_visible_to(request.user).select_related("case"), pk=pk
+        )
+        if document.status != DocumentStatus.READY or not document.file:
+            messages.error(request, f"The document is {document.get_status_display().lower()}.")
+            return redirect("cases:detail", pk=document.case_id)
+        services.access_record(user=request.user, action="download_document", obj=document)
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.download_name,
+            content_type="application/pdf",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ConsentDownloadView(PracticeMixin, View):
-    pass
+    def get(self, request, pk):
+        consent = get_object_or_404(
+            Consent.objects.filter(
+                case__practice_id__in=selectors.practice_ids_for(request.user)
+            ).select_related("case"),
+            pk=pk,
+        )
+        if not consent.file:
+            raise Http404("No scan was uploaded for this consent.")
+        services.access_record(user=request.user, action="download_consent", obj=consent)
+        ext = consent.file.name.rsplit(".", 1)[-1]
+        response = FileResponse(
+            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,15 +1,370 @@
-"""The guided SCA request: a draft saved at every step."""
+"""The guided SCA request: client → details → services → in-network searches → consent →
+review and submit. Every step saves the draft through the services, so leaving half-way
+loses nothing; the review shows the readiness checklist in plain words."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
-from cases.web import PracticeMixin
+from .. import selectors, services
+from ..forms import (
+    CaseDetailsForm,
+    ClientPickForm,
+    ConsentForm,
+    NetworkSearchForm,
+    NewClientForm,
+    ServiceForm,
+    SubmitForm,
+)
+from ..models import Client, Practice, Role, ServiceType
+from ..web import REFUSALS, PracticeMixin, add_errors
+from ..workspace import usual_rates
+
+STEPS = [
+    ("client", "Client"),
+    ("details", "Insurer and dates"),
+    ("services", "Services"),
+    ("searches", "In-network search"),
+    ("consent", "Consent"),
+    ("review", "Review and submit"),
+]
+STEP_NAMES = [s for s, _ in STEPS]
+
+
+def _next_step(step: str) -> str:
+    return STEP_NAMES[STEP_NAMES.index(step) + 1]
+
+
+def _done(request, url: str) -> HttpResponse:
+    """Go to the next step: htmx follows HX-Redirect, a plain form a 302."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _step_context(step: str, case=None, client=None) -> dict:
+    current = STEP_NAMES.index(step)
+    return {
+        "nav_section": "new",
+        "steps": [
+            {
+                "name": name,
+                "label": label,
+                "done": i < current,
+                "current": i == current,
+                "url": reverse("cases:request_step", args=[case.pk, name])
+                if case is not None and name != "client"
+                else None,
+            }
+            for i, (name, label) in enumerate(STEPS)
+        ],
+        "step": step,
+        "case": case,
+        "client": client if client is not None else getattr(case, "client", None),
+    }
 
 
 class RequestStartView(PracticeMixin, View):
-    pass
+    """Step 1: pick a client of the practice or create one; then the details form, which
+    creates the draft."""
+
+    template_name = "cases/request_client.html"
+
+    def get(self, request):
+        client_id = request.GET.get("client")
+        if client_id:
+            return self.details(request, self._client(client_id))
+        return self.render_start(
+            request, ClientPickForm(practice_id=self.practice_id), NewClientForm(prefix="new")
+        )
+
+    def _client(self, client_id) -> Client:
+        try:
+            pk = int(client_id)
+        except (TypeError, ValueError):
+            raise Http404("No such client.") from None
+        return get_object_or_404(
+            selectors.clients_visible_to(self.request.user).filter(practice_id=self.practice_id),
+            pk=pk,
+        )
+
+    def render_start(self, request, pick, new, status=200):
+        ctx = _step_context("client") | {"pick_form": pick, "new_form": new}
+        return render(request, self.template_name, ctx, status=status)
+
+    def post(self, request):
+        if "create_case" in request.POST:
+            return self.create_case(request, self._client(request.POST.get("client_id")))
+        pick = ClientPickForm(request.POST, practice_id=self.practice_id)
+        new = NewClientForm(prefix="new")
+        if request.POST.get("mode") == "new":
+            new = NewClientForm(request.POST, prefix="new")
+            if new.is_valid():
+                try:
+                    client = services.client_create(
+                        actor=request.user,
+                        practice=Practice.objects.get(pk=self.practice_id),
+                        **new.cleaned_data,
+                    )
+                except REFUSALS as exc:
+                    add_errors(new, exc)
+                else:
+                    messages.success(request, "Client saved.")
+                    return _done(request, reverse("cases:request_start") + f"?client={client.pk}")
+            return self.render_start(
+                request, ClientPickForm(practice_id=self.practice_id), new, 400
+            )
+        if pick.is_valid() and pick.cleaned_data["client"]:
+            client = pick.cleaned_data["client"]
+            return _done(request, reverse("cases:request_start") + f"?client={client.pk}")
+        pick.add_error("client", "Choose a client, or create a new one below.")
+        return self.render_start(request, pick, new, 400)
+
+    def details(self, request, client, form=None, status=200):
+        form = form or CaseDetailsForm(
+            practice_id=self.practice_id, initial={"insurer": client.insurer_id}
+        )
+        ctx = _step_context("details", client=client) | {"form": form, "creating": True}
+        return render(request, "cases/request_details.html", ctx, status=status)
+
+    def create_case(self, request, client):
+        form = CaseDetailsForm(request.POST, practice_id=self.practice_id)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                case = services.case_create(
+                    actor=request.user,
+                    practice=client.practice,
+                    client=client,
+                    assigned_to=request.user,
+                    **data,
+                )
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"Draft SCA #{case.pk} saved.")
+                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
+        return self.details(request, client, form, status=400)
 
 
 class RequestStepView(PracticeMixin, View):
-    pass
+    """Steps 2–6 of an existing draft."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("step") not in STEP_NAMES[1:]:
+            raise Http404("No such step.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def load(self, pk):
+        case = get_object_or_404(selectors.case_detail_for(self.request.user), pk=pk)
+        self.require_role(case.practice_id, Role.STAFF)
+        return case
+
+    def get(self, request, pk, step):
+        case = self.load(pk)
+        if not case.is_draft:
+            messages.info(request, "This case has been submitted; its request is read-only.")
+            return redirect("cases:detail", pk=case.pk)
+        if step == "services" and request.GET.get("rate_for"):
+            return self.rate_field(request, case)
+        return getattr(self, f"show_{step}")(request, case)
+
+    def post(self, request, pk, step):
+        case = self.load(pk)
+        return getattr(self, f"save_{step}")(request, case)
+
+    def render_step(self, request, case, step, status=200, **extra):
+        ctx = _step_context(step, case) | extra
+        return render(request, f"cases/request_{step}.html", ctx, status=status)
+
+    # ------------------------------------------------------------------ details
+    def details_form(self, case, data=None):
+        initial = {
+            name: getattr(case, name)
+            for name in CaseDetailsForm.base_fields
+            if name not in ("insurer", "provider")
+        } | {"insurer": case.insurer_id, "provider": case.provider_id}
+        return CaseDetailsForm(data, initial=initial, practice_id=case.practice_id)
+
+    def show_details(self, request, case, form=None, status=200):
+        return self.render_step(
+            request, case, "details", status, form=form or self.details_form(case)
+        )
+
+    def save_details(self, request, case):
+        form = self.details_form(case, request.POST)
+        if form.is_valid():
+            try:
+                services.case_update(
+                    case_id=case.pk,
+                    actor=request.user,
+                    version=request.POST.get("version"),
+                    **form.cleaned_data,
+                )
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
+        return self.show_details(request, case, form, 400)
+
+    # ----------------------------------------------------------------- services
+    def service_form(self, case, data=None):
+        return ServiceForm(data, aba_only=case.service_type == ServiceType.ABA, prefix="svc")
+
+    def show_services(self, request, case, form=None, status=200):
+        rates = usual_rates(case.practice_id)
+        return self.render_step(
+            request, case, "services", status,
+            form=form or self.service_form(case),
+            services=list(case.services.all()),
+            has_fee_schedule=bool(rates),
+        )  # fmt: skip
+
+    def rate_field(self, request, case):
+        """htmx: the rate input, prefilled with the practice's usual rate for the code."""
+        form = self.service_form(case)
+        try:
+            code_id = int(request.GET.get("svc-billing_code", ""))
+        except ValueError:
+            code_id = None
+        modifier = request.GET.get("svc-modifier", "")
+        rates = usual_rates(case.practice_id)
+        rate = rates.get((code_id, modifier), rates.get((code_id, "")))
+        form.initial["requested_rate"] = rate
+        return render(
+            request,
+            "cases/request_rate_field.html",
+            {"field": form["requested_rate"], "rate": rate},
+        )
+
+    def save_services(self, request, case):
+        if "remove" in request.POST:
+            try:
+                service = case.services.get(pk=int(request.POST["remove"]))
+                services.service_remove(service_id=service.pk, actor=request.user)
+            except (ValueError, case.services.model.DoesNotExist):
+                raise Http404("No such service on this case.") from None
+            except REFUSALS as exc:
+                messages.error(request, "; ".join(str(m) for m in getattr(exc, "messages", [exc])))
+            return redirect("cases:request_step", pk=case.pk, step="services")
+        if "next" in request.POST:
+            return _done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
+        form = self.service_form(case, request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data.get("requested_rate") is None:
+                rates = usual_rates(case.practice_id)
+                code = data["billing_code"]
+                data["requested_rate"] = rates.get(
+                    (code.pk, data.get("modifier") or ""), rates.get((code.pk, ""))
+                )
+            try:
+                services.service_add(case_id=case.pk, actor=request.user, **data)
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{data['billing_code'].code} added.")
+                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
+        return self.show_services(request, case, form, 400)
+
+    # ----------------------------------------------------------------- searches
+    def show_searches(self, request, case, form=None, status=200):
+        readiness = selectors.case_readiness(case)
+        check = next(c for c in readiness.checks if c.code == "network_search_incomplete")
+        return self.render_step(
+            request, case, "searches", status,
+            form=form or NetworkSearchForm(prefix="ns"),
+            searches=list(case.network_searches.all()),
+            check=check,
+        )  # fmt: skip
+
+    def save_searches(self, request, case):
+        if "remove" in request.POST:
+            try:
+                search = case.network_searches.get(pk=int(request.POST["remove"]))
+            except (ValueError, case.network_searches.model.DoesNotExist):
+                raise Http404("No such search on this case.") from None
+            try:
+                services.network_search_remove(search_id=search.pk, actor=request.user)
+            except REFUSALS as exc:
+                messages.error(request, str(exc))
+            return redirect("cases:request_step", pk=case.pk, step="searches")
+        if "next" in request.POST:
+            return _done(request, reverse("cases:request_step", args=[case.pk, "consent"]))
+        form = NetworkSearchForm(request.POST, prefix="ns")
+        if form.is_valid():
+            try:
+                services.network_search_add(
+                    case_id=case.pk, actor=request.user, **form.cleaned_data
+                )
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, "Attempt recorded.")
+                return _done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
+        return self.show_searches(request, case, form, 400)
+
+    # ------------------------------------------------------------------ consent
+    def show_consent(self, request, case, form=None, status=200):
+        readiness = selectors.case_readiness(case)
+        check = next(c for c in readiness.checks if c.code == "consent_missing")
+        return self.render_step(
+            request, case, "consent", status,
+            form=form or ConsentForm(prefix="consent"),
+            consents=list(case.consents.all()),
+            check=check,
+        )  # fmt: skip
+
+    def save_consent(self, request, case):
+        if "remove" in request.POST:
+            try:
+                consent = case.consents.get(pk=int(request.POST["remove"]))
+            except (ValueError, case.consents.model.DoesNotExist):
+                raise Http404("No such consent on this case.") from None
+            try:
+                services.consent_remove(consent_id=consent.pk, actor=request.user)
+            except REFUSALS as exc:
+                messages.error(request, str(exc))
+            return redirect("cases:request_step", pk=case.pk, step="consent")
+        if "next" in request.POST:
+            return _done(request, reverse("cases:request_step", args=[case.pk, "review"]))
+        form = ConsentForm(request.POST, request.FILES, prefix="consent")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("file", None)
+            try:
+                services.consent_add(
+                    case_id=case.pk, actor=request.user, file=upload or None, **data
+                )
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, "Consent recorded.")
+                return redirect("cases:request_step", pk=case.pk, step="consent")
+        return self.show_consent(request, case, form, 400)
+
+    # ------------------------------------------------------------------- review
+    def show_review(self, request, case, status=200):
+        readiness = selectors.case_readiness(case)
+        policy = readiness.policy
+        form = SubmitForm(
+            initial={"submission_channel": policy.submission_channel if policy else ""}
+        )
+        return self.render_step(
+            request, case, "review", status,
+            readiness=readiness,
+            errors=[c for c in readiness.checks if c.severity == "error"],
+            warnings=[c for c in readiness.checks if c.severity == "warning" and not c.ok],
+            services=list(case.services.all()),
+            submit_form=form,
+        )  # fmt: skip
+
+    def save_review(self, request, case):
+        # The review's form posts to the submit action; a stray POST here just shows it.
+        return self.show_review(request, case)
