@@ -128,6 +128,61 @@ def policy_in_force(insurer_id: int, on: dt.date) -> RatePolicy | None:
     )
 
 
+# ---------------------------------------------------------------------------- dashboard
+
+
+def policies_in_force(insurer_ids, on: dt.date) -> dict[int, RatePolicy]:
+    """The policy in force per insurer, in one query (with their rates)."""
+    policies: dict[int, RatePolicy] = {}
+    rows = (
+        RatePolicy.objects.filter(insurer_id__in=set(insurer_ids), effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .prefetch_related("rates")
+        .order_by("insurer_id", "-effective_from")
+    )
+    for policy in rows:
+        policies.setdefault(policy.insurer_id, policy)
+    return policies
+
+
+def drafts_with_readiness(user, practice_id: int, *, on: dt.date, limit: int = 10) -> list:
+    """The user's drafts (created by or assigned to them), newest first, each with its
+    readiness. A fixed number of queries whatever the number of drafts."""
+    drafts = list(
+        case_list_for(user)
+        .filter(practice_id=practice_id, status="draft")
+        .filter(Q(assigned_to=user) | Q(created_by=user))
+        .prefetch_related(
+            Prefetch("services", queryset=RequestedService.objects.select_related("billing_code")),
+            "network_searches",
+            "consents",
+        )
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    policies = policies_in_force([c.insurer_id for c in drafts], on)
+    return [
+        (case, case_readiness(case, on=on, policy=policies.get(case.insurer_id))) for case in drafts
+    ]
+
+
+def follow_ups_due(user, practice_id: int, *, on: dt.date, limit: int = 15) -> list[Case]:
+    """Open cases of the practice with a follow-up today or earlier, oldest first."""
+    return list(
+        case_list_for(user)
+        .filter(practice_id=practice_id, follow_up_on__lte=on)
+        .exclude(status__in=["withdrawn", "denied", "declined", "expired"])
+        .order_by("follow_up_on", "id")[:limit]
+    )
+
+
+def recently_decided(user, practice_id: int, *, limit: int = 8) -> list[Case]:
+    return list(
+        case_list_for(user)
+        .filter(practice_id=practice_id, decided_at__isnull=False)
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
 # ---------------------------------------------------------------------------- readiness
 
 
@@ -169,7 +224,10 @@ def _label(service: RequestedService) -> str:
     return f"{code}-{service.modifier}" if service.modifier else code
 
 
-def case_readiness(case: Case, *, on: dt.date | None = None) -> Readiness:
+_UNSET = object()
+
+
+def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> Readiness:
     """Every submission check for ``case`` as of ``on`` (default: today), errors and warnings.
 
     The insurer's policy in force that day supplies the protocol numbers; without one
@@ -177,8 +235,14 @@ def case_readiness(case: Case, *, on: dt.date | None = None) -> Readiness:
     for ABA). Runs a fixed number of queries whatever the case holds.
     """
     on = on or timezone.localdate()
-    policy = policy_in_force(case.insurer_id, on)
-    services = list(case.services.select_related("billing_code"))
+    if policy is _UNSET:
+        policy = policy_in_force(case.insurer_id, on)
+    prefetched = getattr(case, "_prefetched_objects_cache", {})
+    services = list(
+        case.services.all()
+        if "services" in prefetched
+        else case.services.select_related("billing_code")
+    )
     searches = list(case.network_searches.all())
     consents = list(case.consents.all())
     checks: list[Check] = []

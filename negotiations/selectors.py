@@ -353,3 +353,50 @@ def _reports_summary(ids: list[int], today: dt.date) -> dict:
             for a in expiring
         ],
     }
+
+
+# ----------------------------------------------------------------------------- dashboard
+
+
+def negotiation_board(practice_id: int, *, today: dt.date, per_column: int = 8) -> list[dict]:
+    """Cases waiting on the insurer (submitted) and in negotiation, the longest waiting first,
+    with the days since submission and the next follow-up. Two queries per column."""
+    columns = []
+    for status in (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION):
+        base = Case.objects.filter(practice_id=practice_id, status=status)
+        rows = list(
+            base.select_related("client", "insurer").order_by("submitted_at", "id")[:per_column]
+        )
+        for case in rows:
+            submitted = timezone.localtime(case.submitted_at).date() if case.submitted_at else today
+            case.days_waiting = (today - submitted).days
+        columns.append(
+            {
+                "status": status,
+                "label": CaseStatus(status).label,
+                "count": base.count(),
+                "cases": rows,
+            }
+        )
+    return columns
+
+
+def utilization_alerts(practice_id: int, *, limit: int = 10) -> list[Notification]:
+    """The latest low-sessions and 80%-of-units notices of the practice's cases (whoever
+    they went to), one per case and kind."""
+    seen: set[tuple[int, str]] = set()
+    alerts = []
+    rows = (
+        Notification.objects.filter(
+            case__practice_id=practice_id,
+            kind__in=["sessions_low", "units_high"],
+            case__status=CaseStatus.APPROVED,
+        )
+        .select_related("case__client")
+        .order_by("-created_at", "-id")[: limit * 3]
+    )
+    for n in rows:
+        if (n.case_id, n.kind) not in seen:
+            seen.add((n.case_id, n.kind))
+            alerts.append(n)
+    return alerts[:limit]

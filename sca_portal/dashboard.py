@@ -1,10 +1,56 @@
-"""The dashboard: one page per role, wiring the cases and negotiations selectors."""
+"""The dashboard: one page per role, wiring the cases and negotiations selectors. A fixed
+number of queries whatever the data (tested), and the reports part is cached."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.utils import timezone
 from django.views.generic import TemplateView
 
+from cases import selectors as case_selectors
+from cases.models import CaseStatus
+from cases.permissions import can_negotiate
 from cases.web import PracticeMixin
+from negotiations import selectors as negotiation_selectors
+
+BAR_HEIGHT = 22
+
+
+def status_chart(by_status: dict[str, int]) -> dict:
+    """Horizontal bars as SVG geometry (attributes, not inline styles: the CSP allows no
+    inline styles)."""
+    peak = max(by_status.values(), default=0) or 1
+    bars = []
+    for i, (status, label) in enumerate(CaseStatus.choices):
+        n = by_status.get(status, 0)
+        bars.append(
+            {
+                "label": label,
+                "value": n,
+                "y": i * (BAR_HEIGHT + 8),
+                "width": round(360 * n / peak, 1),
+                "status": status,
+            }
+        )
+    return {"bars": bars, "height": len(bars) * (BAR_HEIGHT + 8), "bar_height": BAR_HEIGHT}
+
+
+def insurer_chart(insurers: list[dict]) -> dict:
+    rows = []
+    peak_days = max((float(r["median_days_to_decision"] or 0) for r in insurers), default=0) or 1
+    for i, r in enumerate(insurers[:12]):
+        rate = float(r["approval_rate"] or 0)
+        days = float(r["median_days_to_decision"] or 0)
+        rows.append(
+            {
+                **r,
+                "y": i * (BAR_HEIGHT * 2 + 14),
+                "rate_width": round(200 * rate / 100, 1),
+                "days_width": round(200 * days / peak_days, 1),
+            }
+        )
+    return {"rows": rows, "height": max(len(rows), 1) * (BAR_HEIGHT * 2 + 14)}
 
 
 class DashboardView(PracticeMixin, TemplateView):
@@ -12,5 +58,29 @@ class DashboardView(PracticeMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["nav_section"] = "dashboard"
+        user, practice_id = self.request.user, self.practice_id
+        today = timezone.localdate()
+        billing = can_negotiate(user, practice_id)
+        ctx.update(
+            nav_section="dashboard",
+            today=today,
+            billing=billing,
+            drafts=case_selectors.drafts_with_readiness(user, practice_id, on=today),
+            follow_ups=case_selectors.follow_ups_due(user, practice_id, on=today),
+            decided=case_selectors.recently_decided(user, practice_id),
+            notifications=list(negotiation_selectors.notifications_for(user)
+                               .filter(read_at__isnull=True).select_related("case")[:10]),
+        )  # fmt: skip
+        if billing:
+            report = negotiation_selectors.reports_summary(user, practice_id=practice_id)
+            achieved = report["achieved_rate_pct_of_requested"]
+            ctx.update(
+                board=negotiation_selectors.negotiation_board(practice_id, today=today),
+                report=report,
+                status_chart=status_chart(report["cases_by_status"]),
+                insurer_chart=insurer_chart(report["insurers"]),
+                achieved=achieved,
+                achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 3.6, 1),
+                alerts=negotiation_selectors.utilization_alerts(practice_id),
+            )
         return ctx

@@ -16,7 +16,7 @@ from django.views import View
 
 from cases import converters  # noqa: F401  (registers the "id" converter)
 from cases import selectors as case_selectors
-from cases.models import CaseStatus, Role, SubmissionChannel
+from cases.models import CaseStatus, PolicyKind, Role, SubmissionChannel
 from cases.permissions import can_negotiate
 from cases.web import REFUSALS, PracticeMixin, error_messages
 from cases.workspace import Panel
@@ -125,6 +125,9 @@ def negotiation_panel(request, case) -> Panel | None:
             "billing": billing,
             "negotiable": summary["negotiable"],
             "policy": summary["policy"],
+            "policy_label": PolicyKind(summary["policy"]["kind"]).label
+            if summary["policy"]
+            else "",
             "can_record_offer": billing and live,
             "can_counter": billing and status == CaseStatus.IN_NEGOTIATION and summary["negotiable"]
             and open_offer is not None and open_offer.party == "insurer",
