@@ -1,0 +1,269 @@
+"""The case list, its export, the workspace, lifecycle actions and documents in the browser."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from cases.models import AccessLog, Case, CaseStatus, Document
+from tests.factories import (
+    CaseFactory,
+    ClientFactory,
+    ConsentFactory,
+    NetworkSearchFactory,
+    RequestedServiceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(world, **kw):
+    return CaseFactory(practice=world.practice, created_by=world.staff, **kw)
+
+
+def test_case_list_shows_only_the_current_practice(world, web):
+    mine = _case(world)
+    theirs = CaseFactory(practice=world.other_practice)
+    page = web(world.staff).get(reverse("cases:list"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"SCA #{mine.pk}<" in html
+    assert f"SCA #{theirs.pk}<" not in html
+
+
+def test_anonymous_is_sent_to_sign_in(db, client):
+    page = client.get(reverse("cases:list"))
+    assert page.status_code == 302
+    assert page["Location"].startswith("/login/")
+
+
+def test_search_is_posted_so_patient_data_never_is_in_a_url(world, web):
+    wanted = _case(world, client=ClientFactory(practice=world.practice, last_name="Quintero"))
+    other = _case(world, client=ClientFactory(practice=world.practice, last_name="Abbott"))
+    browser = web(world.staff)
+    page = browser.post(reverse("cases:list"), {"q": "quint"})
+    html = page.content.decode()
+    assert f"SCA #{wanted.pk}<" in html
+    assert f"SCA #{other.pk}<" not in html
+    # Links and the form never carry the search text.
+    assert "quint" not in "".join(
+        part for part in html.split('"') if part.startswith(("/", "?", "http"))
+    )
+    # And a search in a query string is ignored rather than honoured.
+    page = browser.get(reverse("cases:list") + "?q=quint")
+    assert f"SCA #{other.pk}<" in page.content.decode()
+
+
+def test_case_list_filters_by_status_and_insurer(world, web):
+    draft = _case(world)
+    submitted = _case(world, status="submitted", submitted_at="2026-01-05T10:00:00Z")
+    browser = web(world.staff)
+    html = browser.get(reverse("cases:list") + "?status=submitted").content.decode()
+    assert f"SCA #{submitted.pk}<" in html and f"SCA #{draft.pk}<" not in html
+    html = browser.post(reverse("cases:list"), {"insurer": draft.insurer_id}).content.decode()
+    assert f"SCA #{draft.pk}<" in html and f"SCA #{submitted.pk}<" not in html
+
+
+def test_case_list_bad_filter_is_a_clear_400(world, web):
+    page = web(world.staff).post(reverse("cases:list"), {"status": "lost", "insurer": "x"})
+    assert page.status_code == 400
+    assert "Select a valid choice" in page.content.decode()
+
+
+def test_case_list_pages_without_counting(world, web):
+    cases = [_case(world) for _ in range(27)]
+    browser = web(world.staff)
+    first = browser.get(reverse("cases:list")).content.decode()
+    assert 'name="page" value="2"' in first
+    second = browser.post(reverse("cases:list"), {"page": 2}).content.decode()
+    shown = [c for c in cases if f"SCA #{c.pk}<" in second]
+    assert len(shown) == 2  # newest first: the two oldest are on page 2
+    assert 'name="page" value="3"' not in second
+
+
+def _queries(browser, url) -> int:
+    browser.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_case_list_query_count_is_constant(world, web):
+    browser = web(world.staff)
+    _case(world)
+    one = _queries(browser, reverse("cases:list"))
+    for _ in range(49):
+        _case(world, assigned_to=world.billing)
+    assert _queries(browser, reverse("cases:list")) == one
+
+
+def test_csv_export_holds_the_filtered_cases(world, web):
+    submitted = _case(world, status="submitted", submitted_at="2026-01-05T10:00:00Z")
+    draft = _case(world)
+    response = web(world.staff).post(reverse("cases:export"), {"status": "submitted"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Cache-Control"] == "private, no-store"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][0] == "case"
+    ids = [int(r[0]) for r in rows[1:]]
+    assert ids == [submitted.pk]
+    assert draft.pk not in ids
+    assert rows[1][5] == "Submitted"
+
+
+def test_another_practices_case_is_not_found(world, web):
+    theirs = CaseFactory(practice=world.other_practice)
+    browser = web(world.staff)
+    assert browser.get(reverse("cases:detail", args=[theirs.pk])).status_code == 404
+    assert (
+        browser.get(reverse("cases:request_step", args=[theirs.pk, "details"])).status_code == 404
+    )
+    response = browser.post(reverse("cases:action", args=[theirs.pk, "withdraw"]), {"reason": "x"})
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == CaseStatus.DRAFT
+
+
+def test_huge_ids_are_not_found_rather_than_errors(world, web):
+    assert web(world.staff).get("/cases/99999999999/").status_code == 404
+
+
+def test_workspace_shows_readiness_and_records_the_access(world, web, ready_case):
+    page = web(world.staff).get(reverse("cases:detail", args=[ready_case.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ready to submit" in html
+    assert AccessLog.objects.filter(case=ready_case, action="view_case").count() == 1
+
+
+def test_workspace_offers_only_the_actions_status_and_role_allow(world, web, ready_case):
+    ready_case.status = "submitted"
+    ready_case.submitted_at = "2026-01-05T10:00:00Z"
+    ready_case.save()
+    staff_html = web(world.staff).get(reverse("cases:detail", args=[ready_case.pk])).content
+    assert b"Record denial" in staff_html and b"Withdraw" in staff_html
+    assert b"Record the insurer" not in staff_html  # offers are for billing
+    assert b"Renew" not in staff_html  # renewal only once decided
+    billing_html = web(world.billing).get(reverse("cases:detail", args=[ready_case.pk])).content
+    assert b"Record the insurer" in billing_html
+
+
+def test_workspace_query_count_is_constant(world, web, ready_case):
+    browser = web(world.billing)
+    url = reverse("cases:detail", args=[ready_case.pk])
+    one = _queries(browser, url)
+    for i, modifier in enumerate(["HN", "HO", "HM", "U1", "U2", "U3", "U4", "U5"]):
+        NetworkSearchFactory(case=ready_case)
+        ConsentFactory(case=ready_case, signer_name=f"Signer {i}")
+        RequestedServiceFactory(case=ready_case, modifier=modifier)
+    assert _queries(browser, url) == one
+
+
+def test_withdraw_needs_a_reason(world, web, ready_case):
+    browser = web(world.staff)
+    url = reverse("cases:action", args=[ready_case.pk, "withdraw"])
+    page = browser.post(url, {"reason": ""}, follow=True)
+    assert "Give the reason" in page.content.decode() or "reason" in page.content.decode().lower()
+    ready_case.refresh_from_db()
+    assert ready_case.status == CaseStatus.DRAFT
+    browser.post(url, {"reason": "The family moved out of state."})
+    ready_case.refresh_from_db()
+    assert ready_case.status == CaseStatus.WITHDRAWN
+
+
+def test_unknown_action_is_not_found(world, web, ready_case):
+    url = reverse("cases:action", args=[ready_case.pk, "approve"])
+    assert web(world.staff).post(url).status_code == 404
+
+
+def test_tracking_sets_assignee_and_follow_up(world, web, ready_case):
+    page = web(world.staff).post(
+        reverse("cases:tracking", args=[ready_case.pk]),
+        {"assigned_to": world.billing.pk, "follow_up_on": "2030-01-02"},
+        follow=True,
+    )
+    assert "saved" in page.content.decode()
+    ready_case.refresh_from_db()
+    assert ready_case.assigned_to == world.billing
+    assert str(ready_case.follow_up_on) == "2030-01-02"
+
+
+def test_tracking_refuses_an_assignee_from_another_practice(world, web, ready_case):
+    page = web(world.staff).post(
+        reverse("cases:tracking", args=[ready_case.pk]),
+        {"assigned_to": world.other_staff.pk},
+        follow=True,
+    )
+    assert "Select a valid choice" in page.content.decode()
+    ready_case.refresh_from_db()
+    assert ready_case.assigned_to is None
+
+
+def test_document_is_generated_polled_and_downloaded(
+    world, web, ready_case, django_capture_on_commit_callbacks
+):
+    browser = web(world.staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("cases:document_create", args=[ready_case.pk]),
+            {"kind": "request_letter"},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200
+    document = Document.objects.get(case=ready_case, kind="request_letter")
+    # Rendered by the (eager) task after the commit: the row offers the download, stops polling.
+    status_html = browser.get(reverse("cases:document_status", args=[document.pk])).content
+    assert b"Download PDF" in status_html and b"hx-trigger" not in status_html
+    pdf = browser.get(reverse("cases:document_download", args=[document.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    assert ready_case.client.last_name in text
+    assert AccessLog.objects.filter(action="download_document", object_id=document.pk).exists()
+
+
+def test_a_rendering_document_polls_until_ready(world, web, ready_case):
+    document = Document.objects.create(case=ready_case, kind="consent_form", status="rendering")
+    html = web(world.staff).get(reverse("cases:document_status", args=[document.pk])).content
+    assert b"hx-trigger" in html and b"Rendering" in html
+
+
+def test_agreement_summary_before_approval_is_refused_clearly(world, web, ready_case):
+    response = web(world.staff).post(
+        reverse("cases:document_create", args=[ready_case.pk]),
+        {"kind": "agreement_summary"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert b"once the case is approved" in response.content
+    assert not Document.objects.filter(case=ready_case).exists()
+
+
+def test_other_practices_documents_are_not_found(world, web):
+    theirs = CaseFactory(practice=world.other_practice)
+    document = Document.objects.create(case=theirs, kind="request_letter", status="queued")
+    browser = web(world.staff)
+    assert browser.get(reverse("cases:document_status", args=[document.pk])).status_code == 404
+    assert browser.get(reverse("cases:document_download", args=[document.pk])).status_code == 404
+
+
+def test_case_pages_have_no_patient_data_in_links(world, web, ready_case):
+    html = web(world.staff).get(reverse("cases:detail", args=[ready_case.pk])).content.decode()
+    hrefs = [part for part in html.split('href="')[1:]]
+    assert not any(ready_case.client.last_name in h.split('"')[0] for h in hrefs)
+
+
+def test_renew_drafts_a_new_case_and_opens_its_details(world, web, ready_case):
+    Case.objects.filter(pk=ready_case.pk).update(
+        status="denied", submitted_at="2026-01-05T10:00:00Z", decided_at="2026-02-05T10:00:00Z"
+    )
+    response = web(world.staff).post(reverse("cases:action", args=[ready_case.pk, "renew"]))
+    renewal = Case.objects.get(renewal_of=ready_case)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:request_step", args=[renewal.pk, "details"])
