@@ -1,3 +1,386 @@
-"""Clients and providers pages, and the CSV import (issue 6, item 6)."""
+"""Clients and providers pages, and the CSV import (issue 6, item 6).
 
-urlpatterns: list = []
+A client's name is PHI, so it never goes in a URL: the list's search is a POST that renders
+the filtered list, and the import keeps the uploaded CSV in the page (a hidden field signed
+against tampering), not in the query string or the session table."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import io
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views import View
+from django.views.generic import TemplateView
+
+from cases.forms_people import (
+    ClientForm,
+    ClientImportConfirmForm,
+    ClientImportForm,
+    PeopleSearchForm,
+    ProviderForm,
+)
+from cases.models import Client, Practice, Provider, Role
+from cases.selectors import clients_visible_to, providers_visible_to
+from cases.services import (
+    access_record,
+    client_create,
+    client_update,
+    provider_create,
+    provider_update,
+)
+from cases.services.imports import (
+    COLUMNS,
+    EXAMPLE_ROW,
+    MAX_ROWS,
+    REQUIRED_COLUMNS,
+    client_import,
+    client_import_preview,
+    decode_csv,
+    normalize_newlines,
+)
+from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages
+
+PAGE_SIZE = 25
+PREVIEW_ROWS = 100  # rows shown in the preview table; every row is checked
+PREVIEW_ERRORS = 200  # error lines shown; the count says how many more
+IMPORT_SALT = "cases.client_import"
+IMPORT_MAX_AGE = 60 * 60
+
+
+# ----------------------------------------------------------------------------- lists
+
+
+class PeopleListView(PracticeMixin, TemplateView):
+    """The current practice's records, 25 a page. GET takes only ``page`` and ``archived``;
+    a name search is POSTed to the same URL and pages by posting the form again."""
+
+    http_method_names = ["get", "post"]
+    selector = None
+    name_fields: tuple[str, ...] = ()
+
+    def post(self, request, *args, **kwargs):
+        return self.get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        form = PeopleSearchForm(data)
+        filters = form.cleaned_data if form.is_valid() else {}
+        q = filters.get("q", "") if self.request.method == "POST" else ""
+        archived = bool(filters.get("archived"))
+        objects = type(self).selector(self.request.user).filter(practice_id=self.practice_id)
+        if not archived:
+            objects = objects.filter(is_active=True)
+        for term in q.split():
+            match = Q()
+            for name in self.name_fields:
+                match |= Q(**{f"{name}__icontains": term})
+            objects = objects.filter(match)
+        page = Paginator(objects, PAGE_SIZE).get_page(filters.get("page") or 1)
+        return {
+            **super().get_context_data(**kwargs),
+            "nav_section": self.nav_section,
+            "search_form": form,
+            "page_obj": page,
+            "q": q,
+            "archived": archived,
+        }
+
+
+class ClientListView(PeopleListView):
+    template_name = "cases/client_list.html"
+    nav_section = "clients"
+    selector = clients_visible_to
+    name_fields = ("first_name", "last_name", "member_id")
+
+
+class ProviderListView(PeopleListView):
+    template_name = "cases/provider_list.html"
+    nav_section = "providers"
+    selector = providers_visible_to
+    name_fields = ("first_name", "last_name", "npi")
+
+
+# ----------------------------------------------------------------------------- create / edit
+
+
+class PeopleFormView(PracticeMixin, View):
+    """Create (no pk) or edit (pk, looked up through the selector: another practice's record
+    is a 404) one client or provider through the services."""
+
+    min_role = Role.STAFF
+    form_class = None
+    template_name = ""
+    nav_section = ""
+    noun = ""
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        try:
+            obj = self.lookup(self.request.user).get(pk=self.kwargs["pk"])
+        except self.model.DoesNotExist:
+            raise Http404(f"No such {self.noun}.") from None
+        self.require_role(obj.practice_id, self.min_role)
+        return obj
+
+    def render_form(self, form, obj, status=200):
+        context = {"form": form, "object": obj, "nav_section": self.nav_section}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk=None):
+        obj = self.get_object()
+        self.viewed(obj)
+        return self.render_form(self.form_class(instance=obj), obj)
+
+    def post(self, request, pk=None):
+        obj = self.get_object()
+        # The form writes the posted values onto its instance; the page heading keeps the saved.
+        form = self.form_class(request.POST, instance=copy.copy(obj))
+        if form.is_valid():
+            try:
+                if obj is None:
+                    practice = Practice.objects.get(pk=self.practice_id)
+                    saved = self.create(
+                        actor=request.user, practice=practice, **form.service_data()
+                    )
+                else:
+                    saved = self.update(obj, actor=request.user, **form.service_data())
+            except REFUSALS as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, self.saved_message(saved, created=obj is None))
+                return redirect(self.list_url)
+        return self.render_form(form, obj, status=400)
+
+    def viewed(self, obj) -> None:
+        pass
+
+
+class ClientFormView(PeopleFormView):
+    model = Client
+    form_class = ClientForm
+    template_name = "cases/client_form.html"
+    nav_section = "clients"
+    noun = "client"
+    list_url = "cases:client_list"
+
+    @staticmethod
+    def lookup(user):
+        return clients_visible_to(user)
+
+    def viewed(self, obj) -> None:
+        if obj is not None:
+            access_record(user=self.request.user, action="view_client", obj=obj)
+
+    @staticmethod
+    def create(**kwargs):
+        return client_create(**kwargs)
+
+    @staticmethod
+    def update(obj, **kwargs):
+        return client_update(client=obj, **kwargs)
+
+    @staticmethod
+    def saved_message(obj, created):
+        # No name: messages may travel in a cookie.
+        return "Client added." if created else "Client saved."
+
+
+class ProviderFormView(PeopleFormView):
+    model = Provider
+    form_class = ProviderForm
+    template_name = "cases/provider_form.html"
+    nav_section = "providers"
+    noun = "provider"
+    list_url = "cases:provider_list"
+
+    @staticmethod
+    def lookup(user):
+        return providers_visible_to(user)
+
+    @staticmethod
+    def create(**kwargs):
+        return provider_create(**kwargs)
+
+    @staticmethod
+    def update(obj, **kwargs):
+        return provider_update(provider=obj, **kwargs)
+
+    @staticmethod
+    def saved_message(obj, created):
+        return f"Provider {obj.full_name} {'added' if created else 'saved'}."
+
+
+class ClientArchiveView(ClientFormView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        obj = self.get_object()
+        try:
+            self.update(obj, actor=request.user, is_active=False)
+        except REFUSALS as exc:
+            for errors in _messages(exc):
+                messages.error(request, errors)
+            return redirect("cases:client_edit", pk=obj.pk)
+        messages.success(request, "Client archived. Tick “Include archived” to see it.")
+        return redirect(self.list_url)
+
+
+class ProviderArchiveView(ProviderFormView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        obj = self.get_object()
+        try:
+            self.update(obj, actor=request.user, is_active=False)
+        except REFUSALS as exc:
+            for errors in _messages(exc):
+                messages.error(request, errors)
+            return redirect("cases:provider_edit", pk=obj.pk)
+        messages.success(request, f"Provider {obj.full_name} archived.")
+        return redirect(self.list_url)
+
+
+def _messages(exc) -> list[str]:
+    return [m for ms in error_messages(exc).values() for m in ms]
+
+
+# ----------------------------------------------------------------------------- CSV import
+
+
+def _token(request, practice_id: int, text: str) -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return signing.TimestampSigner(salt=IMPORT_SALT).sign(
+        f"{request.user.pk}:{practice_id}:{digest}"
+    )
+
+
+def _token_ok(request, practice_id: int, text: str, token: str) -> bool:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        value = signing.TimestampSigner(salt=IMPORT_SALT).unsign(token, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return value == f"{request.user.pk}:{practice_id}:{digest}"
+
+
+class ClientImportView(PracticeMixin, View):
+    """Step 1 uploads and previews (every row checked, nothing saved); step 2 posts the
+    same text back and saves all rows in one transaction, or none."""
+
+    template_name = "cases/client_import.html"
+
+    def render_page(self, status=200, **context):
+        context = {
+            "nav_section": "clients",
+            "columns": COLUMNS,
+            "required_columns": REQUIRED_COLUMNS,
+            "max_rows": MAX_ROWS,
+            "form": context.pop("form", None) or ClientImportForm(),
+            **context,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render_page()
+
+    def post(self, request):
+        if "token" in request.POST:
+            return self.confirm(request)
+        form = ClientImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(form=form, status=400)
+        try:
+            text = decode_csv(form.cleaned_data["file"].read())
+        except ValidationError as exc:
+            return self.refuse(form, exc.messages)
+        return self.preview(form, text)
+
+    def refuse(self, form, problems: list[str]):
+        """File-level problems: on the file field after an upload, else atop the page."""
+        if form.is_bound:
+            add_errors(form, ValidationError({"file": problems}))
+            return self.render_page(form=form, status=400)
+        return self.render_page(form=form, page_errors=problems, status=400)
+
+    def preview(self, form, text, status=200):
+        practice = Practice.objects.get(pk=self.practice_id)
+        try:
+            result = client_import_preview(practice=practice, text=text)
+        except ValidationError as exc:
+            return self.refuse(form, exc.messages)
+        errors = result.errors
+        confirm = None
+        if not errors:
+            confirm = ClientImportConfirmForm(
+                initial={"csv_text": text, "token": _token(self.request, practice.pk, text)}
+            )
+        return self.render_page(
+            status=status,
+            form=form,
+            result=result,
+            rows=result.rows[:PREVIEW_ROWS],
+            errors=errors[:PREVIEW_ERRORS],
+            more_errors=max(0, len(errors) - PREVIEW_ERRORS),
+            confirm=confirm,
+        )
+
+    def confirm(self, request):
+        confirm = ClientImportConfirmForm(request.POST)
+        form = ClientImportForm()
+        if not confirm.is_valid():
+            return self.refuse(form, ["The import form was incomplete; upload the file again."])
+        text = normalize_newlines(confirm.cleaned_data["csv_text"])
+        if not _token_ok(request, self.practice_id, text, confirm.cleaned_data["token"]):
+            return self.refuse(
+                form, ["The preview has expired or the file changed; upload the file again."]
+            )
+        practice = Practice.objects.get(pk=self.practice_id)
+        try:
+            clients = client_import(actor=request.user, practice=practice, text=text)
+        except REFUSALS:
+            # Something changed since the preview (e.g. a client added meanwhile): show why.
+            return self.preview(form, text, status=400)
+        messages.success(request, f"Imported {len(clients)} clients.")
+        return redirect("cases:client_list")
+
+
+class ClientImportTemplateView(PracticeMixin, View):
+    """An empty spreadsheet with the header and one made-up example row."""
+
+    def get(self, request):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerow(EXAMPLE_ROW)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="clients-template.csv"'
+        return response
+
+
+urlpatterns = [
+    path("clients/", ClientListView.as_view(), name="client_list"),
+    path("clients/new/", ClientFormView.as_view(), name="client_create"),
+    path("clients/import/", ClientImportView.as_view(), name="client_import"),
+    path(
+        "clients/import/template.csv",
+        ClientImportTemplateView.as_view(),
+        name="client_import_template",
+    ),
+    path("clients/<id:pk>/edit/", ClientFormView.as_view(), name="client_edit"),
+    path("clients/<id:pk>/archive/", ClientArchiveView.as_view(), name="client_archive"),
+    path("providers/", ProviderListView.as_view(), name="provider_list"),
+    path("providers/new/", ProviderFormView.as_view(), name="provider_create"),
+    path("providers/<id:pk>/edit/", ProviderFormView.as_view(), name="provider_edit"),
+    path("providers/<id:pk>/archive/", ProviderArchiveView.as_view(), name="provider_archive"),
+]

@@ -1,0 +1,141 @@
+"""Forms for the clients and providers pages and the client CSV import. The services do the
+writing and have the last word on validation; these only shape the input."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.db.models import Q
+
+from .models import Client, Insurer, Provider
+from .services.imports import MAX_BYTES
+
+CLIENT_FORM_FIELDS = [
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "insurer",
+    "member_id",
+    "group_number",
+    "plan_name",
+    "subscriber_name",
+    "guardian_name",
+    "guardian_relationship",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "diagnosis_codes",
+]
+PROVIDER_FORM_FIELDS = [
+    "first_name",
+    "last_name",
+    "credential",
+    "npi",
+    "license_number",
+    "license_state",
+    "taxonomy_code",
+    "email",
+    "phone",
+]
+
+
+class DiagnosisCodesField(forms.CharField):
+    """ICD-10-CM codes typed as "F84.0, F88"; stored as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [c.upper() for c in re.split(r"[;,\s]+", text) if c]
+
+
+class ClientForm(forms.ModelForm):
+    diagnosis_codes = DiagnosisCodesField(
+        label="Diagnosis codes",
+        required=False,
+        max_length=200,
+        help_text="ICD-10-CM codes separated by commas, e.g. F84.0, F88.",
+    )
+
+    class Meta:
+        model = Client
+        fields = [*CLIENT_FORM_FIELDS, "is_active"]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "state": forms.TextInput(attrs={"size": 2, "autocomplete": "off"}),
+        }
+        labels = {"is_active": "Active (untick to archive)"}
+        help_texts = {"member_id": "Required when an insurer is chosen."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        insurer_id = self.instance.insurer_id if self.instance.pk else None
+        # Active insurers, plus the client's own even if it has since been archived.
+        self.fields["insurer"].queryset = Insurer.objects.filter(
+            Q(is_active=True) | Q(pk=insurer_id)
+        ).order_by("name")
+        self.fields["insurer"].empty_label = "(none yet)"
+        if not self.instance.pk:
+            del self.fields["is_active"]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = [*PROVIDER_FORM_FIELDS, "is_active"]
+        labels = {"is_active": "Active (untick to archive)"}
+        help_texts = {
+            "npi": "10 digits; the last one is a check digit.",
+            "taxonomy_code": "e.g. 103K00000X for a behavior analyst.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["is_active"]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class PeopleSearchForm(forms.Form):
+    """The list filters. Posted, never in the query string: a client's name is PHI."""
+
+    q = forms.CharField(label="Name or member id", required=False, max_length=100)
+    archived = forms.BooleanField(label="Include archived", required=False)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class ClientImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"UTF-8 CSV, at most {MAX_BYTES // (1024 * 1024)} MB and 5,000 clients.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into "
+                "smaller files."
+            )
+        return upload
+
+
+class ClientImportConfirmForm(forms.Form):
+    """Step 2: the previewed CSV posted back with a signed digest of exactly that text."""
+
+    csv_text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=MAX_BYTES)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)
