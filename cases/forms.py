@@ -193,7 +193,9 @@ class ServiceForm(forms.ModelForm):
         if aba_only:
             codes = codes.filter(is_aba=True)
         self.fields["billing_code"].queryset = codes
-        self.fields["billing_code"].label_from_instance = lambda c: f"{c.code} · {c.short_description}"
+        self.fields["billing_code"].label_from_instance = lambda c: (
+            f"{c.code} · {c.short_description}"
+        )
         self.fields["requested_rate"].required = False
         self.fields[
             "requested_rate"

@@ -68,8 +68,11 @@ class DashboardView(PracticeMixin, TemplateView):
             drafts=case_selectors.drafts_with_readiness(user, practice_id, on=today),
             follow_ups=case_selectors.follow_ups_due(user, practice_id, on=today),
             decided=case_selectors.recently_decided(user, practice_id),
-            notifications=list(negotiation_selectors.notifications_for(user)
-                               .filter(read_at__isnull=True).select_related("case")[:10]),
+            notifications=list(
+                negotiation_selectors.notifications_for(user)
+                .filter(read_at__isnull=True, case__practice_id=practice_id)
+                .select_related("case")[:10]
+            ),
         )  # fmt: skip
         if billing:
             report = negotiation_selectors.reports_summary(user, practice_id=practice_id)

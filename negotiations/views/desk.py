@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from cases.web import REFUSALS, PracticeMixin, error_messages
 from cases.workspace import Panel
 
 from .. import selectors, services
-from ..models import ContactLog, Direction, Offer, OfferStatus
+from ..models import ContactLog, Direction, Notification, Offer, OfferStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -241,7 +242,10 @@ class DeskView(PracticeMixin, View):
 
     def do_accept(self, request, case):
         terms = _form_or_refuse(TermsForm(request.POST, prefix="terms"))
-        offer = get_object_or_404(Offer, pk=request.POST.get("offer") or 0, case=case)
+        raw_offer = (request.POST.get("offer") or "").strip()
+        if not raw_offer.isascii() or not raw_offer.isdigit():
+            raise Http404("No such offer on this case.")
+        offer = get_object_or_404(Offer, pk=int(raw_offer), case=case)
         services.offer_accept(case_id=case.pk, offer_id=offer.pk, actor=request.user, **terms)
         return "Offer accepted: the agreement is recorded."
 
@@ -278,6 +282,8 @@ class NotificationReadView(PracticeMixin, View):
     def post(self, request, pk):
         try:
             services.notification_mark_read(user=request.user, notification_id=pk)
+        except Notification.DoesNotExist:
+            raise Http404("No such notification.") from None
         except REFUSALS as exc:
             _flash(request, exc)
         return redirect(reverse("dashboard") + "#notifications")
