@@ -1,5 +1,6 @@
 -- wrk script: add the token header, count non-2xx as errors, print one JSON line at the end.
 local token = os.getenv("BENCH_TOKEN")
+local cookie = os.getenv("BENCH_COOKIE") or ""
 local paths = {}
 for p in string.gmatch(os.getenv("BENCH_PATHS") or "/", "[^|]+") do table.insert(paths, p) end
 local counter = 0
@@ -16,7 +17,7 @@ end
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
-  return wrk.format("GET", path, { ["Authorization"] = "Token " .. token, ["Host"] = "127.0.0.1" })
+  return wrk.format("GET", path, { ["Authorization"] = "Token " .. token, ["Cookie"] = cookie, ["Host"] = "127.0.0.1" })
 end
 
 response = function(status, headers, body)

@@ -41,6 +41,19 @@ def setup_django():
     django.setup()
 
 
+def session_for(user) -> str:
+    """A signed-in browser session for the HTML pages, as the login form would make."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def targets() -> tuple[str, dict[str, str], dict]:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
@@ -67,7 +80,11 @@ def targets() -> tuple[str, dict[str, str], dict]:
         "readiness": f"/api/v1/cases/{case.pk}/readiness/",
         "negotiation summary": f"/api/v1/cases/{case.pk}/negotiation/",
         "reports summary": "/api/v1/reports/summary/",
+        "dashboard (HTML)": "/",
+        "case list (HTML)": "/cases/",
+        "case workspace (HTML)": f"/cases/{case.pk}/",
     }
+    os.environ["BENCH_COOKIE"] = f"sessionid={session_for(user)}"
     facts = {
         "practice_cases": n_cases,
         "all_cases": Case.objects.count(),
@@ -82,6 +99,7 @@ def query_counts(token: str, paths: dict[str, str]) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client.cookies.load(os.environ["BENCH_COOKIE"])
     counts = {}
     for label, path in paths.items():
         with CaptureQueriesContext(connection) as ctx:
@@ -93,6 +111,7 @@ def query_counts(token: str, paths: dict[str, str]) -> dict[str, int]:
 
 def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict:
     env = {**os.environ, "BENCH_TOKEN": token, "BENCH_PATHS": "|".join(paths)}
+    # The HTML pages authenticate with the session cookie, the API with the token.
     out = subprocess.run(
         [
             "wrk",
@@ -192,6 +211,8 @@ def write_report(args, rows, mixed, counts, facts) -> None:
         f"Measured {dt.date.today().isoformat()} by `bench/run.py` on {machine()}.",
         f"Data: `manage.py seed_scale --cases 100000` ({facts['all_cases']:,} cases, {facts['clients']:,} clients,",
         f"3 practices, 20 insurers); the benchmark user is a billing manager of a practice with {facts['practice_cases']:,} cases.",
+        "The HTML pages (dashboard, case list, case workspace) are measured with a signed-in session",
+        "(saved on every request: the sliding idle timeout), the API with a token.",
         f"Server: gunicorn, 2 sync workers, PostgreSQL 15 on the same machine. Load: wrk, {args.connections} connections,",
         f"{args.seconds} s per endpoint, each beside a fresh run of the baseline (a bare DRF view with the same",
         "middleware and token authentication returning a constant 25-row payload).",
