@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 # Test-only defaults, used when DATABASE_URL turns DEBUG off (production mode refuses the
 # development key and an empty ALLOWED_HOSTS). Never used by `make run`.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop}" \
@@ -17,7 +18,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks, pinned by package-lock.json. Without npm
+# the rest still works and those checks are skipped (CI, with SCA_REQUIRE_SERVICES=1, fails).
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the browser tests' accessibility checks will be skipped"; fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 migrate: install
 	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py migrate --noinput

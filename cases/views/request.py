@@ -48,15 +48,36 @@ def _done(request, url: str) -> HttpResponse:
     return redirect(url)
 
 
+# Which readiness checks each step answers: a step shows as done when they all pass.
+STEP_CHECKS = {
+    "details": {"provider_missing", "justification_missing", "period_invalid", "period_too_long",
+                "treatment_already_started", "sessions_remaining_required",
+                "sessions_exceed_remaining"},
+    "services": {"no_services", "code_not_aba", "code_inactive"},
+    "searches": {"network_search_incomplete"},
+    "consent": {"consent_missing"},
+}  # fmt: skip
+
+
+def _complete_steps(case) -> set[str]:
+    if case is None:
+        return set()
+    failing = {c.code for c in selectors.case_readiness(case).failing_errors}
+    return {"client"} | {step for step, codes in STEP_CHECKS.items() if not codes & failing}
+
+
 def _step_context(step: str, case=None, client=None) -> dict:
     current = STEP_NAMES.index(step)
+    complete = _complete_steps(case) if case is not None else set()
+    if case is None and client is not None:
+        complete = {"client"}
     return {
         "nav_section": "new",
         "steps": [
             {
                 "name": name,
                 "label": label,
-                "done": i < current,
+                "done": name in complete and i != current,
                 "current": i == current,
                 "url": reverse("cases:request_step", args=[case.pk, name])
                 if case is not None and name != "client"
