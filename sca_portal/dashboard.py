@@ -29,7 +29,7 @@ def status_chart(by_status: dict[str, int]) -> dict:
                 "label": label,
                 "value": n,
                 "y": i * (BAR_HEIGHT + 8),
-                "width": round(360 * n / peak, 1),
+                "width": round(240 * n / peak, 1),
                 "status": status,
             }
         )
@@ -46,8 +46,8 @@ def insurer_chart(insurers: list[dict]) -> dict:
             {
                 **r,
                 "y": i * (BAR_HEIGHT * 2 + 14),
-                "rate_width": round(200 * rate / 100, 1),
-                "days_width": round(200 * days / peak_days, 1),
+                "rate_width": round(190 * rate / 100, 1),
+                "days_width": round(190 * days / peak_days, 1),
             }
         )
     return {"rows": rows, "height": max(len(rows), 1) * (BAR_HEIGHT * 2 + 14)}
@@ -83,7 +83,7 @@ class DashboardView(PracticeMixin, TemplateView):
                 status_chart=status_chart(report["cases_by_status"]),
                 insurer_chart=insurer_chart(report["insurers"]),
                 achieved=achieved,
-                achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 3.6, 1),
+                achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 2.8, 1),
                 alerts=negotiation_selectors.utilization_alerts(practice_id),
             )
         return ctx
