@@ -53,6 +53,7 @@ from .serializers import (
     ReasonSerializer,
     RequestedServiceSerializer,
     SubmitSerializer,
+    case_rows,
 )
 
 # ----------------------------------------------------------------------------- tenancy
@@ -247,6 +248,14 @@ class CaseViewSet(
         if self.action == "retrieve":
             return selectors.case_detail_for(self.request.user)
         return selectors.case_list_for(self.request.user)
+
+    def load_page_rows(self, ids) -> dict[int, dict]:
+        return case_rows(ids)
+
+    def list(self, request, *args, **kwargs):
+        # The paginator finds the page's ids under every filter; case_rows builds the rows.
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(rows)
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -35,7 +35,7 @@ def _related_paths(tree: dict, prefix: str = "") -> list[str]:
     return paths
 
 
-def fetch_page(queryset, number: int, page_size: int) -> tuple[list, bool]:
+def fetch_page(queryset, number: int, page_size: int, load=None) -> tuple[list, bool]:
     """Rows of page ``number`` (from 1) and whether a next page exists, without COUNT(*).
 
     The page's ids come first from a narrow query (an index-only scan, so a deep OFFSET stays
@@ -48,6 +48,9 @@ def fetch_page(queryset, number: int, page_size: int) -> tuple[list, bool]:
     ids = ids[:page_size]
     if not ids:
         return [], False
+    if load is not None:  # the view builds its rows itself: {id: row}
+        by_id = load(ids)
+        return [by_id[pk] for pk in ids if pk in by_id], has_next
     # The ids were found under every filter; load them by primary key alone, keeping the
     # joins (select_related) but not re-running searches and filters.
     rows = queryset.model._default_manager.filter(pk__in=ids)
@@ -83,7 +86,9 @@ class Pagination(PageNumberPagination):
             raise NotFound("Invalid page.") from None
         if not 1 <= self.number <= MAX_PAGE:
             raise NotFound("Invalid page.")
-        rows, self.has_next = fetch_page(queryset, self.number, page_size)
+        rows, self.has_next = fetch_page(
+            queryset, self.number, page_size, load=getattr(view, "load_page_rows", None)
+        )
         if not rows and self.number > 1:
             raise NotFound("Invalid page.")
         return rows
@@ -138,6 +143,16 @@ class IdBoundedFilterSet(FilterSet):
 
 class FilterBackend(DjangoFilterBackend):
     filterset_base = IdBoundedFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        # Building a FilterSet (deep copies of every filter, a bound form) costs more than the
+        # rest of a list page: skip it when no parameter names one of its filters.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            names = tuple(filterset_class.base_filters)
+            if not any(param.startswith(names) for param in request.query_params):
+                return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 def decimals_as_strings(value):
