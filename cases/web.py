@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
+from django.utils.cache import patch_cache_control
 
 from sca_portal.exceptions import DomainError
 
@@ -26,15 +27,11 @@ def current_practice_id(request) -> int | None:
     chosen = request.session.get(SESSION_KEY)
     if chosen in roles:
         return chosen
-    cached = getattr(request, "_sca_first_practice", None)
-    if cached is None:
-        cached = (
-            Practice.objects.filter(id__in=roles.keys())
-            .order_by("name")
-            .values_list("id", flat=True)
-        ).first()
-        request._sca_first_practice = cached
-    return cached
+    first = (
+        Practice.objects.filter(id__in=roles.keys()).order_by("name").values_list("id", flat=True)
+    ).first()
+    request.session[SESSION_KEY] = first  # remembered: later requests skip this query
+    return first
 
 
 class PracticeMixin(LoginRequiredMixin):
@@ -55,7 +52,11 @@ class PracticeMixin(LoginRequiredMixin):
         if not has_role(request.user, self.practice_id, self.min_role):
             raise PermissionDenied("Your role does not allow this page.")
         self.role = user_roles(request.user)[self.practice_id]
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # Pages of patient data never stay in the browser's cache (the Back button after
+        # signing out) or in a shared proxy.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def require_role(self, practice_id: int, minimum: str) -> None:
         """For an object of possibly another of the user's practices."""
@@ -101,3 +102,13 @@ def refusal_status(exc: Exception) -> int:
     if isinstance(exc, ProtectedError | IntegrityError):
         return 409
     return 400
+
+
+def flash_refusal(request, exc: Exception) -> None:
+    """A refusal as messages on the next page, each naming its field when there is one."""
+    from django.contrib import messages
+
+    for name, errs in error_messages(exc).items():
+        for message in errs:
+            label = "" if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: "
+            messages.error(request, label + message)

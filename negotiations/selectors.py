@@ -386,15 +386,11 @@ def utilization_alerts(practice_id: int, *, limit: int = 10) -> list[Notificatio
     they went to), one per case and kind."""
     seen: set[tuple[int, str]] = set()
     alerts = []
-    rows = (
-        Notification.objects.filter(
-            case__practice_id=practice_id,
-            kind__in=["sessions_low", "units_high"],
-            case__status=CaseStatus.APPROVED,
-        )
-        .select_related("case__client")
-        .order_by("-created_at", "-id")[: limit * 3]
-    )
+    rows = Notification.objects.filter(
+        case__practice_id=practice_id,
+        kind__in=["sessions_low", "units_high"],
+        case__status=CaseStatus.APPROVED,
+    ).order_by("-created_at", "-id")[: limit * 3]
     for n in rows:
         if (n.case_id, n.kind) not in seen:
             seen.add((n.case_id, n.kind))

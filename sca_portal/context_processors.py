@@ -12,6 +12,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
         return {}
+    if getattr(request, "htmx", False):  # a fragment: no navigation to draw
+        return {}
     roles = user_roles(user)
     if not roles:
         return {"nav_practices": [], "nav_practice": None, "nav_role": None}

@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "login"
+# Flash messages can carry case details: keep them server-side, not in a (signed, readable) cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -9,6 +9,7 @@ class AccessAction(models.TextChoices):
     VIEW_CASE = "view_case", "Viewed a case"
     DOWNLOAD_DOCUMENT = "download_document", "Downloaded a document"
     DOWNLOAD_CONSENT = "download_consent", "Downloaded a consent scan"
+    EXPORT_CASES = "export_cases", "Exported the case list"
 
 
 class AccessLog(models.Model):
@@ -16,7 +17,10 @@ class AccessLog(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     practice = models.ForeignKey("cases.Practice", on_delete=models.PROTECT, related_name="+")
-    client = models.ForeignKey("cases.Client", on_delete=models.PROTECT, related_name="+")
+    # Empty for a bulk read (the case list export), which covers many clients.
+    client = models.ForeignKey(
+        "cases.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

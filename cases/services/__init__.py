@@ -1,11 +1,12 @@
 """Every write in the cases app. Views, API, admin actions and tasks call these."""
 
-from .audit import access_record
+from .audit import access_record, access_record_export
 from .case import (
     case_create,
     case_deny,
     case_renew,
     case_set_follow_up,
+    case_set_tracking,
     case_submit,
     case_update,
     case_withdraw,
@@ -42,10 +43,12 @@ from .tenancy import (
 
 __all__ = [
     "access_record",
+    "access_record_export",
     "case_create",
     "case_deny",
     "case_renew",
     "case_set_follow_up",
+    "case_set_tracking",
     "check_transition",
     "lock_case",
     "record_event",

@@ -25,3 +25,16 @@ def access_record(*, user, action: str, obj) -> AccessLog:
         object_id=obj.pk,
         action=AccessAction(action),
     )
+
+
+def access_record_export(*, user, practice_id: int) -> AccessLog:
+    """The case list exported as CSV: a bulk read of the practice's patient data."""
+    return AccessLog.objects.create(
+        user=user,
+        practice_id=practice_id,
+        client=None,
+        case=None,
+        object_type="case_export",
+        object_id=0,
+        action=AccessAction.EXPORT_CASES,
+    )

@@ -198,9 +198,13 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     """Change a case. ``version`` must be the one the editor loaded: a stale one is refused
     (409 stale_version) so two people editing at once never overwrite each other."""
     case = lock_case(case_id)
-    if version is None:
+    if version is None or version == "":
         raise ValidationError({"version": "Send the version of the case you are editing."})
-    if int(version) != case.version:
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": "The version is a whole number."}) from None
+    if version != case.version:
         raise conflict(
             "stale_version",
             f"Someone changed this case meanwhile (version {case.version}, you edited "
@@ -237,6 +241,26 @@ def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> 
             {"changed": _changes_for_event({"follow_up_on": (old, follow_up_on)})},
         )
     return case
+
+
+@transaction.atomic
+def case_set_tracking(*, case_id: int, actor, assigned_to, follow_up_on: dt.date | None) -> Case:
+    """Assignee and follow-up together (the workspace's form), in one transaction: tracking
+    fields, open at any status and without a version."""
+    case = lock_case(case_id)
+    _check_assignee(case.practice_id, assigned_to)
+    if case.assigned_to_id != getattr(assigned_to, "pk", None):
+        old = case.assigned_to_id
+        case.assigned_to = assigned_to
+        _bump(case, ["assigned_to"])
+        record_event(
+            case,
+            actor,
+            "updated",
+            "Assignee changed.",
+            {"changed": _changes_for_event({"assigned_to": (old, case.assigned_to_id)})},
+        )
+    return case_set_follow_up(case_id=case.pk, actor=actor, follow_up_on=follow_up_on)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +17,18 @@ from sca_portal.api import fetch_page
 
 from .. import selectors, services
 from ..forms import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
-from ..models import CaseAction, CaseStatus, Consent, DocumentKind, DocumentStatus, Role
+from ..models import (
+    CaseAction,
+    CaseStatus,
+    Consent,
+    DocumentKind,
+    DocumentStatus,
+    Reason,
+    Role,
+    ServiceType,
+)
 from ..permissions import allowed_actions, can_negotiate, can_work_cases
-from ..web import REFUSALS, PracticeMixin, error_messages, refusal_status
+from ..web import REFUSALS, PracticeMixin, error_messages, flash_refusal, refusal_status
 from ..workspace import panels_for
 
 PAGE_SIZE = 25
@@ -69,6 +79,13 @@ class CaseListView(PracticeMixin, View):
         return render(request, template, context, status=200 if form.is_valid() else 400)
 
 
+def _cell(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (CSV injection): a leading
+    = + - @ tab or return is escaped with an apostrophe."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 class CaseExportView(PracticeMixin, View):
     """The filtered list as CSV (POST, like the search)."""
 
@@ -83,7 +100,8 @@ class CaseExportView(PracticeMixin, View):
             "requested_start", "requested_end", "submitted_at", "follow_up_on",
             "insurer_reference", "authorization_number", "created_at",
         )[:EXPORT_LIMIT]  # fmt: skip
-        statuses = dict(CaseStatus.choices)
+        labels = {**dict(CaseStatus.choices), **dict(Reason.choices), **dict(ServiceType.choices)}
+        services.access_record_export(user=request.user, practice_id=self.practice_id)
 
         class Echo:
             def write(self, value):
@@ -102,10 +120,11 @@ class CaseExportView(PracticeMixin, View):
                 provider = f"{r[5]}, {r[6]}" if r[5] else ""
                 yield writer.writerow(
                     [
-                        r[0], f"{r[1]}, {r[2]}", r[3], r[4], provider, statuses.get(r[7], r[7]),
-                        r[8], r[9], r[10] or "", r[11] or "",
+                        r[0], _cell(f"{r[1]}, {r[2]}"), _cell(r[3]), _cell(r[4]), _cell(provider),
+                        labels.get(r[7], r[7]), labels.get(r[8], r[8]), labels.get(r[9], r[9]),
+                        r[10] or "", r[11] or "",
                         timezone.localtime(r[12]).date() if r[12] else "", r[13] or "",
-                        r[14], r[15], timezone.localtime(r[16]).date(),
+                        _cell(r[14]), _cell(r[15]), timezone.localtime(r[16]).date(),
                     ]
                 )  # fmt: skip
 
@@ -172,35 +191,20 @@ class CaseTrackingView(PracticeMixin, View):
         form = TrackingForm(request.POST, practice_id=case.practice_id)
         if form.is_valid():
             try:
-                services.case_set_follow_up(
+                services.case_set_tracking(
                     case_id=case.pk,
                     actor=request.user,
+                    assigned_to=form.cleaned_data["assigned_to"],
                     follow_up_on=form.cleaned_data["follow_up_on"],
                 )
-                case.refresh_from_db(fields=["version"])
-                assignee = form.cleaned_data["assigned_to"]
-                if assignee != case.assigned_to:
-                    services.case_update(
-                        case_id=case.pk,
-                        actor=request.user,
-                        version=case.version,
-                        assigned_to=assignee,
-                    )
                 messages.success(request, "Assignee and follow-up saved.")
             except REFUSALS as exc:
-                _flash_refusal(request, exc)
+                flash_refusal(request, exc)
         else:
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
         return redirect("cases:detail", pk=case.pk)
-
-
-def _flash_refusal(request, exc) -> None:
-    for name, errs in error_messages(exc).items():
-        for message in errs:
-            label = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
-            messages.error(request, label + message)
 
 
 class CaseActionView(PracticeMixin, View):
@@ -220,7 +224,8 @@ class CaseActionView(PracticeMixin, View):
         try:
             if action == CaseAction.SUBMIT:
                 form = SubmitForm(request.POST)
-                form.is_valid()
+                if not form.is_valid():
+                    raise ValidationError({name: list(errs) for name, errs in form.errors.items()})
                 services.case_submit(
                     case_id=case.pk,
                     actor=request.user,
@@ -243,7 +248,7 @@ class CaseActionView(PracticeMixin, View):
                     request, "Recorded as denied." if action == CaseAction.DENY else "Withdrawn."
                 )
         except REFUSALS as exc:
-            _flash_refusal(request, exc)
+            flash_refusal(request, exc)
             if action == CaseAction.SUBMIT and case.is_draft:
                 return redirect("cases:request_step", pk=case.pk, step="review")
         return redirect("cases:detail", pk=case.pk)
@@ -269,7 +274,7 @@ class DocumentCreateView(PracticeMixin, View):
                     },
                     status=refusal_status(exc),
                 )
-            _flash_refusal(request, exc)
+            flash_refusal(request, exc)
             return redirect("cases:detail", pk=case.pk)
         if request.htmx:
             documents = list(case.documents.order_by("kind", "-created_at"))
@@ -284,7 +289,13 @@ class DocumentStatusView(PracticeMixin, View):
         document = get_object_or_404(
             selectors.documents_visible_to(request.user).select_related("case"), pk=pk
         )
-        return render(request, "cases/document_row.html", {"doc": document})
+        # The row asks again, less often as time passes, and gives up after about 8 minutes
+        # (the sweeper resends stuck documents; a reload shows the outcome).
+        try:
+            poll = min(max(int(request.GET.get("poll", "0")), 0), 60)
+        except ValueError:
+            poll = 0
+        return render(request, "cases/document_row.html", {"doc": document, "poll": poll})
 
 
 class DocumentDownloadView(PracticeMixin, View):

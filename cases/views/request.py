@@ -21,7 +21,7 @@ from ..forms import (
     SubmitForm,
 )
 from ..models import Client, Practice, Role, ServiceType
-from ..web import REFUSALS, PracticeMixin, add_errors
+from ..web import REFUSALS, PracticeMixin, add_errors, flash_refusal
 from ..workspace import usual_rates
 
 STEPS = [
@@ -111,7 +111,9 @@ class RequestStartView(PracticeMixin, View):
         except (TypeError, ValueError):
             raise Http404("No such client.") from None
         return get_object_or_404(
-            selectors.clients_visible_to(self.request.user).filter(practice_id=self.practice_id),
+            selectors.clients_visible_to(self.request.user).filter(
+                practice_id=self.practice_id, is_active=True
+            ),
             pk=pk,
         )
 
@@ -236,7 +238,21 @@ class RequestStepView(PracticeMixin, View):
 
     # ----------------------------------------------------------------- services
     def service_form(self, case, data=None):
-        return ServiceForm(data, aba_only=case.service_type == ServiceType.ABA, prefix="svc")
+        form = ServiceForm(data, aba_only=case.service_type == ServiceType.ABA, prefix="svc")
+        # Picking a code (or a modifier) fetches the rate field, prefilled from the fee schedule.
+        for name in ("billing_code", "modifier"):
+            form.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("cases:request_step", args=[case.pk, "services"]),
+                    "hx-trigger": "change",
+                    "hx-include": "#id_svc-billing_code, #id_svc-modifier",
+                    "hx-vals": '{"rate_for": "1"}',
+                    "hx-target": "#rate-field",
+                    "hx-select": "#rate-field",  # not the form's "main"
+                    "hx-swap": "outerHTML",
+                }
+            )
+        return form
 
     def show_services(self, request, case, form=None, status=200):
         rates = usual_rates(case.practice_id)
@@ -272,7 +288,7 @@ class RequestStepView(PracticeMixin, View):
             except (ValueError, case.services.model.DoesNotExist):
                 raise Http404("No such service on this case.") from None
             except REFUSALS as exc:
-                messages.error(request, "; ".join(str(m) for m in getattr(exc, "messages", [exc])))
+                flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="services")
         if "next" in request.POST:
             return _done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
@@ -314,7 +330,7 @@ class RequestStepView(PracticeMixin, View):
             try:
                 services.network_search_remove(search_id=search.pk, actor=request.user)
             except REFUSALS as exc:
-                messages.error(request, str(exc))
+                flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="searches")
         if "next" in request.POST:
             return _done(request, reverse("cases:request_step", args=[case.pk, "consent"]))
@@ -351,7 +367,7 @@ class RequestStepView(PracticeMixin, View):
             try:
                 services.consent_remove(consent_id=consent.pk, actor=request.user)
             except REFUSALS as exc:
-                messages.error(request, str(exc))
+                flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="consent")
         if "next" in request.POST:
             return _done(request, reverse("cases:request_step", args=[case.pk, "review"]))

@@ -19,7 +19,7 @@ from cases import converters  # noqa: F401  (registers the "id" converter)
 from cases import selectors as case_selectors
 from cases.models import CaseStatus, PolicyKind, Role, SubmissionChannel
 from cases.permissions import can_negotiate
-from cases.web import REFUSALS, PracticeMixin, error_messages
+from cases.web import REFUSALS, PracticeMixin, flash_refusal
 from cases.workspace import Panel
 
 from .. import selectors, services
@@ -114,6 +114,16 @@ def negotiation_panel(request, case) -> Panel | None:
     if agreement is not None:
         agreement_lines = list(agreement.lines.select_related("billing_code"))
         utilization = selectors.utilization_summary(agreement)
+    flags = (summary["agreement"] or {}).get("flags") or {}
+    warnings = []
+    if flags.get("missing_codes"):
+        warnings.append(
+            "Requested codes left out of the agreement: "
+            + ", ".join(flags["missing_codes"])
+            + ". Claims for them will be denied; ask the insurer to add them."
+        )
+    if flags.get("below_floor"):
+        warnings.append("Agreed below the practice's floor: " + ", ".join(flags["below_floor"]))
     status = case.status
     live = status in (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION)
     today = timezone.localdate()
@@ -153,6 +163,7 @@ def negotiation_panel(request, case) -> Panel | None:
                 ContactLog.objects.filter(case=case).select_related("created_by").order_by("-at")[:50]
             ),
             "agreement": summary["agreement"],
+            "agreement_warnings": warnings,
             "utilization": utilization,
             "utilization_form": UtilizationForm(prefix="use", lines=agreement_lines)
             if agreement is not None
@@ -199,13 +210,6 @@ def _lines_from_post(post, case, prefix: str, *, require_all: bool) -> list[dict
     return lines
 
 
-def _flash(request, exc) -> None:
-    for name, errs in error_messages(exc).items():
-        for message in errs:
-            label = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
-            messages.error(request, label + message)
-
-
 def _form_or_refuse(form: forms.Form) -> dict:
     if not form.is_valid():
         raise ValidationError({name: [str(e) for e in errs] for name, errs in form.errors.items()})
@@ -219,11 +223,15 @@ class DeskView(PracticeMixin, View):
 
     def post(self, request, pk):
         case = case_selectors.get_case_for(request.user, pk)
-        self.require_role(case.practice_id, Role.BILLING if self.step != "contact" else Role.STAFF)
+        # Contacts and use are recorded by staff (as in the API); the negotiation is billing's.
+        staff_steps = ("contact", "utilization")
+        self.require_role(
+            case.practice_id, Role.STAFF if self.step in staff_steps else Role.BILLING
+        )
         try:
             message = getattr(self, f"do_{self.step}")(request, case)
         except REFUSALS as exc:
-            _flash(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, message)
         return redirect(reverse("cases:detail", args=[case.pk]) + "#negotiation")
@@ -285,7 +293,7 @@ class NotificationReadView(PracticeMixin, View):
         except Notification.DoesNotExist:
             raise Http404("No such notification.") from None
         except REFUSALS as exc:
-            _flash(request, exc)
+            flash_refusal(request, exc)
         return redirect(reverse("dashboard") + "#notifications")
 
 

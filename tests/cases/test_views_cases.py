@@ -267,3 +267,58 @@ def test_renew_drafts_a_new_case_and_opens_its_details(world, web, ready_case):
     renewal = Case.objects.get(renewal_of=ready_case)
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:request_step", args=[renewal.pk, "details"])
+
+
+def test_csv_export_cannot_smuggle_spreadsheet_formulas(world, web):
+    evil = ClientFactory(practice=world.practice, last_name='=HYPERLINK("http://x.test")')
+    _case(world, client=evil, insurer_reference="+1+cmd")
+    response = web(world.staff).post(reverse("cases:export"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    client_cell, reference_cell = rows[1][1], rows[1][12]
+    assert client_cell.startswith("'=HYPERLINK")
+    assert reference_cell == "'+1+cmd"
+
+
+def test_csv_export_is_recorded_in_the_access_log(world, web):
+    _case(world)
+    web(world.staff).post(reverse("cases:export"))
+    entry = AccessLog.objects.get(action="export_cases")
+    assert entry.user == world.staff and entry.practice == world.practice
+    assert entry.client is None
+
+
+def test_pages_of_patient_data_are_never_cached(world, web, ready_case):
+    browser = web(world.staff)
+    for url in (reverse("cases:list"), reverse("cases:detail", args=[ready_case.pk]), "/"):
+        cache_control = browser.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, url
+
+
+def test_document_polling_slows_down_then_gives_up(world, web, ready_case):
+    document = Document.objects.create(case=ready_case, kind="consent_form", status="queued")
+    browser = web(world.staff)
+    url = reverse("cases:document_status", args=[document.pk])
+    first = browser.get(url).content.decode()
+    assert "poll=1" in first and "delay:1s" in first
+    later = browser.get(url, {"poll": "45"}).content.decode()
+    assert "poll=46" in later and "delay:10s" in later
+    last = browser.get(url, {"poll": "60"}).content.decode()
+    assert "hx-get" not in last and "reload the page later" in last
+    assert browser.get(url, {"poll": "x"}).status_code == 200
+
+
+def test_submit_with_an_unknown_channel_is_refused(world, web, ready_case):
+    browser = web(world.staff)
+    response = browser.post(
+        reverse("cases:action", args=[ready_case.pk, "submit"]),
+        {"submission_channel": "pigeon"},
+        follow=True,
+    )
+    assert "Select a valid choice" in response.content.decode()
+    ready_case.refresh_from_db()
+    assert ready_case.status == CaseStatus.DRAFT
+
+
+def test_flash_messages_stay_on_the_server(settings):
+    # Messages can quote case details; a cookie is signed, not encrypted.
+    assert settings.MESSAGE_STORAGE.endswith("SessionStorage")

@@ -267,3 +267,29 @@ def test_new_client_errors_name_the_field(world, web, setup):
 def test_unknown_step_is_not_found(world, web, ready_case):
     url = f"/cases/{ready_case.pk}/request/nowhere/"
     assert web(world.staff).get(url).status_code == 404
+
+
+def test_a_bad_version_is_a_clear_400(world, web, setup, ready_case):
+    step = reverse("cases:request_step", args=[ready_case.pk, "details"])
+    for version in ("", "abc"):
+        response = web(world.staff).post(
+            step,
+            {"version": version, "insurer": ready_case.insurer_id, "reason": "network_inadequacy",
+             "initiated_by": "patient", "service_type": "aba"},
+        )  # fmt: skip
+        assert response.status_code == 400
+        assert "version" in response.content.decode().lower()
+
+
+def test_archived_client_cannot_start_a_request(world, web, setup):
+    archived = ClientFactory(practice=world.practice, is_active=False)
+    response = web(world.staff).get(reverse("cases:request_start"), {"client": archived.pk})
+    assert response.status_code == 404
+
+
+def test_the_code_picker_fetches_the_usual_rate(world, web, setup, ready_case):
+    page = web(world.staff).get(reverse("cases:request_step", args=[ready_case.pk, "services"]))
+    html = page.content.decode()
+    start = html.index("<select", html.index('for="id_svc-billing_code"'))
+    select = html[start : html.index(">", start)]
+    assert "hx-get" in select and "rate_for" in select

@@ -21,6 +21,7 @@ from tests.factories import (
     BillingCodeFactory,
     ConsentFactory,
     PolicyRateFactory,
+    PracticeRateFactory,
     ProviderFactory,
     RatePolicyFactory,
 )
@@ -37,7 +38,10 @@ def _day(offset: int) -> str:
 def test_staff_files_a_request_from_a_new_client_and_downloads_the_letter(
     page, world, policy, tmp_path
 ):
-    BillingCodeFactory(code="97153", short_description="Adaptive behavior treatment by protocol")
+    code = BillingCodeFactory(
+        code="97153", short_description="Adaptive behavior treatment by protocol"
+    )
+    PracticeRateFactory(practice=world.practice, billing_code=code, usual_rate="18.00")
     ProviderFactory(practice=world.practice, first_name="Morgan", last_name="Reyes")
     login(page, "demo_staff")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="New request").click()
@@ -73,6 +77,8 @@ def test_staff_files_a_request_from_a_new_client_and_downloads_the_letter(
     page.get_by_label("Billing code").select_option(
         label="97153 · Adaptive behavior treatment by protocol"
     )
+    # htmx fetches the rate field, prefilled with the practice's usual rate.
+    expect(page.get_by_label("Requested rate per unit ($)")).to_have_value("18.00")
     page.get_by_label("Units").fill("400")
     page.get_by_label("Requested rate per unit ($)").fill("18.50")
     page.get_by_role("button", name="Add code").click()
@@ -217,6 +223,12 @@ def test_case_list_searches_without_putting_names_in_the_url(page, world, ready_
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("region", name="Cases")).to_contain_text(f"SCA #{ready_case.pk}")
     assert ready_case.client.last_name[:5] not in page.url
+    # Changing a filter updates the results in place (htmx), without a new page.
+    page.get_by_label("Status").select_option(label="Submitted")
+    expect(page.get_by_text("No cases match these filters.")).to_be_visible()
+    page.get_by_label("Status").select_option(label="Draft")
+    expect(page.get_by_role("region", name="Cases")).to_contain_text(f"SCA #{ready_case.pk}")
+    page.get_by_label("Status").select_option(label="Any status")
     page.get_by_label("Search").fill("zzzz-nobody")
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_text("No cases match these filters.")).to_be_visible()
