@@ -15,13 +15,22 @@ def user_roles(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_sca_roles", None)
     if cached is None:
-        cached = dict(
+        rows = list(
             Membership.objects.filter(user=user, practice__is_active=True).values_list(
-                "practice_id", "role"
+                "practice_id", "role", "practice__name"
             )
         )
+        cached = {practice_id: role for practice_id, role, _name in rows}
         user._sca_roles = cached
+        # The same query names the practices, for the navigation's switcher.
+        user._sca_practice_names = {practice_id: name for practice_id, _role, name in rows}
     return cached
+
+
+def user_practice_names(user) -> dict[int, str]:
+    """{practice_id: name} of the user's practices, from the same query as ``user_roles``."""
+    user_roles(user)
+    return getattr(user, "_sca_practice_names", {})
 
 
 def role_in(user, practice_id: int) -> str | None:

@@ -157,7 +157,7 @@ def drafts_with_readiness(user, practice_id: int, *, on: dt.date, limit: int = 1
             "network_searches",
             "consents",
         )
-        .order_by("-updated_at", "-id")[:limit]
+        .order_by("-created_at", "-id")[:limit]
     )
     policies = policies_in_force([c.insurer_id for c in drafts], on)
     return [

@@ -18,8 +18,9 @@ from django.db.models import (
     FloatField,
     Q,
     QuerySet,
+    Window,
 )
-from django.db.models.functions import Extract
+from django.db.models.functions import Extract, RowNumber
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
@@ -360,25 +361,35 @@ def _reports_summary(ids: list[int], today: dt.date) -> dict:
 
 def negotiation_board(practice_id: int, *, today: dt.date, per_column: int = 8) -> list[dict]:
     """Cases waiting on the insurer (submitted) and in negotiation, the longest waiting first,
-    with the days since submission and the next follow-up. Two queries per column."""
-    columns = []
-    for status in (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION):
-        base = Case.objects.filter(practice_id=practice_id, status=status)
-        rows = list(
-            base.select_related("client", "insurer").order_by("submitted_at", "id")[:per_column]
+    with the days since submission and the next follow-up. One query: window functions number
+    the rows and count them per status."""
+    statuses = (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION)
+    rows = (
+        Case.objects.filter(practice_id=practice_id, status__in=statuses)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("status")], order_by=[F("submitted_at"), F("id")]
+            ),
+            in_status=Window(Count("id"), partition_by=[F("status")]),
         )
-        for case in rows:
-            submitted = timezone.localtime(case.submitted_at).date() if case.submitted_at else today
-            case.days_waiting = (today - submitted).days
-        columns.append(
-            {
-                "status": status,
-                "label": CaseStatus(status).label,
-                "count": base.count(),
-                "cases": rows,
-            }
-        )
-    return columns
+        .filter(position__lte=per_column)
+        .select_related("insurer")
+        .order_by("status", "position")
+    )
+    by_status: dict[str, list[Case]] = {s: [] for s in statuses}
+    for case in rows:
+        submitted = timezone.localtime(case.submitted_at).date() if case.submitted_at else today
+        case.days_waiting = (today - submitted).days
+        by_status[case.status].append(case)
+    return [
+        {
+            "status": status,
+            "label": CaseStatus(status).label,
+            "count": by_status[status][0].in_status if by_status[status] else 0,
+            "cases": by_status[status],
+        }
+        for status in statuses
+    ]
 
 
 def utilization_alerts(practice_id: int, *, limit: int = 10) -> list[Notification]:

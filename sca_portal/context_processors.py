@@ -1,10 +1,10 @@
 """Navigation context for every browser page: practices for the switcher, the current
-practice and role, and the unread notification count. Two queries, whatever the page."""
+practice and role, and the unread notification count. One query (the count): the practices
+come with the user's roles."""
 
 from __future__ import annotations
 
-from cases.models import Practice
-from cases.permissions import ROLE_RANK, user_roles
+from cases.permissions import ROLE_RANK, user_practice_names, user_roles
 from cases.web import current_practice_id
 
 
@@ -18,8 +18,10 @@ def navigation(request) -> dict:
     if not roles:
         return {"nav_practices": [], "nav_practice": None, "nav_role": None}
     practice_id = current_practice_id(request)
-    practices = list(Practice.objects.filter(id__in=roles.keys()).order_by("name"))
-    current = next((p for p in practices if p.pk == practice_id), None)
+    names = user_practice_names(user)
+    practices = sorted(({"pk": pk, "name": name} for pk, name in names.items()),
+                       key=lambda p: p["name"])  # fmt: skip
+    current = next((p for p in practices if p["pk"] == practice_id), None)
     role = roles.get(practice_id)
     rank = ROLE_RANK.get(role, 0)
     from negotiations.models import Notification

@@ -85,5 +85,8 @@ class DashboardView(PracticeMixin, TemplateView):
                 achieved=achieved,
                 achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 2.8, 1),
                 alerts=negotiation_selectors.utilization_alerts(practice_id),
+                # A large practice has hundreds ending in a month: show the soonest.
+                ending=report["agreements_expiring_30_days"][:10],
+                ending_count=len(report["agreements_expiring_30_days"]),
             )
         return ctx

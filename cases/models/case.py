@@ -148,6 +148,8 @@ class Case(models.Model):
             ),
             models.Index(fields=["practice", "follow_up_on"], name="case_practice_follow_up"),
             models.Index(fields=["practice", "submitted_at"], name="case_practice_submitted"),
+            # The dashboard's "recently decided".
+            models.Index(fields=["practice", "-decided_at", "-id"], name="case_practice_decided"),
         ]
         constraints = [
             models.CheckConstraint(
