@@ -25,7 +25,7 @@ $(NODE_STAMP): package.json package-lock.json
 	  npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	else echo "npm not found: the browser tests' accessibility checks will be skipped"; fi
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP)
 
 migrate: install
 	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py migrate --noinput
@@ -35,7 +35,7 @@ run: migrate
 	@echo "SCA Portal on http://127.0.0.1:8000  (API docs: /api/docs/, admin: /admin/)"
 	DEBUG="$${DEBUG:-true}" $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install $(NODE_STAMP)
 	$(TEST_ENV) $(BIN)/pytest
 
 worker: install

@@ -262,3 +262,15 @@ def test_billing_dashboard_shows_the_board_and_the_charts(page, world, ready_cas
     expect(page.get_by_role("heading", name="Agreements ending within 30 days")).to_be_visible()
     assert_accessible(page, "dashboard (billing)")
     screenshot(page, "dashboard-billing")
+
+
+@pytest.mark.parametrize("path", ["/cases/", "/cases/{pk}/", "/cases/{pk}/request/review/"])
+def test_pages_fit_a_phone_screen(mobile_page, world, ready_case, path):
+    page = mobile_page
+    login(page, "demo_staff")
+    page.goto(path.format(pk=ready_case.pk))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # Wide tables scroll inside their own region; the page itself never scrolls sideways.
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} is {width}px wide on a 390px screen"
+    assert_accessible(page, f"{path} (phone)")
