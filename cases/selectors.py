@@ -61,27 +61,33 @@ def case_list_for(user) -> QuerySet[Case]:
     )
 
 
+# Up to this many matching clients are passed to the case query as a list of ids, which lets
+# PostgreSQL combine three index scans (client, reference, authorization); more fall back to
+# a subquery.
+SEARCH_CLIENT_IDS_MAX = 5000
+
+
 def search_cases(queryset: QuerySet[Case], practice_ids, terms: list[str]) -> QuerySet[Case]:
     """Every word must match the start of the client's first name, last name or member id,
     or be the insurer's reference or authorization number exactly.
 
-    Clients are matched first in a subquery over the (small) client table, so the search
-    never scans the case table with LIKE; prefix matching is what a billing office types
-    (a member id, or the first letters of a name)."""
+    Clients are matched first over the (small) client table, on prefix indexes; the case
+    table is then reached by its client index, never scanned with LIKE. Prefix matching is
+    what a billing office types (a member id, or the first letters of a name)."""
     for term in [t for t in terms if t][:5]:
-        clients = (
-            Client.objects.filter(practice_id__in=practice_ids)
-            .filter(
-                Q(first_name__istartswith=term)
-                | Q(last_name__istartswith=term)
-                | Q(member_id__istartswith=term)
-            )
-            .values("pk")
+        clients = Client.objects.filter(practice_id__in=practice_ids).filter(
+            Q(first_name__istartswith=term)
+            | Q(last_name__istartswith=term)
+            | Q(member_id__istartswith=term)
+        )
+        ids = list(clients.values_list("pk", flat=True)[: SEARCH_CLIENT_IDS_MAX + 1])
+        by_client = (
+            Q(client_id__in=ids)
+            if len(ids) <= SEARCH_CLIENT_IDS_MAX
+            else Q(client_id__in=clients.values("pk"))
         )
         queryset = queryset.filter(
-            Q(client_id__in=clients)
-            | Q(insurer_reference__iexact=term)
-            | Q(authorization_number__iexact=term)
+            by_client | Q(insurer_reference__iexact=term) | Q(authorization_number__iexact=term)
         )
     return queryset
 

@@ -46,3 +46,60 @@ def test_case_list_filters_use_an_index_in_the_default_order(world, ready_case, 
     # specific one; either way a list index in the default order serves it and nothing sorts.
     assert "case_practice_" in plan and "Seq Scan" not in plan, plan
     assert "Sort" not in plan, plan
+
+
+def _plan(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def many_cases(world, ready_case):
+    """Enough rows (and fresh statistics) that the planner chooses as it would at scale."""
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    from cases.models import Case, Client
+
+    template = Client.objects.get(pk=ready_case.client_id)
+    clients = Client.objects.bulk_create(
+        Client(
+            practice=world.practice, first_name=f"Name{i}", last_name=f"Family{i}",
+            date_of_birth=template.date_of_birth, insurer=template.insurer, member_id=f"Q{i:07d}",
+        )
+        for i in range(3000)
+    )  # fmt: skip
+    Case.objects.bulk_create(
+        Case(
+            practice=world.practice, client=client, insurer=ready_case.insurer,
+            reason="network_inadequacy", insurer_reference=f"REF{i}",
+        )
+        for i, client in enumerate(clients)
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_client")
+        cursor.execute("ANALYZE cases_case")
+    return clients
+
+
+def test_search_reaches_cases_by_index_never_by_scanning_them(world, many_cases):
+    sql, params = page_ids_sql(world.staff, "search=Q0001234")
+    plan = _plan(sql, params)
+    assert "case_search_reference" in plan and "case_search_authorization" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def test_search_matches_clients_on_prefix_indexes(world, many_cases):
+    from django.db.models import Q
+
+    from cases.models import Client
+
+    clients = Client.objects.filter(practice_id=world.practice.pk).filter(
+        Q(first_name__istartswith="Q00012")
+        | Q(last_name__istartswith="Q00012")
+        | Q(member_id__istartswith="Q00012")
+    )
+    sql, params = clients.values_list("pk", flat=True).query.sql_with_params()
+    plan = _plan(sql, list(params))
+    for index in ("client_search_first", "client_search_last", "client_search_member"):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan, plan
