@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +15,7 @@ from sca_portal.api import FilterBackend
 
 from . import selectors, services
 from .audit_api import AccessLogViewSet
+from .downloads import consent_response, document_response
 from .filters import CaseFilter, CaseSearchFilter, RatePolicyFilter
 from .models import (
     Case,
@@ -54,6 +55,7 @@ from .serializers import (
     RequestedServiceSerializer,
     SubmitSerializer,
     case_rows,
+    case_rows_in_order,
 )
 
 # ----------------------------------------------------------------------------- tenancy
@@ -251,6 +253,9 @@ class CaseViewSet(
 
     def load_page_rows(self, ids) -> dict[int, dict]:
         return case_rows(ids)
+
+    def load_page_rows_in_order(self, queryset) -> list[dict]:
+        return case_rows_in_order(queryset)
 
     def list(self, request, *args, **kwargs):
         # The paginator finds the page's ids under every filter; case_rows builds the rows.
@@ -459,11 +464,7 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
         consent = self.get_object()
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        services.access_record(user=request.user, action="download_consent", obj=consent)
-        ext = consent.file.name.rsplit(".", 1)[-1]
-        return FileResponse(
-            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
-        )
+        return consent_response(request.user, consent)
 
 
 class CaseEventViewSet(CaseChildMixin, viewsets.ReadOnlyModelViewSet):
@@ -525,15 +526,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
                 {"code": "not_ready", "detail": f"The document is {document.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        services.access_record(user=request.user, action="download_document", obj=document)
-        response = FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.download_name,
-            content_type="application/pdf",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(request.user, document)
 
 
 def register(router) -> None:

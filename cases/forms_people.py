@@ -10,38 +10,11 @@ from django.db.models import Q
 
 from .models import Client, Insurer, Provider
 from .services.imports import MAX_BYTES
+from .services.tenancy import CLIENT_FIELDS, PROVIDER_FIELDS
 
-CLIENT_FORM_FIELDS = [
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "insurer",
-    "member_id",
-    "group_number",
-    "plan_name",
-    "subscriber_name",
-    "guardian_name",
-    "guardian_relationship",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "zip_code",
-    "diagnosis_codes",
-]
-PROVIDER_FORM_FIELDS = [
-    "first_name",
-    "last_name",
-    "credential",
-    "npi",
-    "license_number",
-    "license_state",
-    "taxonomy_code",
-    "email",
-    "phone",
-]
+# What the pages edit: the services' fields but the archive flag (its own button).
+CLIENT_FORM_FIELDS = [name for name in CLIENT_FIELDS if name != "is_active"]
+PROVIDER_FORM_FIELDS = [name for name in PROVIDER_FIELDS if name != "is_active"]
 
 
 class DiagnosisCodesField(forms.CharField):

@@ -358,45 +358,52 @@ def case_rows(ids) -> dict[int, dict]:
     (tests/cases/test_case_api.py compares them)."""
     from .models import Case
 
-    rows = {}
-    for v in Case.objects.filter(pk__in=ids).values_list(*CASE_ROW_COLUMNS):
-        (pk, practice, client, c_first, c_last, member_id, provider, p_first, p_last, insurer,
-         insurer_name, reason, initiated_by, service_type, status, planned, start, end,
-         sessions_requested, sessions_remaining, submitted_at, decided_at, assignee,
-         assignee_name, follow_up_on, insurer_reference, authorization_number, renewal_of,
-         version, created_at, updated_at) = v  # fmt: skip
-        rows[pk] = {
-            "id": pk,
-            "practice": practice,
-            "client": client,
-            "client_name": f"{c_first} {c_last}",
-            "member_id": member_id,
-            "provider": provider,
-            "provider_name": f"{p_first} {p_last}" if provider else None,
-            "insurer": insurer,
-            "insurer_name": insurer_name,
-            "reason": reason,
-            "initiated_by": initiated_by,
-            "service_type": service_type,
-            "status": status,
-            "planned_start_date": _date(planned),
-            "requested_start": _date(start),
-            "requested_end": _date(end),
-            "sessions_requested": sessions_requested,
-            "sessions_remaining": sessions_remaining,
-            "submitted_at": _datetime(submitted_at),
-            "decided_at": _datetime(decided_at),
-            "assigned_to": assignee,
-            "assigned_to_name": assignee_name,
-            "follow_up_on": _date(follow_up_on),
-            "insurer_reference": insurer_reference,
-            "authorization_number": authorization_number,
-            "renewal_of": renewal_of,
-            "version": version,
-            "created_at": _datetime(created_at),
-            "updated_at": _datetime(updated_at),
-        }
-    return rows
+    rows = (_case_row(v) for v in Case.objects.filter(pk__in=ids).values_list(*CASE_ROW_COLUMNS))
+    return {row["id"]: row for row in rows}
+
+
+def case_rows_in_order(queryset) -> list[dict]:
+    """The same rows for a filtered, ordered and sliced queryset, in one query (shallow pages)."""
+    return [_case_row(v) for v in queryset.values_list(*CASE_ROW_COLUMNS)]
+
+
+def _case_row(v: tuple) -> dict:
+    (pk, practice, client, c_first, c_last, member_id, provider, p_first, p_last, insurer,
+     insurer_name, reason, initiated_by, service_type, status, planned, start, end,
+     sessions_requested, sessions_remaining, submitted_at, decided_at, assignee,
+     assignee_name, follow_up_on, insurer_reference, authorization_number, renewal_of,
+     version, created_at, updated_at) = v  # fmt: skip
+    return {
+        "id": pk,
+        "practice": practice,
+        "client": client,
+        "client_name": f"{c_first} {c_last}",
+        "member_id": member_id,
+        "provider": provider,
+        "provider_name": f"{p_first} {p_last}" if provider else None,
+        "insurer": insurer,
+        "insurer_name": insurer_name,
+        "reason": reason,
+        "initiated_by": initiated_by,
+        "service_type": service_type,
+        "status": status,
+        "planned_start_date": _date(planned),
+        "requested_start": _date(start),
+        "requested_end": _date(end),
+        "sessions_requested": sessions_requested,
+        "sessions_remaining": sessions_remaining,
+        "submitted_at": _datetime(submitted_at),
+        "decided_at": _datetime(decided_at),
+        "assigned_to": assignee,
+        "assigned_to_name": assignee_name,
+        "follow_up_on": _date(follow_up_on),
+        "insurer_reference": insurer_reference,
+        "authorization_number": authorization_number,
+        "renewal_of": renewal_of,
+        "version": version,
+        "created_at": _datetime(created_at),
+        "updated_at": _datetime(updated_at),
+    }
 
 
 class RequestedServiceSerializer(serializers.ModelSerializer):

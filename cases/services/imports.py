@@ -14,6 +14,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from cases.models import Client, Insurer, Practice
+from cases.services.tenancy import CLIENT_FIELDS
 
 from .tenancy import _normalize_client
 
@@ -22,21 +23,7 @@ MAX_ROWS = 5000
 
 REQUIRED_COLUMNS = ["first_name", "last_name", "date_of_birth"]
 OPTIONAL_COLUMNS = [
-    "insurer",
-    "member_id",
-    "group_number",
-    "plan_name",
-    "subscriber_name",
-    "guardian_name",
-    "guardian_relationship",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "zip_code",
-    "diagnosis_codes",
+    name for name in CLIENT_FIELDS if name not in REQUIRED_COLUMNS and name != "is_active"
 ]
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Headers spreadsheets commonly use for the same thing.

@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from sca_portal.api import fetch_page
 
 from .. import selectors, services
+from ..downloads import consent_response, document_response
 from ..forms import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
 from ..models import (
     CaseAction,
@@ -306,15 +307,7 @@ class DocumentDownloadView(PracticeMixin, View):
         if document.status != DocumentStatus.READY or not document.file:
             messages.error(request, f"The document is {document.get_status_display().lower()}.")
             return redirect("cases:detail", pk=document.case_id)
-        services.access_record(user=request.user, action="download_document", obj=document)
-        response = FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.download_name,
-            content_type="application/pdf",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(request.user, document)
 
 
 class ConsentDownloadView(PracticeMixin, View):
@@ -327,10 +320,4 @@ class ConsentDownloadView(PracticeMixin, View):
         )
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        services.access_record(user=request.user, action="download_consent", obj=consent)
-        ext = consent.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(
-            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return consent_response(request.user, consent)

@@ -1,0 +1,38 @@
+"""File responses for documents and consent scans, shared by the API and the pages: the read
+is written to the access log, and the file is never cached."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+
+from . import services
+from .models import Consent, Document
+
+
+def _private(response: FileResponse) -> FileResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_response(user, document: Document) -> FileResponse:
+    """The ready PDF (the caller checks that it is ready)."""
+    services.access_record(user=user, action="download_document", obj=document)
+    return _private(
+        FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.download_name,
+            content_type="application/pdf",
+        )
+    )
+
+
+def consent_response(user, consent: Consent) -> FileResponse:
+    """The signed scan, named by the consent's id, never by the uploaded (patient) name."""
+    services.access_record(user=user, action="download_consent", obj=consent)
+    ext = consent.file.name.rsplit(".", 1)[-1]
+    return _private(
+        FileResponse(
+            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
+        )
+    )
