@@ -17,7 +17,11 @@ end
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
-  return wrk.format("GET", path, { ["Authorization"] = "Token " .. token, ["Cookie"] = cookie, ["Host"] = "127.0.0.1" })
+  -- API clients send their token; browsers (the HTML pages) their session cookie.
+  if string.sub(path, 1, 5) == "/api/" then
+    return wrk.format("GET", path, { ["Authorization"] = "Token " .. token, ["Host"] = "127.0.0.1" })
+  end
+  return wrk.format("GET", path, { ["Cookie"] = cookie, ["Host"] = "127.0.0.1" })
 end
 
 response = function(status, headers, body)

@@ -98,12 +98,13 @@ def query_counts(token: str, paths: dict[str, str]) -> dict[str, int]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    client.cookies.load(os.environ["BENCH_COOKIE"])
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    browser = Client()
+    browser.cookies.load(os.environ["BENCH_COOKIE"])
     counts = {}
     for label, path in paths.items():
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(path)
+            response = (api if path.startswith("/api/") else browser).get(path)
         assert response.status_code == 200, (path, response.status_code)
         counts[label] = len(ctx.captured_queries)
     return counts
