@@ -18,7 +18,7 @@ request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
   -- API clients send their token; browsers (the HTML pages) their session cookie.
-  if string.sub(path, 1, 5) == "/api/" then
+  if string.sub(path, 1, 5) == "/api/" and not string.find(path, "via=session", 1, true) then
     return wrk.format("GET", path, { ["Authorization"] = "Token " .. token, ["Host"] = "127.0.0.1" })
   end
   return wrk.format("GET", path, { ["Cookie"] = cookie, ["Host"] = "127.0.0.1" })
