@@ -180,7 +180,13 @@ def _document_kinds(case) -> list[tuple[str, str]]:
     kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
     if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
         kinds.append(DocumentKind.AGREEMENT_SUMMARY)
-    return [(k.value, k.label) for k in kinds]
+    # Button labels: "Generate the request letter", "... the consent form", and so on.
+    short = {
+        DocumentKind.REQUEST_LETTER: "request letter",
+        DocumentKind.CONSENT_FORM: "consent form",
+        DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
+    }
+    return [(k.value, short[k]) for k in kinds]
 
 
 class CaseTrackingView(PracticeMixin, View):

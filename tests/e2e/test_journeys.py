@@ -125,7 +125,7 @@ def test_staff_files_a_request_from_a_new_client_and_downloads_the_letter(
     expect(page.get_by_text("Submitted. The case now waits on the insurer.")).to_be_visible()
     case = Case.objects.get(client__last_name="Delgado")
     assert case.status == CaseStatus.SUBMITTED
-    page.get_by_role("button", name="Generate sca request letter").click()
+    page.get_by_role("button", name="Generate the request letter").click()
     download_link = page.get_by_role("link", name="Download PDF")
     expect(download_link).to_be_visible(timeout=30_000)
     with page.expect_download() as info:
