@@ -56,3 +56,20 @@ def test_dashboard_fits_a_phone_screen(mobile_page, world):
     )
     assert_accessible(page, "dashboard (phone)")
     screenshot(page, "dashboard-mobile")
+
+
+def test_keyboard_users_skip_to_the_content_and_see_where_focus_is(page, world):
+    login(page, "demo_staff")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Skip to content"
+    # The focus ring is drawn (box-shadow), never removed without a replacement.
+    ring = page.evaluate("() => getComputedStyle(document.activeElement).boxShadow")
+    assert ring and ring != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    # From there the next Tab is the content's first action, and Enter follows it.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "New SCA request"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="New SCA request", level=1)).to_be_visible()
