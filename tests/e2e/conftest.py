@@ -20,6 +20,7 @@ error (status >= 500) or a request that never completed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import require_service
 
@@ -155,6 +157,10 @@ def make_page(browser, live_server, transactional_db) -> Iterator[Callable]:
 
     problems = []
     for context, page in contexts:
+        # Let requests the page still makes (a favicon, an htmx poll) finish before the
+        # database is flushed: SQLite's shared in-memory database locks while they run.
+        with contextlib.suppress(PlaywrightTimeoutError):  # a page that never idles
+            page.wait_for_load_state("networkidle", timeout=5_000)
         problems += _problems[page].problems
         context.close()
     if problems:
