@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The app serves its own static files (stylesheet, htmx, Swagger UI): no CDN, no second
+    # server. In production from collectstatic's output (see Dockerfile).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sca_portal.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
