@@ -136,6 +136,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+# WhiteNoise serves from here (collectstatic fills it); an empty one is fine in development,
+# where the files come from the finders.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 # Uploaded scans and generated documents hold patient data: they live in a
 # private directory that no URL maps to; views stream them after a tenant check.
