@@ -47,3 +47,9 @@ def usual_rates(practice_id: int) -> dict[tuple[int, str], object]:
     for source in _rate_sources:
         rates.update(source(practice_id))
     return rates
+
+
+def usual_rate(practice_id: int, billing_code_id: int | None, modifier: str = ""):
+    """The practice's usual rate for a code and modifier (or the code without one)."""
+    rates = usual_rates(practice_id)
+    return rates.get((billing_code_id, modifier), rates.get((billing_code_id, "")))

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
+from cases.rates import CENT, HUNDRED, policy_rate, to_cent  # noqa: F401  (one rule, re-exported)
+
 DAYS_PER_WEEK = Decimal(7)
 MONTHS_PER_DAY = Decimal(12) / Decimal(365)
-
-
-def to_cent(value: Decimal) -> Decimal:
-    """Round half-up to the cent, as insurers' fee schedules do."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def policy_rate(
-    kind: str,
-    *,
-    highest_network_rate: Decimal | None = None,
-    reference_rate: Decimal | None = None,
-    percent: Decimal | None = None,
-) -> Decimal | None:
-    """The rate an insurer pays under a non-negotiable policy, or None when it is not known
-    (or the policy is negotiable)."""
-    if kind == "highest_network_rate":
-        return highest_network_rate
-    if kind == "percent_of_reference":
-        if reference_rate is None or percent is None:
-            return None
-        return to_cent(reference_rate * percent / HUNDRED)
-    return None
 
 
 def percent_of(part: Decimal | None, whole: Decimal | None) -> Decimal | None:

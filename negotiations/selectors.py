@@ -66,12 +66,15 @@ def _label(code: str, modifier: str) -> str:
     return f"{code}-{modifier}" if modifier else code
 
 
-def negotiation_summary(case: Case) -> dict:
+def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
     """The negotiation desk: the policy, a benchmark row per code for the latest insurer offer,
-    the suggested counter (negotiable policies only) and the agreement's value."""
+    the suggested counter (negotiable policies only) and the agreement's value. A caller that
+    already loaded the services (with their codes) and the offers (entry order) passes them."""
     policy = negotiation_policy(case)
-    services = list(case.services.select_related("billing_code"))
-    offers = list(offers_for(case))
+    if services is None:
+        services = list(case.services.select_related("billing_code"))
+    if offers is None:
+        offers = list(offers_for(case))
     insurer_offers = [o for o in offers if o.party == OfferParty.INSURER]
     latest = insurer_offers[-1] if insurer_offers else None
     offered = (

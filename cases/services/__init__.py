@@ -24,7 +24,12 @@ from .case import (
     service_update,
     validate_upload,
 )
-from .documents import document_render, document_request, documents_sweep
+from .documents import (
+    document_kinds_for,
+    document_render,
+    document_request,
+    documents_sweep,
+)
 from .reference import (
     insurer_create,
     insurer_update,
@@ -60,6 +65,7 @@ __all__ = [
     "consent_add",
     "consent_remove",
     "consent_update",
+    "document_kinds_for",
     "document_render",
     "document_request",
     "documents_sweep",

@@ -28,6 +28,7 @@ from cases.models import (
     RequestedService,
 )
 from cases.selectors import case_readiness
+from cases.workspace import usual_rate
 from sca_portal.exceptions import DomainError, conflict
 
 from .common import apply_fields, clean_and_save
@@ -486,6 +487,10 @@ def service_add(*, case_id: int, actor, **data) -> RequestedService:
     service = RequestedService(case=case)
     apply_fields(service, data, SERVICE_FIELDS)
     _normalize_service(service)
+    if service.requested_rate is None:  # the practice's usual rate, when it has one
+        service.requested_rate = usual_rate(
+            case.practice_id, service.billing_code_id, service.modifier
+        )
     clean_and_save(service)
     record_event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
     return service

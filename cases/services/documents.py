@@ -31,16 +31,21 @@ def _enqueue(document_id: int) -> None:
 
 
 @transaction.atomic
+def document_kinds_for(case) -> list[str]:
+    """The kinds of document this case can have now: the agreement summary once approved."""
+    kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
+    if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
+        kinds.append(DocumentKind.AGREEMENT_SUMMARY)
+    return kinds
+
+
 def document_request(*, case_id: int, actor, kind: str) -> tuple[Document, bool]:
     """A queued document of ``kind`` for the case, or the one already queued or rendering.
     Returns (document, created). The render task is sent only after the commit."""
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": f"Choose one of {', '.join(DocumentKind.values)}."})
     case = lock_case(case_id)  # serializes requests per case: one active document per kind
-    if kind == DocumentKind.AGREEMENT_SUMMARY and case.status not in (
-        CaseStatus.APPROVED,
-        CaseStatus.EXPIRED,
-    ):
+    if kind not in document_kinds_for(case):
         raise conflict("no_agreement", "The agreement summary exists once the case is approved.")
     active = case.documents.filter(kind=kind, status__in=ACTIVE_STATUSES).first()
     if active:

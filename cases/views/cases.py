@@ -158,7 +158,9 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
             can_work=can_work_cases(self.request.user, case.practice_id),
             can_negotiate=can_negotiate(self.request.user, case.practice_id),
             documents=list(case.documents.order_by("kind", "-created_at")),
-            document_kinds=_document_kinds(case),
+            document_kinds=[
+                (kind, DOCUMENT_BUTTONS[kind]) for kind in services.document_kinds_for(case)
+            ],
             events=list(selectors.case_events(case).order_by("-created_at", "-id")[:100]),
             tracking_form=TrackingForm(
                 initial={"assigned_to": case.assigned_to_id, "follow_up_on": case.follow_up_on},
@@ -176,17 +178,12 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
         return ctx
 
 
-def _document_kinds(case) -> list[tuple[str, str]]:
-    kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
-    if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
-        kinds.append(DocumentKind.AGREEMENT_SUMMARY)
-    # Button labels: "Generate the request letter", "... the consent form", and so on.
-    short = {
-        DocumentKind.REQUEST_LETTER: "request letter",
-        DocumentKind.CONSENT_FORM: "consent form",
-        DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
-    }
-    return [(k.value, short[k]) for k in kinds]
+# Button labels: "Generate the request letter", "... the consent form", and so on.
+DOCUMENT_BUTTONS = {
+    DocumentKind.REQUEST_LETTER: "request letter",
+    DocumentKind.CONSENT_FORM: "consent form",
+    DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
+}
 
 
 class CaseTrackingView(PracticeMixin, View):

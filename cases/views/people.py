@@ -48,7 +48,7 @@ from cases.services.imports import (
     decode_csv,
     normalize_newlines,
 )
-from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages
+from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal
 
 PAGE_SIZE = 25
 PREVIEW_ROWS = 100  # rows shown in the preview table; every row is checked
@@ -221,38 +221,38 @@ class ProviderFormView(PeopleFormView):
         return f"Provider {obj.full_name} {'added' if created else 'saved'}."
 
 
-class ClientArchiveView(ClientFormView):
+class ArchiveMixin:
+    """POST only: archive (the services' ``is_active=False``), then back to the list."""
+
     http_method_names = ["post"]
+    edit_url = ""
+
+    def archived_message(self, obj) -> str:
+        raise NotImplementedError
 
     def post(self, request, pk):
         obj = self.get_object()
         try:
             self.update(obj, actor=request.user, is_active=False)
         except REFUSALS as exc:
-            for errors in _messages(exc):
-                messages.error(request, errors)
-            return redirect("cases:client_edit", pk=obj.pk)
-        messages.success(request, "Client archived. Tick “Include archived” to see it.")
+            flash_refusal(request, exc)
+            return redirect(self.edit_url, pk=obj.pk)
+        messages.success(request, self.archived_message(obj))
         return redirect(self.list_url)
 
 
-class ProviderArchiveView(ProviderFormView):
-    http_method_names = ["post"]
+class ClientArchiveView(ArchiveMixin, ClientFormView):
+    edit_url = "cases:client_edit"
 
-    def post(self, request, pk):
-        obj = self.get_object()
-        try:
-            self.update(obj, actor=request.user, is_active=False)
-        except REFUSALS as exc:
-            for errors in _messages(exc):
-                messages.error(request, errors)
-            return redirect("cases:provider_edit", pk=obj.pk)
-        messages.success(request, f"Provider {obj.full_name} archived.")
-        return redirect(self.list_url)
+    def archived_message(self, obj) -> str:
+        return "Client archived. Tick “Include archived” to see it."  # no name: PHI
 
 
-def _messages(exc) -> list[str]:
-    return [m for ms in error_messages(exc).values() for m in ms]
+class ProviderArchiveView(ArchiveMixin, ProviderFormView):
+    edit_url = "cases:provider_edit"
+
+    def archived_message(self, obj) -> str:
+        return f"Provider {obj.full_name} archived."
 
 
 # ----------------------------------------------------------------------------- CSV import

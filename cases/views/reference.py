@@ -8,7 +8,7 @@ change history (as the audit API). Writes go through ``cases.services.reference`
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,14 +19,16 @@ from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from billing_codes.models import BillingCode
+from cases import selectors
 from cases.forms_reference import (
     InsurerForm,
     RatePolicyForm,
     policy_rate_formset,
     rate_initial,
 )
-from cases.models import Insurer, PolicyKind, PolicyRate, RatePolicy
+from cases.models import Insurer, PolicyRate, RatePolicy
 from cases.permissions import can_edit_reference_data
+from cases.rates import policy_rate
 from cases.services.reference import (
     INSURER_FIELDS,
     POLICY_FIELDS,
@@ -42,23 +44,12 @@ EDIT_EXTRA_ROWS = 3
 
 
 def policy_pays(policy: RatePolicy, rate: PolicyRate) -> Decimal | None:
-    """What the policy pays for a code; None when negotiated or unknown. The same rule as
-    ``negotiations.pricing.policy_rate`` (cases may not import negotiations)."""
-    if policy.kind == PolicyKind.HIGHEST_NETWORK_RATE:
-        return rate.highest_network_rate
-    if policy.kind == PolicyKind.PERCENT_OF_REFERENCE:
-        if rate.reference_rate is None or policy.percent is None:
-            return None
-        return (rate.reference_rate * policy.percent / 100).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-    return None
-
-
-def in_force(policy: RatePolicy, on) -> bool:
-    # The rule of selectors.policy_in_force, applied to an already-loaded policy.
-    return policy.effective_from <= on and (
-        policy.effective_to is None or policy.effective_to >= on
+    """What the policy pays for a code; None when negotiated or unknown."""
+    return policy_rate(
+        policy.kind,
+        highest_network_rate=rate.highest_network_rate,
+        reference_rate=rate.reference_rate,
+        percent=policy.percent,
     )
 
 
@@ -116,7 +107,8 @@ class InsurerDetailView(ReferenceMixin, TemplateView):
         insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
         today = timezone.localdate()
         policies = list(insurer.policies.order_by("-effective_from"))
-        current = next((p for p in policies if in_force(p, today)), None)
+        in_force = selectors.policy_in_force(insurer.pk, today)
+        current = next((p for p in policies if in_force and p.pk == in_force.pk), None)
         rates = []
         if current is not None:
             for rate in current.rates.select_related("billing_code"):

@@ -22,7 +22,7 @@ from ..forms import (
 )
 from ..models import Client, Practice, Role, ServiceType
 from ..web import REFUSALS, PracticeMixin, add_errors, flash_refusal
-from ..workspace import usual_rates
+from ..workspace import usual_rate, usual_rates
 
 STEPS = [
     ("client", "Client"),
@@ -59,16 +59,18 @@ STEP_CHECKS = {
 }  # fmt: skip
 
 
-def _complete_steps(case) -> set[str]:
-    if case is None:
-        return set()
-    failing = {c.code for c in selectors.case_readiness(case).failing_errors}
+def _complete_steps(readiness) -> set[str]:
+    failing = {c.code for c in readiness.failing_errors}
     return {"client"} | {step for step, codes in STEP_CHECKS.items() if not codes & failing}
 
 
-def _step_context(step: str, case=None, client=None) -> dict:
+def _step_context(step: str, case=None, client=None, readiness=None) -> dict:
+    """The steps bar: a step shows as done when its readiness checks pass (the readiness is
+    computed here unless the step already has it)."""
     current = STEP_NAMES.index(step)
-    complete = _complete_steps(case) if case is not None else set()
+    complete = set()
+    if case is not None:
+        complete = _complete_steps(readiness or selectors.case_readiness(case))
     if case is None and client is not None:
         complete = {"client"}
     return {
@@ -203,7 +205,7 @@ class RequestStepView(PracticeMixin, View):
         return getattr(self, f"save_{step}")(request, case)
 
     def render_step(self, request, case, step, status=200, **extra):
-        ctx = _step_context(step, case) | extra
+        ctx = _step_context(step, case, readiness=extra.get("readiness")) | extra
         return render(request, f"cases/request_{step}.html", ctx, status=status)
 
     # ------------------------------------------------------------------ details
@@ -270,9 +272,7 @@ class RequestStepView(PracticeMixin, View):
             code_id = int(request.GET.get("svc-billing_code", ""))
         except ValueError:
             code_id = None
-        modifier = request.GET.get("svc-modifier", "")
-        rates = usual_rates(case.practice_id)
-        rate = rates.get((code_id, modifier), rates.get((code_id, "")))
+        rate = usual_rate(case.practice_id, code_id, request.GET.get("svc-modifier", ""))
         form.initial["requested_rate"] = rate
         return render(
             request,
@@ -295,13 +295,7 @@ class RequestStepView(PracticeMixin, View):
         form = self.service_form(case, request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            if data.get("requested_rate") is None:
-                rates = usual_rates(case.practice_id)
-                code = data["billing_code"]
-                data["requested_rate"] = rates.get(
-                    (code.pk, data.get("modifier") or ""), rates.get((code.pk, ""))
-                )
-            try:
+            try:  # a blank rate takes the practice's usual rate (the service's rule)
                 services.service_add(case_id=case.pk, actor=request.user, **data)
             except REFUSALS as exc:
                 add_errors(form, exc)
@@ -319,6 +313,7 @@ class RequestStepView(PracticeMixin, View):
             form=form or NetworkSearchForm(prefix="ns"),
             searches=list(case.network_searches.all()),
             check=check,
+            readiness=readiness,
         )  # fmt: skip
 
     def save_searches(self, request, case):
@@ -356,6 +351,7 @@ class RequestStepView(PracticeMixin, View):
             form=form or ConsentForm(prefix="consent"),
             consents=list(case.consents.all()),
             check=check,
+            readiness=readiness,
         )  # fmt: skip
 
     def save_consent(self, request, case):

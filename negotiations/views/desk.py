@@ -17,13 +17,13 @@ from django.views import View
 
 from cases import converters  # noqa: F401  (registers the "id" converter)
 from cases import selectors as case_selectors
-from cases.models import CaseStatus, PolicyKind, Role, SubmissionChannel
-from cases.permissions import can_negotiate
+from cases.models import CaseAction, CaseStatus, PolicyKind, Role, SubmissionChannel
+from cases.permissions import allowed_actions, can_negotiate
 from cases.web import REFUSALS, PracticeMixin, flash_refusal
 from cases.workspace import Panel
 
 from .. import selectors, services
-from ..models import ContactLog, Direction, Notification, Offer, OfferStatus
+from ..models import ContactLog, Direction, Notification, Offer, OfferParty, OfferStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -93,11 +93,15 @@ def negotiation_panel(request, case) -> Panel | None:
     """The workspace panel, for every case past the draft."""
     if case.is_draft:
         return None
-    summary = selectors.negotiation_summary(case)
-    offers = list(selectors.offers_for(case).order_by("received_on", "created_at", "id"))
-    services_ = list(case.services.all())
+    services_ = list(case.services.all())  # prefetched with their codes by the workspace
+    entered = list(selectors.offers_for(case))  # entry order: the summary's "latest offer"
+    summary = selectors.negotiation_summary(case, services=services_, offers=entered)
+    offers = sorted(entered, key=lambda o: (o.received_on, o.created_at, o.pk))
     billing = can_negotiate(request.user, case.practice_id)
+    # The lifecycle's table decides (status and role); counters add the policy's rule.
+    actions = allowed_actions(case, request.user)
     open_offer = next((o for o in offers if o.status == OfferStatus.OPEN), None)
+    insurer_open = open_offer is not None and open_offer.party == OfferParty.INSURER
     suggested = {}
     by_label = {row["code"] + (f"-{row['modifier']}" if row["modifier"] else ""): row
                 for row in summary["rows"]}  # fmt: skip
@@ -124,8 +128,6 @@ def negotiation_panel(request, case) -> Panel | None:
         )
     if flags.get("below_floor"):
         warnings.append("Agreed below the practice's floor: " + ", ".join(flags["below_floor"]))
-    status = case.status
-    live = status in (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION)
     today = timezone.localdate()
     return Panel(
         template="negotiations/panel.html",
@@ -139,13 +141,13 @@ def negotiation_panel(request, case) -> Panel | None:
             "policy_label": PolicyKind(summary["policy"]["kind"]).label
             if summary["policy"]
             else "",
-            "can_record_offer": billing and live,
-            "can_counter": billing and status == CaseStatus.IN_NEGOTIATION and summary["negotiable"]
-            and open_offer is not None and open_offer.party == "insurer",
-            "can_accept": billing and status == CaseStatus.IN_NEGOTIATION and open_offer is not None
-            and open_offer.party == "insurer",
-            "can_approve": billing and status == CaseStatus.SUBMITTED,
-            "can_decline": billing and status == CaseStatus.IN_NEGOTIATION,
+            "can_record_offer": CaseAction.RECEIVE_OFFER in actions,
+            # A counter answers the insurer's open offer: accepting's status and role, and a
+            # negotiable policy (offer_counter enforces the same).
+            "can_counter": CaseAction.ACCEPT in actions and summary["negotiable"] and insurer_open,
+            "can_accept": CaseAction.ACCEPT in actions and insurer_open,
+            "can_approve": CaseAction.APPROVE in actions,
+            "can_decline": CaseAction.DECLINE in actions,
             "offer_inputs": _rate_inputs(services_, "offer"),
             "counter_inputs": _rate_inputs(services_, "counter", suggested),
             "meta_form": OfferMetaForm(prefix="meta", initial={"received_on": today}),

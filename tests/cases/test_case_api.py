@@ -340,3 +340,34 @@ def test_deep_pages_load_ids_first_and_match_shallow_pages(world, api, insurer, 
     assert deep == shallow
     assert len(shallow["results"]) == 3 and shallow["next"] and shallow["previous"]
     assert len(ctx.captured_queries) == 2  # the ids, then the rows (roles cached on the user)
+
+
+def test_a_blank_requested_rate_takes_the_practice_usual_rate(world, api, ready_case):
+    """One rule for the API and the guided request: the fee schedule fills a missing rate."""
+    from decimal import Decimal
+
+    from tests.factories import BillingCodeFactory, PracticeRateFactory
+
+    code = BillingCodeFactory(code="97156")
+    other = BillingCodeFactory(code="97157")
+    PracticeRateFactory(practice=world.practice, billing_code=code, usual_rate=Decimal("28.40"))
+    PracticeRateFactory(
+        practice=world.other_practice, billing_code=other, usual_rate="9.99", floor_rate=None
+    )
+    base = f"/api/v1/cases/{ready_case.pk}/services/"
+    staff = api(world.staff)
+    r = staff.post(base, {"billing_code": code.pk, "units": 40}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["requested_rate"] == "28.40"
+    # Another practice's fee schedule never applies; no rate stays no rate.
+    r = staff.post(base, {"billing_code": other.pk, "units": 40}, format="json")
+    assert r.status_code == 201 and r.json()["requested_rate"] is None
+    # A rate that is given is kept.
+    third = BillingCodeFactory(code="97158")
+    PracticeRateFactory(
+        practice=world.practice, billing_code=third, usual_rate=Decimal("12.00"), floor_rate=None
+    )
+    r = staff.post(
+        base, {"billing_code": third.pk, "units": 1, "requested_rate": "13.50"}, format="json"
+    )
+    assert r.status_code == 201 and r.json()["requested_rate"] == "13.50"

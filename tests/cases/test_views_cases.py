@@ -322,3 +322,14 @@ def test_submit_with_an_unknown_channel_is_refused(world, web, ready_case):
 def test_flash_messages_stay_on_the_server(settings):
     # Messages can quote case details; a cookie is signed, not encrypted.
     assert settings.MESSAGE_STORAGE.endswith("SessionStorage")
+
+
+def test_the_agreement_summary_is_offered_once_the_case_is_approved(world, web, ready_case):
+    browser = web(world.staff)
+    url = reverse("cases:detail", args=[ready_case.pk])
+    assert b"Generate the agreement summary" not in browser.get(url).content
+    Case.objects.filter(pk=ready_case.pk).update(
+        status="approved", submitted_at="2026-01-05T10:00:00Z", decided_at="2026-02-05T10:00:00Z"
+    )
+    html = browser.get(url).content.decode()
+    assert "Generate the agreement summary" in html and "Generate the request letter" in html

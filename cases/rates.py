@@ -1,0 +1,33 @@
+"""What a rate policy pays: pure functions on Decimal, no ORM. They live with the policy
+(cases) so that the insurer pages and the negotiation desk (negotiations.pricing, which
+re-exports them) apply one rule."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def to_cent(value: Decimal) -> Decimal:
+    """Round half-up to the cent, as insurers' fee schedules do."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def policy_rate(
+    kind: str,
+    *,
+    highest_network_rate: Decimal | None = None,
+    reference_rate: Decimal | None = None,
+    percent: Decimal | None = None,
+) -> Decimal | None:
+    """The rate an insurer pays under a non-negotiable policy, or None when it is not known
+    (or the policy is negotiable)."""
+    if kind == "highest_network_rate":
+        return highest_network_rate
+    if kind == "percent_of_reference":
+        if reference_rate is None or percent is None:
+            return None
+        return to_cent(reference_rate * percent / HUNDRED)
+    return None
