@@ -30,7 +30,6 @@ def _enqueue(document_id: int) -> None:
     render_document.delay(document_id)
 
 
-@transaction.atomic
 def document_kinds_for(case) -> list[str]:
     """The kinds of document this case can have now: the agreement summary once approved."""
     kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
@@ -39,6 +38,7 @@ def document_kinds_for(case) -> list[str]:
     return kinds
 
 
+@transaction.atomic
 def document_request(*, case_id: int, actor, kind: str) -> tuple[Document, bool]:
     """A queued document of ``kind`` for the case, or the one already queued or rendering.
     Returns (document, created). The render task is sent only after the commit."""
