@@ -180,9 +180,15 @@ def main() -> None:
     parser.add_argument("--mixed-seconds", type=int, default=60)
     parser.add_argument("--mixed-connections", type=int, default=50)
     parser.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    parser.add_argument(
+        "--only",
+        help="measure only the endpoints whose label contains this text; prints, writes nothing",
+    )
     args = parser.parse_args()
     setup_django()
     token, paths, facts = targets()
+    if args.only:
+        paths = {label: path for label, path in paths.items() if args.only in label}
     counts = query_counts(token, paths)
     server = start_gunicorn()
     rows = []
@@ -199,6 +205,8 @@ def main() -> None:
                 f"baseline {base['rps']:>7.1f} rps  ratio {result['rps'] / base['rps']:.2f}",
                 flush=True,
             )
+        if args.only:
+            return
         api_paths = [p for label, p in paths.items() if "(HTML)" not in label]
         mixed_api = wrk(token, api_paths, args.mixed_seconds, args.mixed_connections)
         print(f"mixed load, API: {mixed_api}", flush=True)
@@ -207,6 +215,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if args.only:
+        return
     write_report(args, rows, {"API": mixed_api, "API and HTML pages": mixed}, counts, facts)
 
 

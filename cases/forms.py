@@ -39,7 +39,25 @@ def _members(practice_id: int):
     )
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class OneQueryChoiceIterator(forms.models.ModelChoiceIterator):
+    """Django reads a select's choices with ``.iterator()``: on PostgreSQL a server-side
+    cursor, three round trips (DECLARE, FETCH, CLOSE), 1.5 ms for four assignees. These lists
+    are short (insurers, providers, members): one plain query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """A select of a short list of rows, read in one query."""
+
+    iterator = OneQueryChoiceIterator
+
+
+class UserChoiceField(ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
 
@@ -55,10 +73,10 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *CaseStatus.choices]
     )
-    insurer = forms.ModelChoiceField(
+    insurer = ModelChoiceField(
         label="Insurer", required=False, queryset=Insurer.objects.none(), empty_label="Any insurer"
     )
-    provider = forms.ModelChoiceField(
+    provider = ModelChoiceField(
         label="Provider", required=False, queryset=Provider.objects.none(), empty_label="Any"
     )
     assigned_to = UserChoiceField(
@@ -100,7 +118,7 @@ class CaseFilterForm(forms.Form):
 
 
 class ClientPickForm(forms.Form):
-    client = forms.ModelChoiceField(
+    client = ModelChoiceField(
         label="Existing client", required=False, queryset=Client.objects.none(),
         empty_label="Choose a client",
     )  # fmt: skip
@@ -149,8 +167,8 @@ class NewClientForm(forms.ModelForm):
 class CaseDetailsForm(forms.Form):
     """Step 2: insurer, reason, service type and dates."""
 
-    insurer = forms.ModelChoiceField(label="Insurer", queryset=Insurer.objects.none())
-    provider = forms.ModelChoiceField(
+    insurer = ModelChoiceField(label="Insurer", queryset=Insurer.objects.none())
+    provider = ModelChoiceField(
         label="Treating provider", queryset=Provider.objects.none(), required=False,
         help_text="The out-of-network provider the insurer will contract with.",
     )  # fmt: skip

@@ -15,10 +15,11 @@ def user_roles(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_sca_roles", None)
     if cached is None:
+        # order_by(): Membership's default ordering would join auth_user for nothing.
         rows = list(
-            Membership.objects.filter(user=user, practice__is_active=True).values_list(
-                "practice_id", "role", "practice__name"
-            )
+            Membership.objects.filter(user=user, practice__is_active=True)
+            .order_by()
+            .values_list("practice_id", "role", "practice__name")
         )
         cached = {practice_id: role for practice_id, role, _name in rows}
         user._sca_roles = cached

@@ -300,7 +300,9 @@ def test_search_matches_name_prefixes_member_id_and_references(world, api, insur
     assert staff.get("/api/v1/cases/", {"search": "elope"}).json()["results"] == []  # prefixes only
 
 
-def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case):
+@pytest.mark.parametrize("zone", ["America/New_York", "UTC"])
+def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case, zone):
+    """Also in UTC, where DRF writes "Z" for the offset."""
     from django.utils import timezone as tz
 
     from cases.models import Case
@@ -317,10 +319,12 @@ def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case):
     ready_case.save()
     for case in (ready_case, CaseFactory(practice=world.practice, provider=None)):
         case.refresh_from_db()
-        reference = CaseFieldsSerializer(case).data
-        assert CaseListSerializer(case).data == reference
-        assert case_rows([case.pk])[case.pk] == reference
-        assert case_rows_in_order(Case.objects.filter(pk=case.pk)) == [reference]
+        with tz.override(zone):
+            reference = CaseFieldsSerializer(case).data
+            assert CaseListSerializer(case).data == reference
+            assert case_rows([case.pk])[case.pk] == reference
+            assert case_rows_in_order(Case.objects.filter(pk=case.pk)) == [reference]
+        assert reference["created_at"].endswith("Z") == (zone == "UTC")
 
 
 def test_deep_pages_load_ids_first_and_match_shallow_pages(world, api, insurer, monkeypatch):

@@ -15,6 +15,7 @@ from tests.factories import (
     ClientFactory,
     ConsentFactory,
     NetworkSearchFactory,
+    ProviderFactory,
     RequestedServiceFactory,
 )
 
@@ -90,6 +91,21 @@ def _queries(browser, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert browser.get(url).status_code == 200
     return len(ctx)
+
+
+def test_filter_selects_read_their_choices_in_one_plain_query(world):
+    """Django reads choices with .iterator(), a server-side cursor on PostgreSQL: three round
+    trips (DECLARE, FETCH, CLOSE) per select."""
+    from cases.forms import CaseFilterForm
+
+    ProviderFactory(practice=world.practice)
+    form = CaseFilterForm({}, practice_id=world.practice.pk)
+    for name in ("insurer", "provider", "assigned_to"):
+        with CaptureQueriesContext(connection) as ctx:
+            html = str(form[name])
+        assert len(ctx.captured_queries) == 1, name
+        assert "DECLARE" not in ctx.captured_queries[0]["sql"], name
+        assert "<option" in html
 
 
 def test_case_list_query_count_is_constant(world, web):
