@@ -1,6 +1,7 @@
 """Navigation context for every browser page: practices for the switcher, the current
-practice and role, and the unread notification count. One query (the count): the practices
-come with the user's roles."""
+practice and role, and the unread notification count of the current practice. At most one
+query (the count): the practices come with the user's roles, and the count is read only when
+the template shows it and the view did not already give it (the dashboard does)."""
 
 from __future__ import annotations
 
@@ -32,5 +33,8 @@ def navigation(request) -> dict:
         "nav_role": role,
         "nav_is_billing": rank >= 2,
         "nav_is_admin": rank >= 3,
-        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        # A callable: the template calls it only if the view's context has no nav_unread.
+        "nav_unread": Notification.objects.filter(
+            user=user, read_at__isnull=True, case__practice_id=practice_id
+        ).count,
     }

@@ -14,6 +14,8 @@ from cases.permissions import can_negotiate
 from cases.web import PracticeMixin
 from negotiations import selectors as negotiation_selectors
 
+from .queries import fetch_together
+
 BAR_HEIGHT = 22
 
 
@@ -53,7 +55,13 @@ def insurer_chart(insurers: list[dict]) -> dict:
     return {"rows": rows, "height": max(len(rows), 1) * (BAR_HEIGHT * 2 + 14)}
 
 
+ALERTS = 10
+
+
 class DashboardView(PracticeMixin, TemplateView):
+    """Its case lists are read in one statement, and its notices in another (fetch_together);
+    the rest is the drafts' readiness and, for billing, the cached reports summary."""
+
     template_name = "dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -61,30 +69,48 @@ class DashboardView(PracticeMixin, TemplateView):
         user, practice_id = self.request.user, self.practice_id
         today = timezone.localdate()
         billing = can_negotiate(user, practice_id)
+        case_lists = {
+            "drafts": (case_selectors.my_drafts(user, practice_id), 10),
+            "follow_ups": (case_selectors.follow_ups_due(user, practice_id, on=today), 15),
+            "decided": (case_selectors.recently_decided(user, practice_id), 8),
+        }
+        notices = {"unread": (negotiation_selectors.unread_notifications(user, practice_id), 10)}
+        if billing:
+            for status in negotiation_selectors.BOARD_STATUSES:
+                case_lists[status] = (negotiation_selectors.board_column(practice_id, status), 8)
+            notices["utilization"] = (
+                negotiation_selectors.utilization_notices(practice_id),
+                3 * ALERTS,
+            )
+        cases = fetch_together(case_lists)
+        notices = fetch_together(notices)
+        unread = notices["unread"]
         ctx.update(
             nav_section="dashboard",
             today=today,
             billing=billing,
-            drafts=case_selectors.drafts_with_readiness(user, practice_id, on=today),
-            follow_ups=case_selectors.follow_ups_due(user, practice_id, on=today),
-            decided=case_selectors.recently_decided(user, practice_id),
-            notifications=list(
-                negotiation_selectors.notifications_for(user)
-                .filter(read_at__isnull=True, case__practice_id=practice_id)
-                .select_related("case")[:10]
-            ),
-        )  # fmt: skip
+            drafts=case_selectors.with_readiness(cases["drafts"], on=today),
+            follow_ups=cases["follow_ups"],
+            decided=cases["decided"],
+            notifications=unread,
+            # The navigation's badge (the context processor counts only where this is absent).
+            nav_unread=unread[0].unread_total if unread else 0,
+        )
         if billing:
             report = negotiation_selectors.reports_summary(user, practice_id=practice_id)
             achieved = report["achieved_rate_pct_of_requested"]
             ctx.update(
-                board=negotiation_selectors.negotiation_board(practice_id, today=today),
+                board=negotiation_selectors.negotiation_board(
+                    cases, report["cases_by_status"], today=today
+                ),
                 report=report,
                 status_chart=status_chart(report["cases_by_status"]),
                 insurer_chart=insurer_chart(report["insurers"]),
                 achieved=achieved,
                 achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 2.8, 1),
-                alerts=negotiation_selectors.utilization_alerts(practice_id),
+                alerts=negotiation_selectors.utilization_alerts(
+                    notices["utilization"], limit=ALERTS
+                ),
                 # A large practice has hundreds ending in a month: show the soonest.
                 ending=report["agreements_expiring_30_days"][:10],
                 ending_count=len(report["agreements_expiring_30_days"]),

@@ -386,3 +386,44 @@ def test_the_staff_dashboard_runs_a_fixed_number_of_queries_too(world, web):
         notify(world.staff, submitted_case(world.practice, follow_up_on=today()))
     many = dashboard_queries(browser)
     assert len(many) == len(few), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_the_billing_dashboard_stays_within_its_query_budget(world, web):
+    """Issue 7: at most 12 statements with the reports summary cached (it is, for a minute);
+    the first request of the minute adds the summary's three. On PostgreSQL the case lists are
+    one statement and the notices another (on SQLite each list is its own)."""
+    browser = web(world.billing)
+    browser.get(DASHBOARD)
+    populate(world, 2)
+    cold = dashboard_queries(browser)
+    with CaptureQueriesContext(connection) as warm:
+        assert browser.get(DASHBOARD).status_code == 200
+    if connection.vendor == "postgresql":
+        assert len(warm) <= 10, "\n".join(q["sql"] for q in warm.captured_queries)
+        assert len(cold) == len(warm) + 3
+    statements = " ".join(q["sql"] for q in warm.captured_queries)
+    assert 'COUNT(*) AS "__count" FROM "negotiations_notification"' not in statements
+
+
+def test_the_unread_badge_counts_the_current_practices_notices(world, web, two_practice_user):
+    ours = submitted_case(world.practice)
+    theirs = submitted_case(world.other_practice)
+    notify(two_practice_user, ours)
+    notify(two_practice_user, theirs, kind="sessions_low")
+    notify(two_practice_user, theirs, kind="units_high")
+    browser = web(two_practice_user)
+    badge = re.compile(r'class="count">(\d+)<')
+    for path in (DASHBOARD, "/cases/"):  # the dashboard's own count, and the navigation's
+        assert badge.findall(browser.get(path).content.decode()) == ["1"], path
+    browser.post(reverse("practice_switch"), {"practice": world.other_practice.pk})
+    for path in (DASHBOARD, "/cases/"):
+        assert badge.findall(browser.get(path).content.decode()) == ["2"], path
+
+
+def test_board_counts_are_the_reports_counts_and_lists_the_longest_waiting(world, web):
+    for days in (3, 30, 9):
+        submitted_case(world.practice, waiting_days=days)
+    page = web(world.billing).get(DASHBOARD)
+    submitted = page.context["board"][0]
+    assert submitted["count"] == page.context["report"]["cases_by_status"]["submitted"] == 3
+    assert [c.days_waiting for c in submitted["cases"]] == [30, 9, 3]

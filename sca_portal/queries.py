@@ -1,0 +1,32 @@
+"""Several short lists of one model in one round trip (the dashboard's case lists)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import IntegerField, QuerySet, Value, Window
+from django.db.models.functions import RowNumber
+
+
+def fetch_together(lists: dict[str, tuple[QuerySet, int]]) -> dict[str, list]:
+    """The first ``limit`` rows of each ordered queryset, by name.
+
+    On PostgreSQL, one statement: a UNION ALL of the parts, each keeping its own filter, order
+    and LIMIT, and numbering its rows in that order so the lists come back intact. The parts
+    must select the same columns: one model, the same select_related and annotations. SQLite
+    cannot order or limit the parts of a compound statement, so there each list is a query.
+    """
+    names = list(lists)
+    if len(names) < 2 or not connection.features.supports_slicing_ordering_in_compound:
+        return {name: list(queryset[:limit]) for name, (queryset, limit) in lists.items()}
+    parts = [
+        queryset.annotate(
+            together_list=Value(i, output_field=IntegerField()),
+            together_position=Window(RowNumber(), order_by=list(queryset.query.order_by)),
+        )[:limit]
+        for i, (queryset, limit) in enumerate(lists.values())
+    ]
+    combined = parts[0].union(*parts[1:], all=True).order_by("together_list", "together_position")
+    found: dict[str, list] = {name: [] for name in names}
+    for obj in combined:
+        found[names[obj.together_list]].append(obj)
+    return found
