@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
 from cases.permissions import ROLE_RANK, user_roles
+from cases.selectors import case_summaries
 
 from . import pricing
 from .models import (
@@ -379,11 +380,9 @@ BOARD_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.IN_NEGOTIATION)
 def board_column(practice_id: int, status: str) -> QuerySet[Case]:
     """A column of the negotiation board: the longest waiting first, on an index. The columns
     select what the dashboard's other case lists select (the client and the insurer), so the
-    page reads them all in one statement."""
-    return (
-        Case.objects.filter(practice_id=practice_id, status=status)
-        .select_related("client", "insurer")
-        .order_by("submitted_at", "id")
+    page reads them all in one statement (cases.selectors.case_summaries)."""
+    return case_summaries(Case.objects.filter(practice_id=practice_id, status=status)).order_by(
+        "submitted_at", "id"
     )
 
 

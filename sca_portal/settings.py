@@ -165,14 +165,18 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Per-process memory by default; with several web processes use Redis, e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1 (throttling counters and report caching live here).
+# CACHE_URL=redis://127.0.0.1:6379/1 (throttling counters, report caching and sessions).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=60)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 
-# Sessions and cookies.
+# Sessions and cookies. Sessions live in the database; with a shared cache (Redis) they are
+# read through it, which saves every page its session query. Never through a per-process
+# cache: a session signed out in one process would live on in the others.
+SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if SHARED_CACHE else "db")
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 # Sliding idle timeout: SlidingSessionMiddleware moves the expiry forward at most once a
 # minute, instead of a write on every request (SESSION_SAVE_EVERY_REQUEST).

@@ -40,7 +40,12 @@ def _filtered_cases(request, practice_id: int, data) -> tuple[CaseFilterForm, ob
     form = CaseFilterForm(data, practice_id=practice_id)
     if not form.is_valid():
         return form, None
-    queryset = selectors.case_list_for(request.user).filter(practice_id=practice_id)
+    # What the rows show: the client, provider, insurer and assignee (not the practice).
+    queryset = (
+        selectors.cases_visible_to(request.user)
+        .filter(practice_id=practice_id)
+        .select_related("client", "provider", "insurer", "assigned_to")
+    )
     queryset = form.apply(queryset, search_practice_ids=[practice_id])
     return form, queryset
 
@@ -64,7 +69,8 @@ class CaseListView(PracticeMixin, View):
         rows, has_next, number = [], False, 1
         if queryset is not None:
             number = form.cleaned_data.get("page") or 1
-            rows, has_next = fetch_page(queryset, number, PAGE_SIZE)
+            # A shallow page is one query; a deep one finds its ids first (fetch_page).
+            rows, has_next = fetch_page(queryset, number, PAGE_SIZE, load_direct=list)
         today = timezone.localdate()
         context = {
             "nav_section": "cases",

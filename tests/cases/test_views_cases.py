@@ -108,6 +108,35 @@ def test_filter_selects_read_their_choices_in_one_plain_query(world):
         assert "<option" in html
 
 
+@pytest.mark.parametrize("value", [None, "", "submitted"])
+def test_fast_select_renders_what_djangos_select_renders(world, value):
+    """cases.forms.Select builds the options in Python; the markup must not change."""
+    import re
+
+    from django import forms
+
+    from cases.forms import CaseFilterForm, Select
+
+    ProviderFactory(practice=world.practice)
+    form = CaseFilterForm({"status": value} if value is not None else {},
+                          practice_id=world.practice.pk)  # fmt: skip
+    form.is_valid()
+    grouped = forms.Select(choices=[("Open", [("a", "A & B")]), ("c", "C")])
+    ours = Select(choices=grouped.choices, attrs={"required": True, "aria-describedby": "x"})
+    cases = [(ours, forms.Select(choices=grouped.choices, attrs=ours.attrs), "c")]
+    for name in ("status", "insurer", "provider", "assigned_to", "reason", "sort"):
+        field = form[name]
+        assert isinstance(field.field.widget, Select), name
+        django = forms.Select(choices=field.field.choices, attrs=field.field.widget.attrs)
+        cases.append((field.field.widget, django, field.value()))
+    squeeze = lambda html: re.sub(r">\s+<", "><", str(html)).strip()  # noqa: E731
+    for fast, reference, current in cases:
+        assert squeeze(fast.render("f", current, {"id": "id_f"})) == squeeze(
+            reference.render("f", current, {"id": "id_f"})
+        )
+    assert 'value="submitted" selected' in str(form["status"]) or value != "submitted"
+
+
 def test_case_list_query_count_is_constant(world, web):
     browser = web(world.staff)
     _case(world)

@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+
+from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +78,53 @@ def test_an_active_session_is_written_at_most_once_a_minute(world, client, setti
     assert not any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in ctx)
     # Within the minute the expiry stays where it was (test above: past it, it slides).
     assert Session.objects.get().expire_date < timezone.now() + dt.timedelta(minutes=29, seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [("redis://127.0.0.1:6379/1", "cached_db"), ("locmemcache://", "db"), (None, "db")],
+)
+def test_sessions_are_read_through_the_cache_only_when_it_is_shared(cache_url, engine):
+    """A per-process cache would keep a signed-out session alive in the other processes."""
+    env = production_env(**({"CACHE_URL": cache_url} if cache_url else {}))
+    if cache_url is None:
+        env.pop("CACHE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         " print(settings.SESSION_ENGINE)"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "sca_portal.settings"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.stdout.strip() == f"django.contrib.sessions.backends.{engine}", out.stderr[-2000:]
+
+
+def test_with_redis_a_page_reads_no_session_row_and_signing_out_ends_the_session(world, settings):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.sca_portal.test_health import _redis_up
+
+    require_service("Redis", _redis_up())
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    browser = Client()
+    browser.force_login(world.staff)
+    assert browser.get("/cases/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.get("/cases/").status_code == 200
+    assert not any("django_session" in q["sql"] for q in ctx), "the session came from Redis"
+    cookie = browser.cookies["sessionid"].value
+    browser.post("/logout/")
+    stale = Client()
+    stale.cookies["sessionid"] = cookie
+    assert stale.get("/cases/").status_code == 302  # gone from Redis and the database
+    assert not Session.objects.filter(session_key=cookie).exists()
 
 
 def test_token_endpoint_is_throttled(world, client, settings):
