@@ -196,7 +196,7 @@ def recently_decided(user, practice_id: int) -> QuerySet[Case]:
 
 
 def with_readiness(cases: list[Case], *, on: dt.date) -> list[tuple[Case, Readiness]]:
-    """Each case with its readiness, in five queries whatever the number of cases."""
+    """Each case with its readiness, in at most five queries whatever the number of cases."""
     prefetch_related_objects(
         cases,
         Prefetch("services", queryset=RequestedService.objects.select_related("billing_code")),

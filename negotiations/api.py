@@ -16,7 +16,6 @@ from cases.api import CaseChildMixin, CaseDetailSerializer
 from cases.models import Role
 from cases.permissions import PracticeRolePermission, can_negotiate
 from cases.selectors import case_detail_for
-from sca_portal.api import decimals_as_strings
 
 from . import selectors, services
 from .models import ContactLog, Notification, Offer, OfferParty, UtilizationEntry
@@ -153,7 +152,7 @@ class NegotiationViewSet(CaseChildMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={200: NegotiationSummarySerializer})
     def list(self, request, *args, **kwargs):
-        return Response(decimals_as_strings(selectors.negotiation_summary(self.get_case())))
+        return Response(selectors.negotiation_summary(self.get_case()))
 
 
 class ContactLogViewSet(
@@ -214,7 +213,7 @@ class UtilizationViewSet(
         )
         if agreement is None:
             raise Http404("This case has no agreement.")
-        return Response(decimals_as_strings(selectors.utilization_summary(agreement)))
+        return Response(selectors.utilization_summary(agreement))
 
 
 class PracticeRateViewSet(viewsets.ModelViewSet):
@@ -311,9 +310,7 @@ class ReportSummaryView(APIView):
             practice_id = int(practice) if practice else None
         except ValueError:
             return Response({"practice": ["A practice id is a number."]}, status=400)
-        return Response(
-            decimals_as_strings(selectors.reports_summary(request.user, practice_id=practice_id))
-        )
+        return Response(selectors.reports_summary(request.user, practice_id=practice_id))
 
 
 def register(router) -> None:

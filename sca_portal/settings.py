@@ -253,6 +253,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "sca_portal.api.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "sca_portal.api.JSONRenderer",  # decimals as strings, never floats
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
         "sca_portal.api.FilterBackend",
