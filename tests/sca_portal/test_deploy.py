@@ -22,5 +22,9 @@ def test_compose_defines_the_five_services_with_health_checks_and_volumes():
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
         assert "private:/data/private" in services[name]["volumes"]
+    # several web processes share one cache (throttling counts, reports, sessions read through it)
+    environment = compose["x-app"]["environment"]
+    assert environment["CACHE_URL"].startswith("redis://redis:6379/")
+    assert environment["CACHE_URL"] != environment["CELERY_BROKER_URL"]
     # access logs without query strings
     assert "%(U)s" in services["web"]["command"] and "%(r)s" not in services["web"]["command"]
