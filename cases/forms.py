@@ -157,7 +157,9 @@ class CaseFilterForm(forms.Form):
 
 
 class ClientPickForm(forms.Form):
-    client = ModelChoiceField(
+    # Thousands of clients in a large practice: Django's chunked reading, our quick options.
+    client = forms.ModelChoiceField(
+        widget=Select,
         label="Existing client", required=False, queryset=Client.objects.none(),
         empty_label="Choose a client",
     )  # fmt: skip

@@ -402,7 +402,8 @@ def negotiation_board(
             {
                 "status": status,
                 "label": CaseStatus(status).label,
-                "count": counts.get(status, 0),
+                # At most a minute old: never fewer than the cards read just now.
+                "count": max(counts.get(status, 0), len(rows)),
                 "cases": rows,
             }
         )

@@ -5,6 +5,8 @@ the template shows it and the view did not already give it (the dashboard does).
 
 from __future__ import annotations
 
+from functools import cache
+
 from cases.permissions import ROLE_RANK, user_practice_names, user_roles
 from cases.web import current_practice_id
 
@@ -33,8 +35,11 @@ def navigation(request) -> dict:
         "nav_role": role,
         "nav_is_billing": rank >= 2,
         "nav_is_admin": rank >= 3,
-        # A callable: the template calls it only if the view's context has no nav_unread.
-        "nav_unread": Notification.objects.filter(
-            user=user, read_at__isnull=True, case__practice_id=practice_id
-        ).count,
+        # A callable: the template calls it only if the view's context has no nav_unread, and
+        # once however often the template asks (cache).
+        "nav_unread": cache(
+            Notification.objects.filter(
+                user=user, read_at__isnull=True, case__practice_id=practice_id
+            ).count
+        ),
     }

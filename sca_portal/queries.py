@@ -12,9 +12,13 @@ def fetch_together(lists: dict[str, tuple[QuerySet, int]]) -> dict[str, list]:
 
     On PostgreSQL, one statement: a UNION ALL of the parts, each keeping its own filter, order
     and LIMIT, and numbering its rows in that order so the lists come back intact. The parts
-    must select the same columns: one model, the same select_related and annotations. SQLite
+    must select the same columns (one model, the same select_related and annotations) and
+    each have an explicit order_by (ties broken by a unique column). SQLite
     cannot order or limit the parts of a compound statement, so there each list is a query.
     """
+    unordered = [name for name, (queryset, _limit) in lists.items() if not queryset.query.order_by]
+    if unordered:  # a model's Meta.ordering would not number the rows: the lists would break
+        raise ValueError(f"fetch_together needs an explicit order_by: {', '.join(unordered)}")
     names = list(lists)
     if len(names) < 2 or not connection.features.supports_slicing_ordering_in_compound:
         return {name: list(queryset[:limit]) for name, (queryset, limit) in lists.items()}

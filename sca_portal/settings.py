@@ -121,9 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # plan, 0.3 ms to run). Joins past the fourth keep the ORM's order, which starts from the
     # filtered table. Measured in docs/PERFORMANCE.md. PG_JOIN_COLLAPSE_LIMIT=8 restores
     # PostgreSQL's default.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c join_collapse_limit={env.int('PG_JOIN_COLLAPSE_LIMIT', default=4)}"
-    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options"),
+                      f"-c join_collapse_limit={env.int('PG_JOIN_COLLAPSE_LIMIT', default=4)}"])
+    )  # fmt: skip
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,7 +176,9 @@ vars().update(EMAIL_CONFIG)
 
 # Sessions and cookies. Sessions live in the database; with a shared cache (Redis) they are
 # read through it, which saves every page its session query. Never through a per-process
-# cache: a session signed out in one process would live on in the others.
+# cache: a session signed out in one process would live on in the others. End sessions through
+# the session store (logout, SessionStore.delete), never by deleting Session rows directly:
+# the cached copy would outlive the row until it expires.
 SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if SHARED_CACHE else "db")
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

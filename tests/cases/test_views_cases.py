@@ -121,9 +121,11 @@ def test_fast_select_renders_what_djangos_select_renders(world, value):
     form = CaseFilterForm({"status": value} if value is not None else {},
                           practice_id=world.practice.pk)  # fmt: skip
     form.is_valid()
-    grouped = forms.Select(choices=[("Open", [("a", "A & B")]), ("c", "C")])
-    ours = Select(choices=grouped.choices, attrs={"required": True, "aria-describedby": "x"})
-    cases = [(ours, forms.Select(choices=grouped.choices, attrs=ours.attrs), "c")]
+    hostile = [("<g'\"&>", [("a<\"'&>", "A & B <b>")]), ("c", 'C "quoted"')]
+    grouped = forms.Select(choices=hostile)
+    attrs = {"required": True, "aria-describedby": 'x"><script>', "hidden": False}
+    ours = Select(choices=grouped.choices, attrs=attrs)
+    cases = [(ours, forms.Select(choices=grouped.choices, attrs=ours.attrs), "a<\"'&>")]
     for name in ("status", "insurer", "provider", "assigned_to", "reason", "sort"):
         field = form[name]
         assert isinstance(field.field.widget, Select), name
@@ -135,6 +137,9 @@ def test_fast_select_renders_what_djangos_select_renders(world, value):
             reference.render("f", current, {"id": "id_f"})
         )
     assert 'value="submitted" selected' in str(form["status"]) or value != "submitted"
+    hostile_html = str(ours.render("f", "a<\"'&>", {"id": "id_f"}))
+    assert "<script>" not in hostile_html and "<b>" not in hostile_html
+    assert 'value="a&lt;&quot;&#x27;&amp;&gt;" selected' in hostile_html
 
 
 def test_case_list_query_count_is_constant(world, web):

@@ -420,6 +420,15 @@ def test_the_unread_badge_counts_the_current_practices_notices(world, web, two_p
         assert badge.findall(browser.get(path).content.decode()) == ["2"], path
 
 
+def test_the_navigation_counts_unread_notices_once_per_page(world, web):
+    """The badge is a callable for the template; it must not count again each time it is used."""
+    notify(world.staff, submitted_case(world.practice))
+    with CaptureQueriesContext(connection) as ctx:
+        html = web(world.staff).get("/cases/").content.decode()
+    counts = [q for q in ctx if 'FROM "negotiations_notification"' in q["sql"]]
+    assert len(counts) == 1 and 'class="count">1<' in html
+
+
 def test_board_counts_are_the_reports_counts_and_lists_the_longest_waiting(world, web):
     for days in (3, 30, 9):
         submitted_case(world.practice, waiting_days=days)

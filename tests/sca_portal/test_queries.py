@@ -39,3 +39,12 @@ def test_fetch_together_returns_each_list_in_its_own_order_and_limit(world):
     assert names["newest"] and names["none"] == []  # select_related came along
     one_statement = connection.features.supports_slicing_ordering_in_compound
     assert len(ctx.captured_queries) == (1 if one_statement else len(lists))
+
+
+def test_fetch_together_refuses_a_list_without_an_explicit_order(world):
+    """Meta.ordering would not number the rows of the union: the lists would come back mixed."""
+    from negotiations.models import Notification
+
+    ordered = Case.objects.order_by("id")
+    with pytest.raises(ValueError, match="explicit order_by: notices"):
+        fetch_together({"cases": (ordered, 2), "notices": (Notification.objects.all(), 2)})
