@@ -12,32 +12,12 @@ it with its own settings. The data and the endpoints are those of bench/run.py.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import run as bench
-
-
-def serve(root: Path, env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [str(bench.ROOT / ".venv" / "bin" / "gunicorn"), "sca_portal.wsgi:application",
-         "-w", "2", "-b", f"127.0.0.1:{bench.PORT}",
-         "--access-logfile", "/dev/null", "--log-level", "warning"],
-        cwd=root, env=env,
-    )  # fmt: skip
-    for _ in range(60):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{bench.PORT}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit(f"gunicorn did not start in {root}")
 
 
 def main() -> None:
@@ -60,7 +40,7 @@ def main() -> None:
             results: dict[tuple[str, str], list[dict]] = {}
             for _ in range(args.rounds):
                 for name, root in trees.items():
-                    server = serve(root, dict(os.environ))
+                    server = bench.start_gunicorn(root)
                     try:
                         bench.wrk(token, ["/api/v1/bench/baseline/"], 3, 10)  # warm-up
                         for mix, mix_paths in mixes.items():

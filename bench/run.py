@@ -142,7 +142,9 @@ def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_gunicorn() -> subprocess.Popen:
+def start_gunicorn(root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn with 2 sync workers serving the tree at ``root`` (bench/compare.py serves an
+    earlier commit's worktree with the same virtualenv)."""
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -156,7 +158,7 @@ def start_gunicorn() -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, **ENV},
     )
     for _ in range(60):
@@ -166,7 +168,7 @@ def start_gunicorn() -> subprocess.Popen:
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"gunicorn did not start in {root}")
 
 
 def machine() -> str:
