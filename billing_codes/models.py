@@ -1,6 +1,11 @@
 from django.db import models
 
 
+def code_label(code: str, modifier: str = "") -> str:
+    """How a billing code with its modifier is written everywhere: "97153-HO", or "97153"."""
+    return f"{code}-{modifier}" if modifier else code
+
+
 class CodeSystem(models.TextChoices):
     CPT = "CPT", "CPT"
     HCPCS = "HCPCS", "HCPCS"

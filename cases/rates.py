@@ -31,3 +31,14 @@ def policy_rate(
             return None
         return to_cent(reference_rate * percent / HUNDRED)
     return None
+
+
+def policy_pays(policy, rate) -> Decimal | None:
+    """What ``policy`` (a RatePolicy) pays for the code of ``rate`` (one of its PolicyRates);
+    None when the policy is negotiated or the rate unknown."""
+    return policy_rate(
+        policy.kind,
+        highest_network_rate=rate.highest_network_rate,
+        reference_rate=rate.reference_rate,
+        percent=policy.percent,
+    )

@@ -9,6 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
+from billing_codes.models import code_label
+
 from .models import (
     Case,
     CaseEvent,
@@ -116,6 +118,10 @@ def documents_visible_to(user) -> QuerySet[Document]:
     return Document.objects.filter(case__practice_id__in=practice_ids_for(user))
 
 
+def consents_visible_to(user) -> QuerySet[Consent]:
+    return Consent.objects.filter(case__practice_id__in=practice_ids_for(user))
+
+
 def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor")
 
@@ -124,14 +130,18 @@ def insurers_active() -> QuerySet[Insurer]:
     return Insurer.objects.filter(is_active=True)
 
 
-def policy_in_force(insurer_id: int, on: dt.date) -> RatePolicy | None:
+def policies_on(on: dt.date) -> QuerySet[RatePolicy]:
+    """The policies in force on ``on`` (from ``effective_from``, through ``effective_to`` when
+    it is set), the latest start first: the one rule for "in force"."""
     return (
-        RatePolicy.objects.filter(insurer_id=insurer_id, effective_from__lte=on)
+        RatePolicy.objects.filter(effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .prefetch_related("rates")
         .order_by("-effective_from")
-        .first()
     )
+
+
+def policy_in_force(insurer_id: int, on: dt.date) -> RatePolicy | None:
+    return policies_on(on).filter(insurer_id=insurer_id).prefetch_related("rates").first()
 
 
 # ---------------------------------------------------------------------------- dashboard
@@ -141,8 +151,8 @@ def policies_in_force(insurer_ids, on: dt.date) -> dict[int, RatePolicy]:
     """The policy in force per insurer, in one query (with their rates)."""
     policies: dict[int, RatePolicy] = {}
     rows = (
-        RatePolicy.objects.filter(insurer_id__in=set(insurer_ids), effective_from__lte=on)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        policies_on(on)
+        .filter(insurer_id__in=set(insurer_ids))
         .prefetch_related("rates")
         .order_by("insurer_id", "-effective_from")
     )
@@ -246,8 +256,7 @@ def _warning(code: str, ok: bool, detail: str) -> Check:
 
 
 def _label(service: RequestedService) -> str:
-    code = service.billing_code.code
-    return f"{code}-{service.modifier}" if service.modifier else code
+    return code_label(service.billing_code.code, service.modifier)
 
 
 _UNSET = object()

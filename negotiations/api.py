@@ -165,7 +165,7 @@ class ContactLogViewSet(
     filter_backends = []
 
     def child_queryset(self, case):
-        return case.contacts.select_related("created_by")
+        return selectors.contacts_for(case)
 
     def perform_create(self, serializer):
         serializer.instance = services.contact_log(

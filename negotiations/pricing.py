@@ -6,7 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cases.rates import CENT, HUNDRED, policy_rate, to_cent  # noqa: F401  (one rule, re-exported)
+from cases.rates import (  # noqa: F401  (one rule, re-exported)
+    CENT,
+    HUNDRED,
+    policy_pays,
+    policy_rate,
+    to_cent,
+)
 
 DAYS_PER_WEEK = Decimal(7)
 MONTHS_PER_DAY = Decimal(12) / Decimal(365)

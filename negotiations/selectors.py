@@ -32,6 +32,7 @@ from . import pricing
 from .models import (
     Agreement,
     AgreementLine,
+    ContactLog,
     Notification,
     Offer,
     OfferParty,
@@ -61,12 +62,13 @@ def usual_rates_for(practice_id: int) -> dict[tuple[int, str], Decimal]:
     }
 
 
+def contacts_for(case: Case) -> QuerySet[ContactLog]:
+    """The case's contact log with who wrote each entry, oldest first."""
+    return case.contacts.select_related("created_by")
+
+
 def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user)
-
-
-def _label(code: str, modifier: str) -> str:
-    return f"{code}-{modifier}" if modifier else code
 
 
 def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
@@ -119,16 +121,7 @@ def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
             suggestion = pricing.suggested_counter(
                 offered=row.offered_rate, last_ask=ask, floor=row.floor_rate
             )
-        policy_pays = (
-            pricing.policy_rate(
-                policy.kind,
-                highest_network_rate=pr.highest_network_rate,
-                reference_rate=pr.reference_rate,
-                percent=policy.percent,
-            )
-            if policy and pr
-            else None
-        )
+        policy_pays = pricing.policy_pays(policy, pr) if policy and pr else None
         rows.append(
             {
                 **asdict(row),

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from billing_codes.models import code_label
 from cases.models import Case, CaseAction, CaseStatus, Practice, RatePolicy
 from cases.selectors import policy_in_force
 from cases.services import (
@@ -162,7 +163,7 @@ def agreement_flags(case: Case, lines: list[dict]) -> dict:
     """Requested codes left out of the agreement, and lines below the practice's floor."""
     agreed = {(line["billing_code"].pk, line["modifier"]) for line in lines}
     missing = [
-        f"{s.billing_code.code}{'-' + s.modifier if s.modifier else ''}"
+        code_label(s.billing_code.code, s.modifier)
         for s in case.services.select_related("billing_code")
         if (s.billing_code_id, s.modifier) not in agreed
     ]
@@ -313,12 +314,7 @@ def case_approve(
     policy_rates = {}
     if policy is not None and not policy.is_negotiable:
         for r in policy.rates.all():
-            policy_rates[(r.billing_code_id, r.modifier)] = pricing.policy_rate(
-                policy.kind,
-                highest_network_rate=r.highest_network_rate,
-                reference_rate=r.reference_rate,
-                percent=policy.percent,
-            )
+            policy_rates[(r.billing_code_id, r.modifier)] = pricing.policy_pays(policy, r)
     lines = []
     for s in case.services.select_related("billing_code"):
         rate = policy_rates.get((s.billing_code_id, s.modifier)) or s.requested_rate
@@ -464,7 +460,7 @@ def utilization_record(
         )
     line = agreement.lines.filter(billing_code=billing_code, modifier=modifier).first()
     if line is None:
-        label = f"{billing_code.code}{'-' + modifier if modifier else ''}"
+        label = code_label(billing_code.code, modifier)
         raise ValidationError(
             {"billing_code": f"{label} is not in the agreement; claims for it would be denied."}
         )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.functional import LazyObject
 from simple_history.models import HistoricalRecords
 
+from billing_codes.models import code_label
 from cases.validators import validate_not_future, validate_npi
 
 from .reference import SubmissionChannel
@@ -272,9 +273,7 @@ class RequestedService(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''} × {self.units}"
-        )
+        return f"{code_label(self.billing_code.code, self.modifier)} × {self.units}"
 
 
 class SignerRelationship(models.TextChoices):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from billing_codes.models import code_label
 from cases.validators import validate_phone
 
 
@@ -150,4 +151,4 @@ class PolicyRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.billing_code.code}{'-' + self.modifier if self.modifier else ''}"
+        return code_label(self.billing_code.code, self.modifier)

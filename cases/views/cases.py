@@ -21,7 +21,6 @@ from ..forms import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
 from ..models import (
     CaseAction,
     CaseStatus,
-    Consent,
     DocumentKind,
     DocumentStatus,
     Reason,
@@ -322,10 +321,7 @@ class DocumentDownloadView(PracticeMixin, View):
 class ConsentDownloadView(PracticeMixin, View):
     def get(self, request, pk):
         consent = get_object_or_404(
-            Consent.objects.filter(
-                case__practice_id__in=selectors.practice_ids_for(request.user)
-            ).select_related("case"),
-            pk=pk,
+            selectors.consents_visible_to(request.user).select_related("case"), pk=pk
         )
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")

@@ -192,7 +192,7 @@ class ClientFormView(PeopleFormView):
 
     @staticmethod
     def saved_message(obj, created):
-        # No name: messages may travel in a cookie.
+        # No name: patient names stay out of flash messages (like logs and URLs).
         return "Client added." if created else "Client saved."
 
 

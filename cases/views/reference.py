@@ -8,7 +8,6 @@ change history (as the audit API). Writes go through ``cases.services.reference`
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
-from billing_codes.models import BillingCode
+from billing_codes.models import BillingCode, code_label
 from cases import selectors
 from cases.forms_reference import (
     InsurerForm,
@@ -28,7 +27,7 @@ from cases.forms_reference import (
 )
 from cases.models import Insurer, PolicyRate, RatePolicy
 from cases.permissions import can_edit_reference_data
-from cases.rates import policy_rate
+from cases.rates import policy_pays
 from cases.services.reference import (
     INSURER_FIELDS,
     POLICY_FIELDS,
@@ -41,16 +40,6 @@ from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages, refus
 
 CREATE_EXTRA_ROWS = 5
 EDIT_EXTRA_ROWS = 3
-
-
-def policy_pays(policy: RatePolicy, rate: PolicyRate) -> Decimal | None:
-    """What the policy pays for a code; None when negotiated or unknown."""
-    return policy_rate(
-        policy.kind,
-        highest_network_rate=rate.highest_network_rate,
-        reference_rate=rate.reference_rate,
-        percent=policy.percent,
-    )
 
 
 class ReferenceMixin(PracticeMixin):
@@ -79,10 +68,7 @@ class InsurerListView(ReferenceMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        today = timezone.localdate()
-        current = RatePolicy.objects.filter(effective_from__lte=today).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=today)
-        )
+        current = selectors.policies_on(timezone.localdate())
         insurers = Insurer.objects.order_by("name").prefetch_related(
             Prefetch("policies", queryset=current, to_attr="policies_in_force")
         )
@@ -347,7 +333,7 @@ def history_entries(records, model, what) -> list[dict]:
 
 def _rate_what(record) -> str:
     code = record.billing_code.code if record.billing_code else "?"
-    return f"Rate {code}-{record.modifier}" if record.modifier else f"Rate {code}"
+    return f"Rate {code_label(code, record.modifier)}"
 
 
 def _rate_values(record) -> list[tuple[str, str, str]]:

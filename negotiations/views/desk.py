@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views import View
 
+from billing_codes.models import code_label
 from cases import converters  # noqa: F401  (registers the "id" converter)
 from cases import selectors as case_selectors
 from cases.models import CaseAction, CaseStatus, PolicyKind, Role, SubmissionChannel
@@ -23,7 +24,7 @@ from cases.web import REFUSALS, PracticeMixin, flash_refusal
 from cases.workspace import Panel
 
 from .. import selectors, services
-from ..models import ContactLog, Direction, Notification, Offer, OfferParty, OfferStatus
+from ..models import Direction, Notification, Offer, OfferParty, OfferStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -67,8 +68,7 @@ class UtilizationForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].choices = [
-            (ln.pk, f"{ln.billing_code.code}{'-' + ln.modifier if ln.modifier else ''}")
-            for ln in lines
+            (ln.pk, code_label(ln.billing_code.code, ln.modifier)) for ln in lines
         ]
 
 
@@ -76,7 +76,7 @@ def _rate_inputs(services_, prefix: str, initial: dict | None = None) -> list[di
     """One rate (and optional units) input per requested code, labelled with the code."""
     rows = []
     for s in services_:
-        label = f"{s.billing_code.code}{'-' + s.modifier if s.modifier else ''}"
+        label = code_label(s.billing_code.code, s.modifier)
         rows.append(
             {
                 "service": s,
@@ -103,11 +103,9 @@ def negotiation_panel(request, case) -> Panel | None:
     open_offer = next((o for o in offers if o.status == OfferStatus.OPEN), None)
     insurer_open = open_offer is not None and open_offer.party == OfferParty.INSURER
     suggested = {}
-    by_label = {row["code"] + (f"-{row['modifier']}" if row["modifier"] else ""): row
-                for row in summary["rows"]}  # fmt: skip
+    rows = {(row["code"], row["modifier"]): row for row in summary["rows"]}
     for s in services_:
-        label = f"{s.billing_code.code}{'-' + s.modifier if s.modifier else ''}"
-        row = by_label.get(label)
+        row = rows.get((s.billing_code.code, s.modifier))
         if row and row["suggested_counter"] is not None:
             suggested[s.pk] = row["suggested_counter"]
     agreement = getattr(case, "agreement", None) if case.status in (
@@ -162,7 +160,7 @@ def negotiation_panel(request, case) -> Panel | None:
             "decline_form": DeclineForm(prefix="decline"),
             "contact_form": ContactForm(prefix="contact"),
             "contacts": list(
-                ContactLog.objects.filter(case=case).select_related("created_by").order_by("-at")[:50]
+                selectors.contacts_for(case).order_by("-at", "-id")[:50]
             ),
             "agreement": summary["agreement"],
             "agreement_warnings": warnings,
@@ -179,7 +177,7 @@ def _lines_from_post(post, case, prefix: str, *, require_all: bool) -> list[dict
     lines = []
     missing = []
     for s in case.services.select_related("billing_code"):
-        label = f"{s.billing_code.code}{'-' + s.modifier if s.modifier else ''}"
+        label = code_label(s.billing_code.code, s.modifier)
         raw_rate = (post.get(f"{prefix}-rate-{s.pk}") or "").strip()
         raw_units = (post.get(f"{prefix}-units-{s.pk}") or "").strip()
         if not raw_rate:

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.views.generic import TemplateView
 
+from billing_codes.models import code_label
 from cases.models import Practice, Role
-from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages, refusal_status
+from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal, refusal_status
 
 from ..forms import PracticeRateForm
 from ..selectors import practice_rates_visible_to
@@ -17,7 +18,7 @@ from ..services import practice_rate_delete, practice_rate_save
 
 
 def _label(rate) -> str:
-    return f"{rate.billing_code.code}-{rate.modifier}" if rate.modifier else rate.billing_code.code
+    return code_label(rate.billing_code.code, rate.modifier)
 
 
 class FeeScheduleMixin(PracticeMixin):
@@ -116,9 +117,7 @@ class PracticeRateDeleteView(FeeScheduleMixin, TemplateView):
         try:
             practice_rate_delete(actor=request.user, instance=rate)
         except REFUSALS as exc:
-            for problems in error_messages(exc).values():
-                for message in problems:
-                    messages.error(request, message)
+            flash_refusal(request, exc)
             return redirect("negotiations:fee_schedule")
         messages.success(request, f"{label} removed from the fee schedule.")
         return redirect("negotiations:fee_schedule")
