@@ -19,11 +19,13 @@ class ServiceSaveMixin:
     save_service = None
 
     def perform_create(self, serializer):
-        serializer.instance = type(self).save_service(**serializer.validated_data)
+        serializer.instance = type(self).save_service(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = type(self).save_service(
-            instance=serializer.instance, **serializer.validated_data
+            instance=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     def get_permissions(self):
@@ -31,11 +33,11 @@ class ServiceSaveMixin:
 
     def perform_destroy(self, instance):
         # Codes are referenced by cases and agreements: retire instead of deleting.
-        type(self).save_service(instance=instance, is_active=False)
+        type(self).save_service(instance=instance, actor=self.request.user, is_active=False)
 
 
 class BillingCodeViewSet(ServiceSaveMixin, viewsets.ModelViewSet):
-    """The billing-code catalog. Everyone signed in reads it; administrators maintain it.
+    """The billing-code catalog. Everyone signed in reads it; the site's operators maintain it.
     Deleting a code retires it (``is_active`` false)."""
 
     queryset = BillingCode.objects.all()

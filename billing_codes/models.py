@@ -1,4 +1,5 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 def code_label(code: str, modifier: str = "") -> str:
@@ -30,6 +31,7 @@ class BillingCode(models.Model):
     is_aba = models.BooleanField(default=False)
     typical_credential = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -48,6 +50,7 @@ class Modifier(models.Model):
     code = models.CharField(max_length=2, unique=True)
     description = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

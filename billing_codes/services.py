@@ -150,7 +150,7 @@ BILLING_CODE_FIELDS = [
 MODIFIER_FIELDS = ["code", "description", "is_active"]
 
 
-def _save(obj, data: dict, fields: list[str]):
+def _save(obj, data: dict, fields: list[str], actor=None):
     unknown = set(data) - set(fields)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
@@ -159,12 +159,16 @@ def _save(obj, data: dict, fields: list[str]):
     if isinstance(obj, BillingCode | Modifier):
         obj.code = (obj.code or "").strip().upper()
     obj.full_clean()
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        obj._history_user = actor  # the author in the catalog's change history
     obj.save()
     return obj
 
 
 @transaction.atomic
-def billing_code_save(*, instance: BillingCode | None = None, **data) -> BillingCode:
+def billing_code_save(
+    *, instance: BillingCode | None = None, actor=None, **data
+) -> BillingCode:
     code = (
         BillingCode.objects.select_for_update().get(pk=instance.pk) if instance else BillingCode()
     )
@@ -174,12 +178,12 @@ def billing_code_save(*, instance: BillingCode | None = None, **data) -> Billing
         pattern = CPT_RE if system == CodeSystem.CPT else HCPCS_RE
         if not pattern.match(value):
             raise ValidationError({"code": f"'{value}' is not a valid {system} code."})
-    return _save(code, data, BILLING_CODE_FIELDS)
+    return _save(code, data, BILLING_CODE_FIELDS, actor)
 
 
 @transaction.atomic
-def modifier_save(*, instance: Modifier | None = None, **data) -> Modifier:
+def modifier_save(*, instance: Modifier | None = None, actor=None, **data) -> Modifier:
     modifier = Modifier.objects.select_for_update().get(pk=instance.pk) if instance else Modifier()
     if "code" in data and not MODIFIER_RE.match((data["code"] or "").strip().upper()):
         raise ValidationError({"code": "A modifier is two letters or digits."})
-    return _save(modifier, data, MODIFIER_FIELDS)
+    return _save(modifier, data, MODIFIER_FIELDS, actor)

@@ -9,6 +9,7 @@ from .models import (
     Client,
     Consent,
     Insurer,
+    InsurerContact,
     Membership,
     NetworkSearch,
     PolicyRate,
@@ -18,8 +19,11 @@ from .models import (
     RequestedService,
 )
 from .services.reference import (
+    INSURER_FIELDS,
     POLICY_FIELDS,
     check_no_overlap,
+    insurer_create,
+    insurer_update,
     rate_policy_create,
     rate_policy_update,
 )
@@ -65,9 +69,40 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
 @admin.register(Insurer)
 class InsurerAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "payer_id", "sca_phone", "sca_fax", "is_active"]
+    """The insurer directory: the site's operators maintain it here (and through the API)."""
+
+    list_display = ["name", "payer_id", "behavioral_health_org", "sca_fax", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["name", "payer_id"]
+    search_fields = ["name", "payer_id", "behavioral_health_org"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # archived (is_active), never deleted: cases and clients name it
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in INSURER_FIELDS if f in form.cleaned_data}
+        if change:
+            saved = insurer_update(insurer=obj, actor=request.user, **data)
+        else:
+            saved = insurer_create(actor=request.user, **data)
+        obj.pk = saved.pk
+
+
+@admin.register(InsurerContact)
+class InsurerContactAdmin(SimpleHistoryAdmin):
+    """Read-only support view: each practice's administrators keep their own contacts."""
+
+    list_display = ["insurer", "practice", "purpose", "fax", "email"]
+    list_filter = ["purpose", "practice"]
+    search_fields = ["insurer__name", "practice__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class PolicyRateInline(admin.TabularInline):
@@ -85,11 +120,13 @@ class RatePolicyAdminForm(forms.ModelForm):
         cleaned = super().clean()
         probe = RatePolicy(
             pk=self.instance.pk,
+            practice=cleaned.get("practice"),
+            line_of_business=cleaned.get("line_of_business"),
             insurer=cleaned.get("insurer"),
             effective_from=cleaned.get("effective_from"),
             effective_to=cleaned.get("effective_to"),
         )
-        if probe.insurer_id and probe.effective_from:
+        if probe.insurer_id and probe.practice_id and probe.effective_from:
             try:
                 check_no_overlap(probe)
             except ValidationError as exc:
@@ -100,10 +137,12 @@ class RatePolicyAdminForm(forms.ModelForm):
 @admin.register(RatePolicy)
 class RatePolicyAdmin(SimpleHistoryAdmin):
     form = RatePolicyAdminForm
-    list_display = ["insurer", "kind", "effective_from", "effective_to", "min_network_attempts"]
-    list_filter = ["kind", "insurer"]
-    search_fields = ["insurer__name"]
-    autocomplete_fields = ["insurer"]
+    list_display = [
+        "insurer", "practice", "line_of_business", "kind", "effective_from", "effective_to",
+    ]  # fmt: skip
+    list_filter = ["kind", "line_of_business", "practice", "insurer"]
+    search_fields = ["insurer__name", "practice__name"]
+    autocomplete_fields = ["insurer", "practice"]
     inlines = [PolicyRateInline]
 
     def save_model(self, request, obj, form, change):
@@ -112,7 +151,9 @@ class RatePolicyAdmin(SimpleHistoryAdmin):
         if change:
             saved = rate_policy_update(policy=obj, actor=request.user, **data)
         else:
-            saved = rate_policy_create(actor=request.user, insurer=obj.insurer, **data)
+            saved = rate_policy_create(
+                actor=request.user, practice=obj.practice, insurer=obj.insurer, **data
+            )
         obj.pk = saved.pk
 
 

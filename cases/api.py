@@ -24,7 +24,6 @@ from .models import (
     Document,
     Insurer,
     NetworkSearch,
-    RatePolicy,
     RequestedService,
     Role,
 )
@@ -35,6 +34,7 @@ from .permissions import (
     can_administer,
     can_work_cases,
     has_role,
+    user_roles,
 )
 from .serializers import (
     CaseDetailSerializer,
@@ -45,10 +45,12 @@ from .serializers import (
     ConsentSerializer,
     DocumentRequestSerializer,
     DocumentSerializer,
+    InsurerContactSerializer,
     InsurerSerializer,
     NetworkSearchSerializer,
     PracticeSerializer,
     ProviderSerializer,
+    RatePolicyReviseSerializer,
     RatePolicySerializer,
     ReadinessSerializer,
     ReasonSerializer,
@@ -152,16 +154,16 @@ class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
 
 
 class InsurerViewSet(viewsets.ModelViewSet):
-    """Insurers (shared reference data). DELETE deactivates."""
+    """The insurer directory, shared by every practice and maintained by the site's operators
+    (Django staff with the insurer permissions); members of practices read it. DELETE archives:
+    existing cases and clients keep the insurer, new cases may not name it."""
 
     serializer_class = InsurerSerializer
     permission_classes = [ReferenceDataPermission]
+    queryset = Insurer.objects.all()
     filterset_fields = ["is_active"]
-    search_fields = ["name", "payer_id"]
+    search_fields = ["name", "payer_id", "behavioral_health_org"]
     ordering_fields = ["name"]
-
-    def get_queryset(self):
-        return Insurer.objects.all()
 
     def perform_create(self, serializer):
         serializer.instance = services.insurer_create(
@@ -177,33 +179,101 @@ class InsurerViewSet(viewsets.ModelViewSet):
         services.insurer_update(insurer=instance, actor=self.request.user, is_active=False)
 
 
-class RatePolicyViewSet(viewsets.ModelViewSet):
-    """Dated SCA rate policies with their per-code rates. Two policies of one insurer never
-    overlap in time. ``rates`` given on update replaces the policy's rates."""
+class PracticeAdminWritesMixin:
+    """Records a practice keeps for itself: its members read them, its administrators write
+    them, and another practice's are not found (404)."""
+
+    permission_classes = [PracticeRolePermission]
+    min_role = Role.ADMIN
+    refusal = "Only an administrator of the practice changes this."
+
+    def create(self, request, *args, **kwargs):
+        # Refused before the body is read when the user administers no practice.
+        if not any(can_administer(request.user, pid) for pid in user_roles(request.user)):
+            raise PermissionDenied(self.refusal)
+        return super().create(request, *args, **kwargs)
+
+    def checked_practice(self, data: dict):
+        practice = data.pop("practice")
+        if not can_administer(self.request.user, practice.pk):
+            raise PermissionDenied(self.refusal)
+        return practice
+
+
+class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
+    """The practice's dated SCA rate policies per insurer and line of business, with their
+    per-code rates. Periods of one practice, insurer and line of business never overlap.
+    ``rates`` given on update replaces the policy's rates. DELETE of a policy a case was
+    submitted under is refused (409 ``in_use``): end it with ``effective_to``, or ``revise``."""
 
     serializer_class = RatePolicySerializer
-    permission_classes = [ReferenceDataPermission]
     filterset_class = RatePolicyFilter
     search_fields = ["insurer__name"]
     ordering_fields = ["effective_from", "insurer__name"]
+    refusal = "Only an administrator of the practice changes its rate policies."
 
     def get_queryset(self):
-        return RatePolicy.objects.select_related("insurer").prefetch_related("rates__billing_code")
+        return selectors.rate_policies_visible_to(self.request.user).prefetch_related(
+            "rates__billing_code"
+        )
 
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        practice = self.checked_practice(data)
         serializer.instance = services.rate_policy_create(
-            actor=self.request.user, **serializer.validated_data
+            actor=self.request.user, practice=practice, **data
         )
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("insurer", None)  # a policy stays with its insurer
         serializer.instance = services.rate_policy_update(
-            policy=serializer.instance, actor=self.request.user, **data
+            policy=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
         services.rate_policy_delete(policy=instance, actor=self.request.user)
+
+    @extend_schema(request=RatePolicyReviseSerializer, responses={201: RatePolicySerializer})
+    @action(detail=True, methods=["post"])
+    def revise(self, request, pk=None):
+        """New terms from ``effective_from`` on, for ``reason``: this policy ends the day
+        before and a new one (its fields and rates, changed by the body) takes over."""
+        policy = self.get_object()
+        body = RatePolicyReviseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        new = services.rate_policy_revise(
+            policy=policy, actor=request.user, **body.validated_data
+        )
+        fresh = self.get_queryset().get(pk=new.pk)
+        return Response(RatePolicySerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class InsurerContactViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
+    """The practice's own SCA contact per insurer and purpose (``sca_request``, ``appeals``):
+    letters and the insurer page use its filled fields before the directory's."""
+
+    serializer_class = InsurerContactSerializer
+    filterset_fields = ["practice", "insurer", "purpose"]
+    search_fields = ["insurer__name", "department"]
+    ordering_fields = ["insurer__name", "purpose"]
+    refusal = "Only an administrator of the practice changes its insurer contacts."
+
+    def get_queryset(self):
+        return selectors.insurer_contacts_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        practice = self.checked_practice(data)
+        serializer.instance = services.insurer_contact_create(
+            actor=self.request.user, practice=practice, **data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.insurer_contact_update(
+            contact=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.insurer_contact_delete(contact=instance, actor=self.request.user)
 
 
 # ----------------------------------------------------------------------------- cases
@@ -535,6 +605,7 @@ def register(router) -> None:
     router.register("providers", ProviderViewSet, basename="provider")
     router.register("insurers", InsurerViewSet, basename="insurer")
     router.register("rate-policies", RatePolicyViewSet, basename="rate-policy")
+    router.register("insurer-contacts", InsurerContactViewSet, basename="insurer-contact")
     router.register("cases", CaseViewSet, basename="case")
     case = r"cases/(?P<case_pk>[0-9]{1,9})"
     router.register(

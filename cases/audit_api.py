@@ -1,4 +1,5 @@
-"""Audit for practice administrators: the change history and the access log."""
+"""Audit: the change history and the access log for practice administrators, and the history
+of the shared directory and catalog for the site's operators."""
 
 from __future__ import annotations
 
@@ -10,8 +11,20 @@ from rest_framework.views import APIView
 
 from sca_portal.api import Pagination
 
-from .models import AccessLog, Case, Client, PolicyRate, Provider, RatePolicy, Role
-from .permissions import user_roles
+from billing_codes.models import BillingCode, Modifier
+
+from .models import (
+    AccessLog,
+    Case,
+    Client,
+    Insurer,
+    InsurerContact,
+    PolicyRate,
+    Provider,
+    RatePolicy,
+    Role,
+)
+from .permissions import is_operator, user_roles
 
 
 def admin_practice_ids(user) -> list[int]:
@@ -63,19 +76,32 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return AccessLog.objects.filter(practice_id__in=ids).select_related("user")
 
 
-# model name -> (model, how its history rows reach the practice, how they reach the client)
+# model name -> (model, how its history rows reach the practice, how they reach the client).
+# OPERATORS as the practice path: shared data, whose history only the site's operators read.
+OPERATORS = "operators"
 AUDITED = {
     "case": (Case, "practice_id", "client_id"),
     "client": (Client, "practice_id", "id"),
     "provider": (Provider, "practice_id", None),
-    "rate_policy": (RatePolicy, None, None),
-    "policy_rate": (PolicyRate, None, None),
+    "rate_policy": (RatePolicy, "practice_id", None),
+    # A rate's rows reach the practice through its policy's history (deleted policies too).
+    "policy_rate": (PolicyRate, "policy_id", None),
+    "insurer_contact": (InsurerContact, "practice_id", None),
+    "insurer": (Insurer, OPERATORS, None),
+    "billing_code": (BillingCode, OPERATORS, None),
+    "modifier": (Modifier, OPERATORS, None),
 }
 
 
 def register_audited(name: str, model, practice_path: str | None, client_path: str | None) -> None:
     """negotiations adds offers and agreements at start-up (cases never imports it)."""
     AUDITED[name] = (model, practice_path, client_path)
+
+
+def author_name(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.username
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -91,6 +117,8 @@ class ChangeRecordSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     at = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True)
+    user_name = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
     changes = ChangeSerializer(many=True)
 
 
@@ -105,9 +133,10 @@ def _value(v):
 
 
 class ChangeHistoryView(APIView):
-    """Who changed what and when, for one kind of record (``model``), in the administrator's
-    practices (reference data: everywhere). Filters: ``user``, ``client``, ``date_from``,
-    ``date_to``; ``object`` for one record."""
+    """Who changed what and when, for one kind of record (``model``): a practice's records for
+    its administrators, never another practice's; the insurer directory and the billing-code
+    catalog for the site's operators. Filters: ``user``, ``client``, ``date_from``, ``date_to``;
+    ``object`` for one record."""
 
     @extend_schema(
         parameters=[
@@ -123,14 +152,25 @@ class ChangeHistoryView(APIView):
     )
     def get(self, request):
         ids = admin_practice_ids(request.user)
-        if not ids:
+        operator = is_operator(request.user, perm=None)
+        if not ids and not operator:
             raise PermissionDenied("The audit is for administrators.")
         name = request.query_params.get("model", "")
         if name not in AUDITED:
             raise ValidationError({"model": [f"Choose one of {', '.join(sorted(AUDITED))}."]})
         model, practice_path, client_path = AUDITED[name]
         rows = model.history.select_related("history_user").order_by("-history_date", "-history_id")
-        if practice_path:
+        if practice_path == OPERATORS:
+            if not operator:
+                raise PermissionDenied(
+                    "The directory's and the catalog's history is for the site's operators."
+                )
+        elif not ids:
+            raise PermissionDenied("A practice's history is for its administrators.")
+        elif practice_path == "policy_id":
+            policies = RatePolicy.history.filter(practice_id__in=ids).values("id")
+            rows = rows.filter(policy_id__in=policies)
+        else:
             rows = rows.filter(**{f"{practice_path}__in": ids})
         params = request.query_params
         try:
@@ -172,6 +212,8 @@ class ChangeHistoryView(APIView):
                     "action": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
                     "at": record.history_date,
                     "user": record.history_user.username if record.history_user else None,
+                    "user_name": author_name(record.history_user),
+                    "reason": record.history_change_reason or None,
                     "changes": changes,
                 }
             )

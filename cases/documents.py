@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from .models import Case, DocumentKind
-from .selectors import policy_in_force
+from .selectors import case_policy, insurer_contact_for
 
 ContextBuilder = Callable[[Case], dict]
 BUILDERS: dict[str, ContextBuilder] = {}
@@ -38,7 +38,9 @@ def _base(case: Case) -> dict:
         "provider": case.provider,
         "insurer": case.insurer,
         "today": timezone.localdate(),
-        "policy": policy_in_force(case.insurer_id, timezone.localdate()),
+        "policy": case_policy(case),
+        # The practice's own SCA contact first, then the directory's (never another's).
+        "contact": insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer),
     }
 
 

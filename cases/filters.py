@@ -43,7 +43,7 @@ class RatePolicyFilter(filters.FilterSet):
 
     class Meta:
         model = RatePolicy
-        fields = ["insurer", "kind"]
+        fields = ["practice", "insurer", "line_of_business", "kind"]
 
     def filter_in_force_on(self, queryset, name, value):
         return queryset.filter(effective_from__lte=value).filter(

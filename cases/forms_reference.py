@@ -1,4 +1,5 @@
-"""Forms for the shared reference data: insurers, rate policies and a policy's rate rows.
+"""Forms for what a practice keeps about an insurer: its rate policies, a policy's rate rows,
+the change of a policy in force, and its own SCA contact.
 
 The forms only shape and check input; the services in ``cases.services.reference`` write.
 """
@@ -11,22 +12,10 @@ from django import forms
 
 from billing_codes.models import BillingCode
 
-from .models import Insurer, RatePolicy
-from .services.reference import INSURER_FIELDS, POLICY_FIELDS
+from .models import InsurerContact, RatePolicy
+from .services.reference import CONTACT_FIELDS, COPIED_FIELDS, POLICY_FIELDS
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-class InsurerForm(forms.ModelForm):
-    portal_url = forms.URLField(label="Portal URL", required=False, assume_scheme="https")
-
-    class Meta:
-        model = Insurer
-        fields = INSURER_FIELDS
-        widgets = {
-            "sca_address": forms.Textarea(attrs={"rows": 3}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
 
 
 class RatePolicyForm(forms.ModelForm):
@@ -47,16 +36,86 @@ class RatePolicyForm(forms.ModelForm):
             "max_agreement_days": "Longest agreement (days)",
             "expected_response_days": "Expected response (days)",
             "submission_channel": "Submit requests by",
+            "confirmed_with": "Confirmed with (name at the insurer)",
+            "confirmed_on": "Confirmed on",
+            "reference": "Call reference or document",
         }
 
-    # The two groups the page shows as fieldsets.
-    PAYMENT_FIELDS = ["effective_from", "effective_to", "kind", "percent", "reference_schedule"]
+    # The groups the page shows as fieldsets.
+    PAYMENT_FIELDS = [
+        "line_of_business", "effective_from", "effective_to", "kind", "percent",
+        "reference_schedule",
+    ]  # fmt: skip
+    SOURCE_FIELDS = ["confirmed_with", "confirmed_on", "reference"]
+
+    def __init__(self, *args, revising: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed_on"].widget = DATE_WIDGET
+        if revising:
+            # A change from a date on keeps the line of business; the period comes from the
+            # revision form (the old period closes, the new one runs to where it ended).
+            for name in set(self.fields) - set(COPIED_FIELDS) | {"line_of_business"}:
+                del self.fields[name]
+
+    def _group(self, names):
+        return [self[name] for name in names if name in self.fields]
 
     def payment_fields(self):
-        return [self[name] for name in self.PAYMENT_FIELDS]
+        return self._group(self.PAYMENT_FIELDS)
 
     def protocol_fields(self):
-        return [self[name] for name in self.Meta.fields if name not in self.PAYMENT_FIELDS]
+        skip = set(self.PAYMENT_FIELDS) | set(self.SOURCE_FIELDS)
+        return self._group([name for name in self.Meta.fields if name not in skip])
+
+    def source_fields(self):
+        return self._group(self.SOURCE_FIELDS)
+
+
+def policy_fields_initial(policy: RatePolicy) -> dict:
+    """What a new policy copies from the one in force: its protocol and payment terms."""
+    return {name: getattr(policy, name) for name in COPIED_FIELDS}
+
+
+class PolicyRevisionForm(forms.Form):
+    """When the change to the policy in force takes effect, and why."""
+
+    effective_from = forms.DateField(
+        label="The change takes effect on",
+        widget=DATE_WIDGET,
+        help_text="The current terms end the day before; cases already submitted keep them.",
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=500,
+        widget=forms.TextInput(),
+        help_text="For example: new rates confirmed by the provider relations representative.",
+    )
+
+    def __init__(self, *args, policy: RatePolicy | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+
+    def clean_effective_from(self):
+        value = self.cleaned_data["effective_from"]
+        if self.policy is not None and value <= self.policy.effective_from:
+            raise forms.ValidationError(
+                f"Choose a day after the policy started "
+                f"({self.policy.effective_from.isoformat()})."
+            )
+        return value
+
+
+class InsurerContactForm(forms.ModelForm):
+    portal_url = forms.URLField(label="Portal URL", required=False, assume_scheme="https")
+
+    class Meta:
+        model = InsurerContact
+        fields = CONTACT_FIELDS
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"department": "For example: Single Case Agreement Unit, Optum."}
 
 
 def _rate_field(label: str) -> forms.DecimalField:

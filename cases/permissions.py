@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from .models import TRANSITIONS, Case, Membership, Role
 
@@ -57,14 +57,17 @@ def can_administer(user, practice_id: int) -> bool:
     return has_role(user, practice_id, Role.ADMIN)
 
 
-def can_edit_reference_data(user) -> bool:
-    """Insurers, rate policies and the code catalog are shared: an admin of any practice
-    (or a superuser) maintains them."""
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(role == Role.ADMIN for role in user_roles(user).values())
+def is_operator(user, perm: str | None = "cases.change_insurer") -> bool:
+    """The people who run the site: Django staff holding the model permission ``perm``. They
+    maintain the insurer directory and the billing-code catalog, which every practice reads
+    and no practice's member changes, its administrators included."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (perm is None or user.has_perm(perm))
+    )
 
 
 # The role each lifecycle action needs; the case's status decides the rest (TRANSITIONS).
@@ -94,15 +97,25 @@ def allowed_actions(case: Case, user) -> list[str]:
     ]
 
 
-class ReferenceDataPermission(BasePermission):
-    message = "Only administrators may change insurers, rate policies and billing codes."
+class ReferenceDataPermission(DjangoModelPermissions):
+    """The directory and the catalog: every signed-in user reads; operators (``is_operator``)
+    with the model's permission write. DELETE archives, so it needs the change permission."""
+
+    message = (
+        "The insurer directory and the billing-code catalog are maintained by the site's "
+        "operators; practices keep their own rate policies and insurer contacts."
+    )
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "DELETE": ["%(app_label)s.change_%(model_name)s"],
+    }
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
         if request.method in SAFE_METHODS:
             return True
-        return can_edit_reference_data(request.user)
+        return is_operator(request.user, perm=None) and super().has_permission(request, view)
 
 
 def practice_id_of(obj) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
@@ -16,9 +17,11 @@ from .models import (
     CaseEvent,
     Client,
     Consent,
+    ContactPurpose,
     Document,
     InitiatedBy,
     Insurer,
+    InsurerContact,
     NetworkSearch,
     Practice,
     Provider,
@@ -130,35 +133,135 @@ def insurers_active() -> QuerySet[Insurer]:
     return Insurer.objects.filter(is_active=True)
 
 
-def policies_on(on: dt.date) -> QuerySet[RatePolicy]:
-    """The policies in force on ``on`` (from ``effective_from``, through ``effective_to`` when
-    it is set), the latest start first: the one rule for "in force"."""
+def policies_on(on: dt.date, *, practice_id: int) -> QuerySet[RatePolicy]:
+    """The practice's policies in force on ``on`` (from ``effective_from``, through
+    ``effective_to`` when it is set), the latest start first: the one rule for "in force".
+    Policies belong to a practice, so there is no reading them without one."""
     return (
-        RatePolicy.objects.filter(effective_from__lte=on)
+        RatePolicy.objects.filter(practice_id=practice_id, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
         .order_by("-effective_from")
     )
 
 
-def policy_in_force(insurer_id: int, on: dt.date) -> RatePolicy | None:
-    return policies_on(on).filter(insurer_id=insurer_id).prefetch_related("rates").first()
+def policy_in_force(
+    *, practice_id: int, insurer_id: int, line_of_business: str, on: dt.date
+) -> RatePolicy | None:
+    return (
+        policies_on(on, practice_id=practice_id)
+        .filter(insurer_id=insurer_id, line_of_business=line_of_business)
+        .prefetch_related("rates")
+        .first()
+    )
+
+
+PolicyKey = tuple[int, int, str]  # (practice id, insurer id, line of business)
+
+
+def policies_in_force(keys: Iterable[PolicyKey], on: dt.date) -> dict[PolicyKey, RatePolicy]:
+    """The policy in force per (practice, insurer, line of business), in one query (with
+    their rates)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    wanted = Q()
+    for practice_id, insurer_id, line in keys:
+        wanted |= Q(practice_id=practice_id, insurer_id=insurer_id, line_of_business=line)
+    rows = (
+        RatePolicy.objects.filter(wanted, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .prefetch_related("rates")
+        .order_by("-effective_from")
+    )
+    policies: dict[PolicyKey, RatePolicy] = {}
+    for policy in rows:
+        policies.setdefault(
+            (policy.practice_id, policy.insurer_id, policy.line_of_business), policy
+        )
+    return policies
+
+
+def policy_key(case: Case) -> PolicyKey:
+    """Which practice's policy a case reads: its own practice, its insurer, and the line of
+    business of the client's coverage."""
+    return (case.practice_id, case.insurer_id, case.client.line_of_business)
+
+
+def case_policy(case: Case, *, on: dt.date | None = None) -> RatePolicy | None:
+    """The policy a case works under: the one recorded when it was submitted; before that
+    (a draft), its practice's policy in force on ``on`` (default today). A case submitted
+    when no policy was on file reads the one in force on its submission date, if one has
+    been entered since."""
+    if case.rate_policy_id is not None:
+        return RatePolicy.objects.prefetch_related("rates").get(pk=case.rate_policy_id)
+    if case.submitted_at is not None:
+        on = timezone.localdate(case.submitted_at)
+    practice_id, insurer_id, line = policy_key(case)
+    return policy_in_force(
+        practice_id=practice_id,
+        insurer_id=insurer_id,
+        line_of_business=line,
+        on=on or timezone.localdate(),
+    )
+
+
+def rate_policies_visible_to(user) -> QuerySet[RatePolicy]:
+    return RatePolicy.objects.filter(practice_id__in=practice_ids_for(user)).select_related(
+        "insurer", "practice"
+    )
+
+
+def insurer_contacts_visible_to(user) -> QuerySet[InsurerContact]:
+    return InsurerContact.objects.filter(practice_id__in=practice_ids_for(user)).select_related(
+        "insurer"
+    )
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """Where to send an insurer's SCA mail for one practice: each field is the practice's own
+    (``InsurerContact``) when it filled it in, else the directory's default."""
+
+    department: str
+    organization: str
+    address: str
+    fax: str
+    email: str
+    phone: str
+    portal_url: str
+    notes: str
+    own: frozenset[str]  # the fields that came from the practice's own contact
+
+
+def insurer_contact_for(
+    *, practice_id: int, insurer: Insurer, purpose: str = ContactPurpose.SCA_REQUEST
+) -> ContactDetails:
+    own = InsurerContact.objects.filter(
+        practice_id=practice_id, insurer_id=insurer.pk, purpose=purpose
+    ).first()
+    directory = {
+        "department": "Single Case Agreement Department"
+        if purpose == ContactPurpose.SCA_REQUEST
+        else "Appeals Department",
+        "address": insurer.sca_address,
+        "fax": insurer.sca_fax,
+        "email": insurer.sca_email,
+        "phone": insurer.sca_phone,
+        "portal_url": insurer.portal_url,
+        "notes": "",
+    }
+    values, mine = {}, set()
+    for name, default in directory.items():
+        value = getattr(own, name, "") if own is not None else ""
+        if value:
+            mine.add(name)
+        values[name] = value or default
+    return ContactDetails(
+        organization=insurer.behavioral_health_org, own=frozenset(mine), **values
+    )
 
 
 # ---------------------------------------------------------------------------- dashboard
-
-
-def policies_in_force(insurer_ids, on: dt.date) -> dict[int, RatePolicy]:
-    """The policy in force per insurer, in one query (with their rates)."""
-    policies: dict[int, RatePolicy] = {}
-    rows = (
-        policies_on(on)
-        .filter(insurer_id__in=set(insurer_ids))
-        .prefetch_related("rates")
-        .order_by("insurer_id", "-effective_from")
-    )
-    for policy in rows:
-        policies.setdefault(policy.insurer_id, policy)
-    return policies
 
 
 # The dashboard's case lists are ordered querysets with the same columns, so that the page can
@@ -169,7 +272,8 @@ SUMMARY_FIELDS = (
     "practice", "client", "insurer", "provider", "status", "reason", "initiated_by",
     "service_type", "clinical_justification", "planned_start_date", "requested_start",
     "requested_end", "sessions_requested", "sessions_remaining", "follow_up_on", "submitted_at",
-    "decided_at", "created_at", "client__first_name", "client__last_name", "insurer__name",
+    "decided_at", "created_at", "rate_policy", "client__first_name", "client__last_name",
+    "client__line_of_business", "insurer__name",
 )  # fmt: skip
 
 
@@ -213,9 +317,25 @@ def with_readiness(cases: list[Case], *, on: dt.date) -> list[tuple[Case, Readin
         "network_searches",
         "consents",
     )
-    policies = policies_in_force([c.insurer_id for c in cases], on)
+    recorded_ids = {c.rate_policy_id for c in cases if c.rate_policy_id}
+    recorded = (
+        {p.pk: p for p in RatePolicy.objects.filter(pk__in=recorded_ids).prefetch_related("rates")}
+        if recorded_ids
+        else {}
+    )
+    in_force = policies_in_force([policy_key(c) for c in cases if not c.rate_policy_id], on)
     return [
-        (case, case_readiness(case, on=on, policy=policies.get(case.insurer_id))) for case in cases
+        (
+            case,
+            case_readiness(
+                case,
+                on=on,
+                policy=recorded.get(case.rate_policy_id)
+                if case.rate_policy_id
+                else in_force.get(policy_key(case)),
+            ),
+        )
+        for case in cases
     ]
 
 
@@ -271,7 +391,7 @@ def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> R
     """
     on = on or timezone.localdate()
     if policy is _UNSET:
-        policy = policy_in_force(case.insurer_id, on)
+        policy = case_policy(case, on=on)
     prefetched = getattr(case, "_prefetched_objects_cache", {})
     services = list(
         case.services.all()

@@ -16,6 +16,7 @@ from .models import (
     Document,
     DocumentKind,
     Insurer,
+    InsurerContact,
     NetworkSearch,
     PolicyRate,
     Practice,
@@ -110,8 +111,9 @@ class PracticeSerializer(serializers.ModelSerializer):
 
 
 class ClientSerializer(PracticeOwnedSerializer):
+    # A client keeps an insurer archived since; the service refuses giving it one.
     insurer = serializers.PrimaryKeyRelatedField(
-        queryset=Insurer.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=Insurer.objects.all(), required=False, allow_null=True
     )
     insurer_name = serializers.CharField(
         source="insurer.name", read_only=True, default=None, allow_null=True
@@ -130,6 +132,7 @@ class ClientSerializer(PracticeOwnedSerializer):
             "date_of_birth",
             "insurer",
             "insurer_name",
+            "line_of_business",
             "member_id",
             "group_number",
             "plan_name",
@@ -186,6 +189,7 @@ class InsurerSerializer(serializers.ModelSerializer):
             "sca_email",
             "sca_address",
             "portal_url",
+            "behavioral_health_org",
             "notes",
             "is_active",
         ]
@@ -209,7 +213,9 @@ class PolicyRateSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class RatePolicySerializer(serializers.ModelSerializer):
+class RatePolicySerializer(PracticeOwnedSerializer):
+    """A practice's policy. ``practice`` and ``insurer`` are set on create and never change."""
+
     insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.all())
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
     rates = PolicyRateSerializer(many=True, required=False)
@@ -218,8 +224,10 @@ class RatePolicySerializer(serializers.ModelSerializer):
         model = RatePolicy
         fields = [
             "id",
+            "practice",
             "insurer",
             "insurer_name",
+            "line_of_business",
             "effective_from",
             "effective_to",
             "kind",
@@ -232,11 +240,84 @@ class RatePolicySerializer(serializers.ModelSerializer):
             "expected_response_days",
             "submission_channel",
             "protocol_notes",
+            "confirmed_with",
+            "confirmed_on",
+            "reference",
             "rates",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("insurer", None)
+        return super().validate(attrs)
+
+
+class RatePolicyReviseSerializer(serializers.ModelSerializer):
+    """New terms from a date on: the fields given replace the policy's, the rest carry over;
+    ``rates``, when given, replace its rates (else they are copied)."""
+
+    effective_from = serializers.DateField()
+    reason = serializers.CharField(max_length=500)
+    rates = PolicyRateSerializer(many=True, required=False)
+
+    class Meta:
+        model = RatePolicy
+        fields = [
+            "effective_from",
+            "reason",
+            "kind",
+            "percent",
+            "reference_schedule",
+            "min_network_attempts",
+            "requires_consent",
+            "requires_pre_treatment",
+            "max_agreement_days",
+            "expected_response_days",
+            "submission_channel",
+            "protocol_notes",
+            "confirmed_with",
+            "confirmed_on",
+            "reference",
+            "rates",
+        ]
+        extra_kwargs = {name: {"required": False} for name in fields[2:]}
+
+
+class InsurerContactSerializer(PracticeOwnedSerializer):
+    """A practice's own SCA contact at an insurer, used before the directory's defaults."""
+
+    insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.all())
+    insurer_name = serializers.CharField(source="insurer.name", read_only=True)
+
+    class Meta:
+        model = InsurerContact
+        fields = [
+            "id",
+            "practice",
+            "insurer",
+            "insurer_name",
+            "purpose",
+            "department",
+            "address",
+            "fax",
+            "email",
+            "phone",
+            "portal_url",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []  # one per (practice, insurer, purpose): the model says so by name
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("insurer", None)
+            attrs.pop("purpose", None)
+        return super().validate(attrs)
 
 
 # ----------------------------------------------------------------------------- cases
@@ -507,6 +588,7 @@ class CaseDetailSerializer(CaseFieldsSerializer):
             *CaseFieldsSerializer.Meta.fields,
             "clinical_justification",
             "submission_channel",
+            "rate_policy",
             "decision_reason",
             "created_by",
             "services",
@@ -522,7 +604,9 @@ class CaseWriteSerializer(serializers.ModelSerializer):
     provider = serializers.PrimaryKeyRelatedField(
         queryset=Provider.objects.none(), required=False, allow_null=True
     )
-    insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.filter(is_active=True))
+    # Any insurer of the directory: a case keeps one archived since, and a new case on an
+    # archived insurer is refused by the service (insurer_archived).
+    insurer = serializers.PrimaryKeyRelatedField(queryset=Insurer.objects.all())
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )

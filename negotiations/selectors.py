@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
 from cases.permissions import ROLE_RANK, user_roles
-from cases.selectors import case_summaries
+from cases.selectors import case_policy, case_summaries
 
 from . import pricing
 from .models import (
@@ -39,7 +39,6 @@ from .models import (
     OfferStatus,
     PracticeRate,
 )
-from .services import negotiation_policy
 
 
 def offers_for(case: Case) -> QuerySet[Offer]:
@@ -75,7 +74,7 @@ def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
     """The negotiation desk: the policy, a benchmark row per code for the latest insurer offer,
     the suggested counter (negotiable policies only) and the agreement's value. A caller that
     already loaded the services (with their codes) and the offers (entry order) passes them."""
-    policy = negotiation_policy(case)
+    policy = case_policy(case)
     if services is None:
         services = list(case.services.select_related("billing_code"))
     if offers is None:

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from billing_codes.models import code_label
-from cases.models import Case, CaseAction, CaseStatus, Practice, RatePolicy
-from cases.selectors import policy_in_force
+from cases.models import Case, CaseAction, CaseStatus, Practice
+from cases.selectors import case_policy
 from cases.services import (
     case_set_follow_up,
     check_transition,
@@ -41,12 +41,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 OFFER_FIELDS = ["received_on", "channel", "rep_name", "reference_number", "notes"]
-
-
-def negotiation_policy(case: Case) -> RatePolicy | None:
-    """The policy the case is negotiated under: the one in force when it was submitted."""
-    on = timezone.localdate(case.submitted_at) if case.submitted_at else timezone.localdate()
-    return policy_in_force(case.insurer_id, on)
 
 
 def _clean_lines(lines: list[dict], *, rate_required: bool = True) -> list[dict]:
@@ -127,7 +121,7 @@ def offer_counter(*, case_id: int, actor, lines: list[dict], **data) -> Offer:
             f"A counter-offer answers an insurer's offer; this case is "
             f"{case.get_status_display().lower()}.",
         )
-    policy = negotiation_policy(case)
+    policy = case_policy(case)
     if policy is not None and not policy.is_negotiable:
         raise DomainError(
             code="rate_not_negotiable",
@@ -310,7 +304,7 @@ def case_approve(
     case = lock_case(case_id)
     check_transition(case, CaseAction.APPROVE)
     terms = _terms(case, authorization_number, start_date, end_date, sessions_authorized)
-    policy = negotiation_policy(case)
+    policy = case_policy(case)
     policy_rates = {}
     if policy is not None and not policy.is_negotiable:
         for r in policy.rates.all():

@@ -109,8 +109,9 @@ def insurer(db):
 
 
 @pytest.fixture
-def policy(insurer):
-    return RatePolicyFactory(insurer=insurer)
+def policy(world, insurer):
+    """Bright Path's own (commercial) policy for the insurer."""
+    return RatePolicyFactory(practice=world.practice, insurer=insurer)
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ class RatePolicyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RatePolicy
 
+    practice = factory.SubFactory(PracticeFactory)
     insurer = factory.SubFactory(InsurerFactory)
     effective_from = factory.LazyFunction(lambda: today() - dt.timedelta(days=365))
     effective_to = None

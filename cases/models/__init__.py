@@ -16,7 +16,16 @@ from .case import (
     UnitPeriod,
 )
 from .document import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
-from .reference import Insurer, PolicyKind, PolicyRate, RatePolicy, SubmissionChannel
+from .reference import (
+    ContactPurpose,
+    Insurer,
+    InsurerContact,
+    LineOfBusiness,
+    PolicyKind,
+    PolicyRate,
+    RatePolicy,
+    SubmissionChannel,
+)
 from .tenancy import Client, Credential, Membership, Practice, Provider, Role
 
 __all__ = [
@@ -32,10 +41,13 @@ __all__ = [
     "CaseEvent",
     "CaseStatus",
     "Client",
+    "ContactPurpose",
     "Consent",
     "Credential",
     "InitiatedBy",
     "Insurer",
+    "InsurerContact",
+    "LineOfBusiness",
     "Membership",
     "NetworkSearch",
     "PolicyKind",

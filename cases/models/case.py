@@ -101,6 +101,14 @@ class Case(models.Model):
     submission_channel = models.CharField(
         max_length=10, choices=SubmissionChannel.choices, blank=True
     )
+    # The practice's policy the case was submitted under (set at submit); a draft reads today's.
+    rate_policy = models.ForeignKey(
+        "cases.RatePolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
     insurer_reference = models.CharField(max_length=60, blank=True)
     authorization_number = models.CharField(max_length=60, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,6 @@
-"""Insurers and their dated SCA rate policies: shared reference data, changed by admins."""
+"""The insurer directory (shared, written by the site's operators) and what each practice keeps
+for itself about an insurer: its dated SCA rate policies with their rates and protocol, and its
+own SCA contact (DESIGN.md section 1: who owns what)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,8 +21,17 @@ class Insurer(models.Model):
     sca_email = models.EmailField("SCA email", blank=True)
     sca_address = models.TextField("SCA mailing address", blank=True)
     portal_url = models.URLField(blank=True)
+    behavioral_health_org = models.CharField(
+        "behavioral health organization",
+        max_length=200,
+        blank=True,
+        help_text="The company that manages the plan's behavioral benefits and usually handles "
+        "its SCAs (e.g. a managed behavioral health organization).",
+    )
     notes = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Archived insurers keep their cases; no new case may name them."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -54,10 +65,25 @@ class SubmissionChannel(models.TextChoices):
     MAIL = "mail", "Mail"
 
 
-class RatePolicy(models.Model):
-    """How an insurer pays SCAs over a period, and its SCA protocol. Periods never overlap."""
+class LineOfBusiness(models.TextChoices):
+    COMMERCIAL = "commercial", "Commercial"
+    MEDICAID = "medicaid", "Medicaid managed care"
+    TRICARE = "tricare", "TRICARE"
+    OTHER = "other", "Other"
 
+
+class RatePolicy(models.Model):
+    """How an insurer pays one practice's SCAs over a period, for one line of business, and
+    its SCA protocol, as the practice learned them. Periods of one (practice, insurer, line of
+    business) never overlap; a policy a case was submitted under is ended, never deleted."""
+
+    practice = models.ForeignKey(
+        "cases.Practice", on_delete=models.PROTECT, related_name="rate_policies"
+    )
     insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="policies")
+    line_of_business = models.CharField(
+        max_length=12, choices=LineOfBusiness.choices, default=LineOfBusiness.COMMERCIAL
+    )
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
     kind = models.CharField(max_length=24, choices=PolicyKind.choices)
@@ -85,6 +111,14 @@ class RatePolicy(models.Model):
         max_length=10, choices=SubmissionChannel.choices, blank=True
     )
     protocol_notes = models.TextField(blank=True)
+    # Where the policy came from: "not negotiable" is often one representative's word.
+    confirmed_with = models.CharField(
+        max_length=120, blank=True, help_text="Who at the insurer confirmed these terms."
+    )
+    confirmed_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(
+        max_length=120, blank=True, help_text="Call reference, contract or document number."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -92,7 +126,12 @@ class RatePolicy(models.Model):
     class Meta:
         ordering = ["insurer__name", "-effective_from"]
         verbose_name_plural = "rate policies"
-        indexes = [models.Index(fields=["insurer", "effective_from"])]
+        indexes = [
+            models.Index(
+                fields=["practice", "insurer", "line_of_business", "effective_from"],
+                name="ratepolicy_in_force",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
@@ -114,7 +153,10 @@ class RatePolicy(models.Model):
 
     def __str__(self) -> str:
         end = self.effective_to.isoformat() if self.effective_to else "open"
-        return f"{self.insurer} {self.get_kind_display()} {self.effective_from.isoformat()}–{end}"
+        return (
+            f"{self.insurer} ({self.get_line_of_business_display()}) {self.get_kind_display()} "
+            f"{self.effective_from.isoformat()}–{end}"
+        )
 
     @property
     def is_negotiable(self) -> bool:
@@ -152,3 +194,49 @@ class PolicyRate(models.Model):
 
     def __str__(self) -> str:
         return code_label(self.billing_code.code, self.modifier)
+
+
+class ContactPurpose(models.TextChoices):
+    SCA_REQUEST = "sca_request", "SCA requests"
+    APPEALS = "appeals", "Appeals"
+
+
+class InsurerContact(models.Model):
+    """A practice's own contact at an insurer for one purpose. Its filled fields are used before
+    the directory's defaults (``cases.selectors.insurer_contact_for``)."""
+
+    practice = models.ForeignKey(
+        "cases.Practice", on_delete=models.PROTECT, related_name="insurer_contacts"
+    )
+    insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="contacts")
+    purpose = models.CharField(
+        max_length=12, choices=ContactPurpose.choices, default=ContactPurpose.SCA_REQUEST
+    )
+    department = models.CharField(max_length=200, blank=True)
+    address = models.TextField("mailing address", blank=True)
+    fax = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    portal_url = models.URLField("portal URL", blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["insurer__name", "purpose"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "insurer", "purpose"],
+                name="insurercontact_unique_purpose",
+                violation_error_message=(
+                    "This practice already has a contact for this insurer and purpose."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=ContactPurpose.values), name="insurercontact_purpose_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} – {self.get_purpose_display()}"

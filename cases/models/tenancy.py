@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .reference import LineOfBusiness
+
 from cases.validators import (
     validate_diagnosis_codes,
     validate_not_future,
@@ -92,6 +94,13 @@ class Client(AddressMixin):
         "cases.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="clients"
     )
     member_id = models.CharField("member id", max_length=40, blank=True)
+    line_of_business = models.CharField(
+        "line of business",
+        max_length=12,
+        choices=LineOfBusiness.choices,
+        default=LineOfBusiness.COMMERCIAL,
+        help_text="Which of the insurer's products covers the client: it picks the rate policy.",
+    )
     group_number = models.CharField(max_length=40, blank=True)
     plan_name = models.CharField(max_length=120, blank=True)
     subscriber_name = models.CharField(max_length=200, blank=True)

@@ -32,7 +32,7 @@ from cases.workspace import usual_rate
 from sca_portal.exceptions import DomainError, conflict
 
 from .common import apply_fields, clean_and_save
-from .reference import validate_modifier
+from .reference import check_insurer_open, validate_modifier
 
 # Fields that describe the request: frozen once the case leaves draft.
 DRAFT_FIELDS = [
@@ -183,6 +183,7 @@ def case_create(
 ) -> Case:
     _check_same_practice(practice.pk, client=client, provider=provider)
     _check_assignee(practice.pk, data.get("assigned_to"))
+    check_insurer_open(insurer)
     case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
     apply_fields(
         case,
@@ -214,6 +215,8 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     _check_same_practice(case.practice_id, client=data.get("client"), provider=data.get("provider"))
     _check_assignee(case.practice_id, data.get("assigned_to"))
     changed = apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
+    if "insurer" in changed:
+        check_insurer_open(case.insurer)
     # Only a real change to the request is refused after draft (a PUT repeats every field).
     draft_changes = [name for name in changed if name in DRAFT_FIELDS]
     if draft_changes and not case.is_draft:
@@ -282,6 +285,7 @@ def case_submit(
     policy = readiness.policy
     case.status = target
     case.submitted_at = timezone.now()
+    case.rate_policy = policy
     case.submission_channel = submission_channel or (policy.submission_channel if policy else "")
     if insurer_reference:
         case.insurer_reference = insurer_reference
@@ -290,7 +294,14 @@ def case_submit(
     case.full_clean()
     _bump(
         case,
-        ["status", "submitted_at", "submission_channel", "insurer_reference", "follow_up_on"],
+        [
+            "status",
+            "submitted_at",
+            "rate_policy",
+            "submission_channel",
+            "insurer_reference",
+            "follow_up_on",
+        ],
     )
     record_event(
         case,
@@ -358,6 +369,7 @@ def case_renew(*, case_id: int, actor) -> Case:
     """A new draft for the same client, provider and insurer, linked to this case."""
     case = lock_case(case_id)
     check_transition(case, CaseAction.RENEW)
+    check_insurer_open(case.insurer)
     existing = case.renewals.exclude(status=CaseStatus.WITHDRAWN).first()
     if existing:
         raise conflict(

@@ -14,6 +14,7 @@ CLIENT_FIELDS = [
     "last_name",
     "date_of_birth",
     "insurer",
+    "line_of_business",
     "member_id",
     "group_number",
     "plan_name",
@@ -51,10 +52,18 @@ def _normalize_client(client: Client) -> None:
         raise ValidationError({"member_id": "A member id is required when an insurer is set."})
 
 
+def _check_insurer_active(client: Client, changed: dict) -> None:
+    # A client keeps an insurer that was archived since; it cannot be given one.
+    if "insurer" in changed and client.insurer_id and not client.insurer.is_active:
+        raise ValidationError(
+            {"insurer": f"{client.insurer.name} is archived in the insurer directory."}
+        )
+
+
 @transaction.atomic
 def client_create(*, actor, practice: Practice, **data) -> Client:
     client = Client(practice=practice)
-    apply_fields(client, data, CLIENT_FIELDS)
+    _check_insurer_active(client, apply_fields(client, data, CLIENT_FIELDS))
     _normalize_client(client)
     set_history_user(client, actor)
     clean_and_save(client)
@@ -64,7 +73,9 @@ def client_create(*, actor, practice: Practice, **data) -> Client:
 @transaction.atomic
 def client_update(*, client: Client, actor, **data) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
-    if apply_fields(client, data, CLIENT_FIELDS):
+    changed = apply_fields(client, data, CLIENT_FIELDS)
+    if changed:
+        _check_insurer_active(client, changed)
         _normalize_client(client)
         set_history_user(client, actor)
         clean_and_save(client)

@@ -1,39 +1,47 @@
-"""Insurer pages, rate policies and their rates and history (issue 6, item 6).
+"""Insurer pages: the directory entry, and this practice's rate policies, their rates, its SCA
+contact and their history.
 
-Insurers and policies are shared reference data: every signed-in member reads them; only
-``can_edit_reference_data`` users (an admin of any practice) change them or read their
-change history (as the audit API). Writes go through ``cases.services.reference``.
+The directory is shared and maintained by the site's operators (the Django admin and the API);
+every member reads it. A practice's policies and contacts are its own: its members read them,
+its administrators change them (``can_administer``), and another practice's are not found.
+Writes go through ``cases.services.reference``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from billing_codes.models import BillingCode, code_label
 from cases import selectors
+from cases.audit_api import author_name
 from cases.forms_reference import (
-    InsurerForm,
+    InsurerContactForm,
+    PolicyRevisionForm,
     RatePolicyForm,
+    policy_fields_initial,
     policy_rate_formset,
     rate_initial,
 )
-from cases.models import Insurer, PolicyRate, RatePolicy
-from cases.permissions import can_edit_reference_data
+from cases.models import ContactPurpose, Insurer, LineOfBusiness, PolicyRate, RatePolicy, Role
+from cases.permissions import can_administer, is_operator
 from cases.rates import policy_pays
 from cases.services.reference import (
-    INSURER_FIELDS,
+    COPIED_FIELDS,
+    CONTACT_FIELDS,
     POLICY_FIELDS,
-    insurer_create,
-    insurer_update,
+    insurer_contact_save,
     rate_policy_create,
+    rate_policy_revise,
     rate_policy_update,
 )
 from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages, refusal_status
@@ -46,17 +54,20 @@ class ReferenceMixin(PracticeMixin):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["nav_section"] = "insurers"
-        ctx["can_edit"] = can_edit_reference_data(self.request.user)
+        ctx["can_edit"] = can_administer(self.request.user, self.practice_id)
+        ctx["is_operator"] = is_operator(self.request.user)
         return ctx
 
 
-class ReferenceEditorMixin(ReferenceMixin):
-    """403 unless the user maintains reference data."""
+class PracticeAdminMixin(ReferenceMixin):
+    """403 unless the user administers the current practice."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_edit_reference_data(request.user):
-            raise PermissionDenied("Only administrators change insurers and rate policies.")
-        return super().dispatch(request, *args, **kwargs)
+    min_role = Role.ADMIN
+
+
+def line_of(request) -> str:
+    line = request.GET.get("line", LineOfBusiness.COMMERCIAL)
+    return line if line in LineOfBusiness.values else LineOfBusiness.COMMERCIAL
 
 
 # ----------------------------------------------------------------------------- insurers
@@ -68,9 +79,13 @@ class InsurerListView(ReferenceMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        current = selectors.policies_on(timezone.localdate())
+        current = selectors.policies_on(timezone.localdate(), practice_id=self.practice_id)
         insurers = Insurer.objects.order_by("name").prefetch_related(
-            Prefetch("policies", queryset=current, to_attr="policies_in_force")
+            Prefetch(
+                "policies",
+                queryset=current.order_by("line_of_business", "-effective_from"),
+                to_attr="policies_in_force",
+            )
         )
         self.q = self.request.GET.get("q", "").strip()[:100]
         if self.q:
@@ -80,8 +95,6 @@ class InsurerListView(ReferenceMixin, ListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["q"] = self.q
-        for insurer in ctx["insurers"]:
-            insurer.policy_today = (insurer.policies_in_force or [None])[0]
         return ctx
 
 
@@ -92,66 +105,100 @@ class InsurerDetailView(ReferenceMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
         today = timezone.localdate()
-        policies = list(insurer.policies.order_by("-effective_from"))
-        in_force = selectors.policy_in_force(insurer.pk, today)
+        line = line_of(self.request)
+        policies = list(
+            RatePolicy.objects.filter(practice_id=self.practice_id, insurer=insurer).order_by(
+                "line_of_business", "-effective_from"
+            )
+        )
+        in_force = selectors.policy_in_force(
+            practice_id=self.practice_id, insurer_id=insurer.pk, line_of_business=line, on=today
+        )
         current = next((p for p in policies if in_force and p.pk == in_force.pk), None)
         rates = []
         if current is not None:
             for rate in current.rates.select_related("billing_code"):
                 rate.pays = policy_pays(current, rate)
                 rates.append(rate)
+        in_force_ids = {
+            p.pk
+            for p in selectors.policies_on(today, practice_id=self.practice_id).filter(
+                insurer=insurer
+            )
+        }
         for p in policies:
             p.status = (
-                "in force" if p is current else ("future" if p.effective_from > today else "past")
+                "in force"
+                if p.pk in in_force_ids
+                else ("future" if p.effective_from > today else "past")
             )
-        ctx.update(insurer=insurer, policy=current, rates=rates, policies=policies, today=today)
+        lines = [
+            (value, label, any(p.line_of_business == value for p in policies))
+            for value, label in LineOfBusiness.choices
+        ]
+        ctx.update(
+            insurer=insurer,
+            policy=current,
+            rates=rates,
+            policies=policies,
+            today=today,
+            line=line,
+            line_label=LineOfBusiness(line).label,
+            lines=lines,
+            contact=selectors.insurer_contact_for(practice_id=self.practice_id, insurer=insurer),
+            appeals_contact=selectors.insurer_contact_for(
+                practice_id=self.practice_id, insurer=insurer, purpose=ContactPurpose.APPEALS
+            ),
+            admin_url=reverse("admin:cases_insurer_change", args=[insurer.pk]),
+        )
         return ctx
 
 
-class InsurerFormView(ReferenceEditorMixin, TemplateView):
-    template_name = "cases/insurer_form.html"
-    insurer: Insurer | None = None
+class ContactEditView(PracticeAdminMixin, TemplateView):
+    """The practice's own SCA contact at an insurer for one purpose; blank fields fall back
+    to the directory's."""
 
-    def get_insurer(self) -> Insurer | None:
-        return None
+    template_name = "cases/insurer_contact_form.html"
+
+    def setup_objects(self) -> None:
+        self.insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
+        self.purpose = self.kwargs["purpose"]
+        if self.purpose not in ContactPurpose.values:
+            raise Http404("No such contact.")
+        self.contact = selectors.insurer_contacts_visible_to(self.request.user).filter(
+            practice_id=self.practice_id, insurer=self.insurer, purpose=self.purpose
+        ).first()
 
     def render_form(self, form, status=200):
-        return self.render_to_response(
-            self.get_context_data(form=form, insurer=self.insurer), status=status
+        ctx = self.get_context_data(
+            form=form,
+            insurer=self.insurer,
+            purpose_label=ContactPurpose(self.purpose).label,
         )
+        return self.render_to_response(ctx, status=status)
 
     def get(self, request, *args, **kwargs):
-        self.insurer = self.get_insurer()
-        return self.render_form(InsurerForm(instance=self.insurer))
+        self.setup_objects()
+        return self.render_form(InsurerContactForm(instance=self.contact))
 
     def post(self, request, *args, **kwargs):
-        self.insurer = self.get_insurer()
-        # A copy for the form: validation sets its attributes, the service reloads anyway.
-        instance = Insurer.objects.get(pk=self.insurer.pk) if self.insurer else None
-        form = InsurerForm(request.POST, instance=instance)
+        self.setup_objects()
+        form = InsurerContactForm(request.POST, instance=self.contact)
         if not form.is_valid():
             return self.render_form(form, status=400)
-        data = {name: form.cleaned_data[name] for name in INSURER_FIELDS}
         try:
-            if self.insurer is None:
-                saved = insurer_create(actor=request.user, **data)
-                messages.success(request, f"Insurer {saved.name} added.")
-            else:
-                saved = insurer_update(insurer=self.insurer, actor=request.user, **data)
-                messages.success(request, f"Insurer {saved.name} saved.")
+            insurer_contact_save(
+                actor=request.user,
+                practice=selectors.practices_for(request.user).get(pk=self.practice_id),
+                insurer=self.insurer,
+                purpose=self.purpose,
+                **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
+            )
         except REFUSALS as exc:
             add_errors(form, exc)
             return self.render_form(form, status=refusal_status(exc))
-        return redirect("cases:insurer_detail", pk=saved.pk)
-
-
-class InsurerCreateView(InsurerFormView):
-    pass
-
-
-class InsurerEditView(InsurerFormView):
-    def get_insurer(self) -> Insurer:
-        return get_object_or_404(Insurer, pk=self.kwargs["pk"])
+        messages.success(request, f"Your {self.insurer.name} contact is saved.")
+        return redirect("cases:insurer_detail", pk=self.insurer.pk)
 
 
 # ----------------------------------------------------------------------------- policies
@@ -159,9 +206,9 @@ class InsurerEditView(InsurerFormView):
 RATE_ERROR_KEY = re.compile(r"^rates\[(\d+)\]\.(\w+)$")
 
 
-def add_policy_errors(form, formset, exc: Exception) -> None:
+def add_policy_errors(form, formset, exc: Exception, revision=None) -> None:
     """A refusal from the policy services: ``rates[i].field`` errors go on the row they name,
-    the rest on the policy form."""
+    the change's date and reason on the revision form, the rest on the policy form."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         rows = formset.kept_forms()
         rest = {}
@@ -175,17 +222,24 @@ def add_policy_errors(form, formset, exc: Exception) -> None:
                     rows[index].add_error(field if field in rows[index].fields else None, message)
             else:
                 rest[name] = messages_
+        if revision is not None:
+            mine = {k: v for k, v in rest.items() if k in revision.fields}
+            if mine:
+                add_errors(revision, ValidationError(mine))
+            rest = {k: v for k, v in rest.items() if k not in mine}
         if rest:
             add_errors(form, ValidationError(rest))
         return
     add_errors(form, exc)
 
 
-class PolicyFormView(ReferenceEditorMixin, TemplateView):
+class PolicyFormView(PracticeAdminMixin, TemplateView):
     """The policy's fields and its rates table, saved together by one service call."""
 
     template_name = "cases/ratepolicy_form.html"
     extra_rows = CREATE_EXTRA_ROWS
+    policy: RatePolicy | None = None
+    revising = False
 
     def setup_objects(self) -> None:
         raise NotImplementedError
@@ -193,10 +247,14 @@ class PolicyFormView(ReferenceEditorMixin, TemplateView):
     def initial_rates(self) -> list[dict]:
         return []
 
-    def render_forms(self, form, formset, status=200):
+    def initial_fields(self) -> dict:
+        return {}
+
+    def render_forms(self, form, formset, revision=None, status=200):
         ctx = self.get_context_data(
             form=form,
             formset=formset,
+            revision=revision,
             insurer=self.insurer,
             policy=self.policy,
             billing_codes=BillingCode.objects.filter(is_active=True).only(
@@ -209,50 +267,88 @@ class PolicyFormView(ReferenceEditorMixin, TemplateView):
         self.setup_objects()
         formset_class = policy_rate_formset(extra=self.extra_rows)
         return self.render_forms(
-            RatePolicyForm(instance=self.form_instance()),
+            RatePolicyForm(
+                instance=self.form_instance(), initial=self.initial_fields(), revising=self.revising
+            ),
             formset_class(initial=self.initial_rates(), prefix="rates"),
+            PolicyRevisionForm(prefix="change", policy=self.policy) if self.revising else None,
         )
 
     def post(self, request, *args, **kwargs):
         self.setup_objects()
         formset_class = policy_rate_formset(extra=self.extra_rows)
-        form = RatePolicyForm(request.POST, instance=self.form_instance())
+        form = RatePolicyForm(request.POST, instance=self.form_instance(), revising=self.revising)
         formset = formset_class(request.POST, initial=self.initial_rates(), prefix="rates")
-        form_ok = form.is_valid()
-        if not (formset.is_valid() and form_ok):
-            return self.render_forms(form, formset, status=400)
-        fields = {name: form.cleaned_data[name] for name in POLICY_FIELDS}
+        revision = (
+            PolicyRevisionForm(request.POST, prefix="change", policy=self.policy)
+            if self.revising
+            else None
+        )
+        valid = [form.is_valid(), formset.is_valid(), revision is None or revision.is_valid()]
+        if not all(valid):
+            return self.render_forms(form, formset, revision, status=400)
         try:
-            saved = self.save(fields=fields, rates=formset.rates())
+            saved = self.save(form=form, rates=formset.rates(), revision=revision)
         except REFUSALS as exc:
-            add_policy_errors(form, formset, exc)
-            return self.render_forms(form, formset, status=refusal_status(exc))
+            add_policy_errors(form, formset, exc, revision)
+            return self.render_forms(form, formset, revision, status=refusal_status(exc))
         messages.success(request, f"Rate policy from {saved.effective_from.isoformat()} saved.")
-        return redirect("cases:insurer_detail", pk=saved.insurer_id)
+        url = reverse("cases:insurer_detail", args=[saved.insurer_id])
+        return redirect(f"{url}?line={saved.line_of_business}")
 
 
 class PolicyCreateView(PolicyFormView):
+    """A new policy starts as a copy of the one in force for the line of business (its
+    protocol and rates); the administrator sets the period."""
+
     def setup_objects(self) -> None:
         self.insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
-        self.policy = None
+        self.line = line_of(self.request)
+        self.template_policy = selectors.policy_in_force(
+            practice_id=self.practice_id,
+            insurer_id=self.insurer.pk,
+            line_of_business=self.line,
+            on=timezone.localdate(),
+        )
 
     def form_instance(self) -> RatePolicy:
-        return RatePolicy(insurer=self.insurer)
+        return RatePolicy(insurer=self.insurer, practice_id=self.practice_id)
 
-    def save(self, *, fields, rates) -> RatePolicy:
+    def initial_fields(self) -> dict:
+        initial = {"line_of_business": self.line, "effective_from": timezone.localdate()}
+        if self.template_policy is not None:
+            initial.update(policy_fields_initial(self.template_policy))
+        return initial
+
+    def initial_rates(self) -> list[dict]:
+        return rate_initial(self.template_policy) if self.template_policy else []
+
+    def save(self, *, form, rates, revision) -> RatePolicy:
         return rate_policy_create(
-            actor=self.request.user, insurer=self.insurer, rates=rates, **fields
+            actor=self.request.user,
+            practice=selectors.practices_for(self.request.user).get(pk=self.practice_id),
+            insurer=self.insurer,
+            rates=rates,
+            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
         )
 
 
 class PolicyEditView(PolicyFormView):
+    """A future or past policy is corrected in place; the policy in force is changed from a
+    date on, with a reason: its period closes and a new one starts (``rate_policy_revise``)."""
+
     extra_rows = EDIT_EXTRA_ROWS
 
     def setup_objects(self) -> None:
         self.policy = get_object_or_404(
-            RatePolicy.objects.select_related("insurer"), pk=self.kwargs["pk"]
+            selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
+        self.require_role(self.policy.practice_id, Role.ADMIN)
         self.insurer = self.policy.insurer
+        today = timezone.localdate()
+        self.revising = self.policy.effective_from <= today and (
+            self.policy.effective_to is None or self.policy.effective_to >= today
+        )
 
     def form_instance(self) -> RatePolicy:
         # A copy: form validation sets attributes, and the page heading keeps the saved dates.
@@ -263,9 +359,21 @@ class PolicyEditView(PolicyFormView):
             self._initial_rates = rate_initial(self.policy)
         return self._initial_rates
 
-    def save(self, *, fields, rates) -> RatePolicy:
+    def save(self, *, form, rates, revision) -> RatePolicy:
+        if revision is not None:
+            return rate_policy_revise(
+                policy=self.policy,
+                actor=self.request.user,
+                effective_from=revision.cleaned_data["effective_from"],
+                reason=revision.cleaned_data["reason"],
+                rates=rates,
+                **{name: form.cleaned_data[name] for name in COPIED_FIELDS},
+            )
         return rate_policy_update(
-            policy=self.policy, actor=self.request.user, rates=rates, **fields
+            policy=self.policy,
+            actor=self.request.user,
+            rates=rates,
+            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
         )
 
 
@@ -321,7 +429,8 @@ def history_entries(records, model, what) -> list[dict]:
             {
                 "at": record.history_date,
                 "order": record.history_id,
-                "user": record.history_user.username if record.history_user else None,
+                "user": author_name(record.history_user),
+                "reason": getattr(record, "history_change_reason", None) or "",
                 "action": ACTIONS[record.history_type],
                 "what": what(record),
                 "changes": changes,
@@ -343,14 +452,15 @@ def _rate_values(record) -> list[tuple[str, str, str]]:
     ]
 
 
-class PolicyHistoryView(ReferenceEditorMixin, TemplateView):
+class PolicyHistoryView(PracticeAdminMixin, TemplateView):
     template_name = "cases/ratepolicy_history.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         policy = get_object_or_404(
-            RatePolicy.objects.select_related("insurer"), pk=self.kwargs["pk"]
+            selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
+        self.require_role(policy.practice_id, Role.ADMIN)
         policy_rows = RatePolicy.history.filter(id=policy.pk).select_related("history_user")
         rate_rows = PolicyRate.history.filter(policy_id=policy.pk).select_related(
             "history_user", "billing_code"
@@ -373,9 +483,12 @@ class PolicyHistoryView(ReferenceEditorMixin, TemplateView):
 
 urlpatterns = [
     path("insurers/", InsurerListView.as_view(), name="insurer_list"),
-    path("insurers/new/", InsurerCreateView.as_view(), name="insurer_create"),
     path("insurers/<id:pk>/", InsurerDetailView.as_view(), name="insurer_detail"),
-    path("insurers/<id:pk>/edit/", InsurerEditView.as_view(), name="insurer_edit"),
+    path(
+        "insurers/<id:pk>/contact/<slug:purpose>/",
+        ContactEditView.as_view(),
+        name="insurer_contact_edit",
+    ),
     path("insurers/<id:pk>/policies/new/", PolicyCreateView.as_view(), name="policy_create"),
     path("policies/<id:pk>/edit/", PolicyEditView.as_view(), name="policy_edit"),
     path("policies/<id:pk>/history/", PolicyHistoryView.as_view(), name="policy_history"),

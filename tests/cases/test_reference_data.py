@@ -103,6 +103,7 @@ def test_rate_policy_with_rates_round_trips(world, api):
 def test_overlapping_policies_are_refused(world, api):
     insurer = InsurerFactory()
     RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 12, 31)
     )
     body = {"insurer": insurer.pk, "effective_from": "2026-06-01", "kind": "negotiable"}
@@ -112,7 +113,7 @@ def test_overlapping_policies_are_refused(world, api):
     assert RatePolicy.objects.filter(insurer=insurer).count() == 1
     # an open-ended earlier policy overlaps everything after it
     other = InsurerFactory()
-    RatePolicyFactory(insurer=other, effective_from=dt.date(2025, 1, 1), effective_to=None)
+    RatePolicyFactory(practice=world.practice, insurer=other, effective_from=dt.date(2025, 1, 1), effective_to=None)
     body = {"insurer": other.pk, "effective_from": "2030-01-01", "kind": "negotiable"}
     assert api(world.admin).post("/api/v1/rate-policies/", body, format="json").status_code == 400
     # the day after the first one ends is fine
@@ -123,9 +124,11 @@ def test_overlapping_policies_are_refused(world, api):
 def test_policy_update_into_overlap_is_refused_and_changes_nothing(world, api):
     insurer = InsurerFactory()
     RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 6, 30)
     )
     later = RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer, effective_from=dt.date(2026, 7, 1), effective_to=None
     )
     response = api(world.admin).patch(

@@ -82,12 +82,13 @@ def test_everyone_signed_in_may_view_insurers(world, web, policy, aba_code):
 
 
 def test_insurer_page_banner_says_whether_the_policy_in_force_is_negotiable(world, web, insurer):
-    RatePolicyFactory(insurer=insurer, kind="negotiable")
+    RatePolicyFactory(practice=world.practice, insurer=insurer, kind="negotiable")
     page = web(world.staff).get(reverse("cases:insurer_detail", args=[insurer.pk]))
     assert "<strong>Negotiable.</strong>" in page.text
 
     other = InsurerFactory(name="Fixed Pay Health")
     RatePolicyFactory(
+        practice=world.practice,
         insurer=other,
         kind="percent_of_reference",
         percent=Decimal("110"),
@@ -100,6 +101,7 @@ def test_insurer_page_banner_says_whether_the_policy_in_force_is_negotiable(worl
 
 def test_insurer_page_shows_the_rate_the_policy_pays(world, web, insurer, aba_code):
     percent = RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer,
         kind="percent_of_reference",
         percent=Decimal("110"),
@@ -122,16 +124,18 @@ def test_insurer_page_lists_past_and_future_policies_and_shows_only_the_one_in_f
 ):
     today = TODAY()
     past = RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer,
         effective_from=today - dt.timedelta(days=800),
         effective_to=today - dt.timedelta(days=400),
     )
     current = RatePolicyFactory(
+        practice=world.practice,
         insurer=insurer,
         effective_from=today - dt.timedelta(days=399),
         effective_to=today + dt.timedelta(days=10),
     )
-    future = RatePolicyFactory(insurer=insurer, effective_from=today + dt.timedelta(days=11))
+    future = RatePolicyFactory(practice=world.practice, insurer=insurer, effective_from=today + dt.timedelta(days=11))
     page = web(world.staff).get(reverse("cases:insurer_detail", args=[insurer.pk]))
     assert page.context["policy"] == current
     statuses = {p.pk: p.status for p in page.context["policies"]}
@@ -399,10 +403,10 @@ def count_queries(browser, url) -> int:
 def test_insurer_list_query_count_is_constant(world, web):
     browser = web(world.staff)
     url = reverse("cases:insurer_list")
-    RatePolicyFactory(insurer=InsurerFactory())
+    RatePolicyFactory(practice=world.practice, insurer=InsurerFactory())
     one = count_queries(browser, url)
     for _ in range(8):
-        RatePolicyFactory(insurer=InsurerFactory())
+        RatePolicyFactory(practice=world.practice, insurer=InsurerFactory())
     assert count_queries(browser, url) == one
 
 
@@ -410,12 +414,13 @@ def test_insurer_detail_query_count_is_constant(world, web, insurer):
     browser = web(world.admin)
     url = reverse("cases:insurer_detail", args=[insurer.pk])
     today = TODAY()
-    current = RatePolicyFactory(insurer=insurer, effective_from=today - dt.timedelta(days=10))
+    current = RatePolicyFactory(practice=world.practice, insurer=insurer, effective_from=today - dt.timedelta(days=10))
     PolicyRateFactory(policy=current, billing_code=BillingCodeFactory(code="97151"))
     one = count_queries(browser, url)
     for n in range(2, 8):
         start = today - dt.timedelta(days=100 * n)
         RatePolicyFactory(
+        practice=world.practice,
             insurer=insurer, effective_from=start, effective_to=start + dt.timedelta(days=50)
         )
         PolicyRateFactory(policy=current, billing_code=BillingCodeFactory(code=f"9715{n}"))

@@ -1,5 +1,6 @@
-"""Demo data for development: two practices, their users, providers, clients, insurers with
-policies of each kind, and a handful of cases. Idempotent: a second run changes nothing."""
+"""Demo data for development: two practices, their users, providers, clients, the insurer
+directory, each practice's own policies (of each kind; the two practices disagree about
+Evergreen) and contacts, and a handful of cases. Idempotent: a second run changes nothing."""
 
 import datetime as dt
 from decimal import Decimal
@@ -16,6 +17,7 @@ from cases import services
 from cases.models import (
     Client,
     Insurer,
+    InsurerContact,
     Membership,
     Practice,
     Provider,
@@ -59,6 +61,8 @@ USERS = [
     ("demo_billing", "Bea", "Billing", "Bright Path ABA", Role.BILLING),
     ("demo_admin", "Ada", "Admin", "Bright Path ABA", Role.ADMIN),
     ("other_staff", "Otto", "Other", "Harbor Behavioral Health", Role.STAFF),
+    ("other_billing", "Olga", "Other", "Harbor Behavioral Health", Role.BILLING),
+    ("other_admin", "Omar", "Other", "Harbor Behavioral Health", Role.ADMIN),
 ]
 
 PROVIDERS = [
@@ -76,6 +80,7 @@ INSURERS = {
         sca_fax="800-555-0102",
         sca_email="sca@evergreen.example",
         sca_address="PO Box 1001\nHartford, CT 06101",
+        behavioral_health_org="Evergreen Behavioral Health Partners",
     ),
     "Summit Mutual Insurance": dict(
         payer_id="SMT22",
@@ -192,6 +197,18 @@ class Command(BaseCommand):
             for code, (hn, ref) in RATES.items()
         ]
         start = dt.date(timezone.localdate().year - 1, 1, 1)
+        evergreen_fixed = dict(
+            kind="highest_network_rate",
+            min_network_attempts=2,
+            requires_consent=True,
+            max_agreement_days=180,
+            expected_response_days=10,
+            submission_channel="fax",
+            confirmed_with="J. Ortiz, provider relations",
+            confirmed_on=start,
+            reference="CALL-20431",
+            protocol_notes="Their Maine region pays the highest in-network rate; no counters.",
+        )
         policies = {
             "Evergreen Health Plan": dict(
                 kind="negotiable",
@@ -221,11 +238,42 @@ class Command(BaseCommand):
                 submission_channel="portal",
             ),
         }
-        for name, fields in policies.items():
-            if not RatePolicy.objects.filter(insurer=insurers[name]).exists():
-                services.rate_policy_create(
-                    actor=admin, insurer=insurers[name], effective_from=start, rates=rates, **fields
-                )
+        # Each practice keeps its own policies; Harbor learned that Evergreen does not
+        # negotiate in its region, where Bright Path negotiates with it.
+        own_policies = {
+            ("Bright Path ABA", "demo_admin"): policies,
+            ("Harbor Behavioral Health", "other_admin"): {
+                **policies,
+                "Evergreen Health Plan": evergreen_fixed,
+            },
+        }
+        for (practice_name, author), practice_policies in own_policies.items():
+            practice = practices[practice_name]
+            for name, fields in practice_policies.items():
+                if not RatePolicy.objects.filter(practice=practice, insurer=insurers[name]).exists():
+                    services.rate_policy_create(
+                        actor=users[author],
+                        practice=practice,
+                        insurer=insurers[name],
+                        effective_from=start,
+                        rates=rates,
+                        **fields,
+                    )
+        harbor_contact = InsurerContact.objects.filter(
+            practice=practices["Harbor Behavioral Health"],
+            insurer=insurers["Evergreen Health Plan"],
+        )
+        if not harbor_contact.exists():
+            services.insurer_contact_create(
+                actor=users["other_admin"],
+                practice=practices["Harbor Behavioral Health"],
+                insurer=insurers["Evergreen Health Plan"],
+                purpose="sca_request",
+                department="Northeast SCA Unit",
+                fax="207-555-0777",
+                email="sca-northeast@evergreen.example",
+                notes="Ask for the Northeast unit; the national fax forwards slowly.",
+            )
 
         bright = practices["Bright Path ABA"]
         for first, last, dob, insurer, member_id, dx in CLIENTS:

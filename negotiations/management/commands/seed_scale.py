@@ -156,21 +156,29 @@ class Command(BaseCommand):
                 for i in range(opts["insurers"])
             ]
         )
+        # Each practice its own policy per insurer (the kinds rotate so that practices differ).
         policies = RatePolicy.objects.bulk_create(
             [
                 RatePolicy(
+                    practice=practice,
                     insurer=ins,
                     effective_from=today - dt.timedelta(days=1500),
-                    kind=KINDS[i % 3],
-                    percent=Decimal("90.00") if KINDS[i % 3] == "percent_of_reference" else None,
-                    reference_schedule="medicare" if KINDS[i % 3] == "percent_of_reference" else "",
+                    kind=KINDS[(i + p_i) % 3],
+                    percent=Decimal("90.00")
+                    if KINDS[(i + p_i) % 3] == "percent_of_reference"
+                    else None,
+                    reference_schedule="medicare"
+                    if KINDS[(i + p_i) % 3] == "percent_of_reference"
+                    else "",
                     min_network_attempts=2 + i % 2,
                     max_agreement_days=365,
                     expected_response_days=14,
                 )
+                for p_i, practice in enumerate(practices)
                 for i, ins in enumerate(insurers)
             ]
         )
+        policy_of = {(pol.practice_id, pol.insurer_id): pol.pk for pol in policies}
         PolicyRate.objects.bulk_create(
             [
                 PolicyRate(
@@ -252,6 +260,9 @@ class Command(BaseCommand):
                     submitted_at=submitted,
                     decided_at=decided,
                     submission_channel="fax" if submitted else "",
+                    rate_policy_id=policy_of[(client.practice_id, client.insurer_id)]
+                    if submitted
+                    else None,
                     assigned_to=users[(client.practice_id, "staff" if i % 2 else "billing")],
                     follow_up_on=today + dt.timedelta(days=rng.randint(-20, 30))
                     if status in ("submitted", "in_negotiation")
