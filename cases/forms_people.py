@@ -8,7 +8,7 @@ import re
 from django import forms
 from django.db.models import Q
 
-from .models import Client, Insurer, Provider
+from .models import Client, Insurer, LineOfBusiness, Provider
 from .services.imports import MAX_BYTES
 from .services.tenancy import CLIENT_FIELDS, PROVIDER_FIELDS
 
@@ -56,8 +56,15 @@ class ClientForm(forms.ModelForm):
             Q(is_active=True) | Q(pk=insurer_id)
         ).order_by("name")
         self.fields["insurer"].empty_label = "(none yet)"
+        # Most clients are on a commercial plan; a form that leaves it out keeps that.
+        self.fields["line_of_business"].required = False
         if not self.instance.pk:
             del self.fields["is_active"]
+
+    def clean_line_of_business(self) -> str:
+        return self.cleaned_data.get("line_of_business") or (
+            self.instance.line_of_business or LineOfBusiness.COMMERCIAL
+        )
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}
@@ -77,6 +84,11 @@ class ProviderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             del self.fields["is_active"]
+
+    def clean_line_of_business(self) -> str:
+        return self.cleaned_data.get("line_of_business") or (
+            self.instance.line_of_business or LineOfBusiness.COMMERCIAL
+        )
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}

@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "negotiations.models.OfferStatus",
         "SubmissionChannelEnum": "cases.models.SubmissionChannel",
         "DocumentKindEnum": "cases.models.DocumentKind",
+        "PolicyKindEnum": "cases.models.PolicyKind",
+        "LineOfBusinessEnum": "cases.models.LineOfBusiness",
+        "ContactPurposeEnum": "cases.models.ContactPurpose",
     },
 }
 

@@ -175,6 +175,9 @@ def _build(
                     errors.append(f"insurer: No active insurer is named “{raw}”.")
         elif name == "diagnosis_codes":
             client.diagnosis_codes = [c for c in CODE_SPLIT.split(raw) if c]
+        elif name == "line_of_business":
+            if raw:  # blank keeps the default (commercial)
+                client.line_of_business = raw.strip().lower()
         else:
             setattr(client, name, raw)
     # The service's own rules (member id with an insurer, ...), then the model's validation.

@@ -1,18 +1,20 @@
-"""Insurers, rate policies and billing codes: shared, read by all, written by admins only."""
+"""Reference data: the insurer directory and the billing-code catalog are read by everyone
+signed in and written by the site's operators only; rate policies are each practice's own."""
 
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from cases.models import PolicyRate, RatePolicy
-from tests.factories import BillingCodeFactory, InsurerFactory, RatePolicyFactory
+from tests.factories import BillingCodeFactory, InsurerFactory, RatePolicyFactory, UserFactory
 
-REFERENCE_ROUTES = [
-    "/api/v1/insurers/",
-    "/api/v1/rate-policies/",
-    "/api/v1/billing-codes/",
-    "/api/v1/modifiers/",
-]
+DIRECTORY_ROUTES = {
+    "/api/v1/insurers/": "insurer",
+    "/api/v1/billing-codes/": "billingcode",
+    "/api/v1/modifiers/": "modifier",
+}
+REFERENCE_ROUTES = [*DIRECTORY_ROUTES, "/api/v1/rate-policies/"]
 
 
 def _payload(route, insurer, code):
@@ -33,14 +35,29 @@ def _payload(route, insurer, code):
     }[route]
 
 
-@pytest.mark.parametrize("route", REFERENCE_ROUTES)
-def test_role_matrix_reference_data_write_is_admin_only(world, api, route):
+def operator(*codenames, username="site_operator"):
+    """A user who runs the site: Django staff with the named model permissions."""
+    user = UserFactory(username=username, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize("route", list(DIRECTORY_ROUTES))
+def test_directory_and_catalog_writes_are_for_operators_only(world, api, route):
     insurer = InsurerFactory()
     code = BillingCodeFactory()
-    for user in (world.staff, world.billing, world.other_staff):
+    # Members of practices, administrators included, never write shared data.
+    for user in (world.staff, world.billing, world.admin, world.other_staff):
         response = api(user).post(route, _payload(route, insurer, code), format="json")
         assert response.status_code == 403, (user.username, response.content)
-    response = api(world.admin).post(route, _payload(route, insurer, code), format="json")
+    model = DIRECTORY_ROUTES[route]
+    # Staff status alone is not enough: the model permission is needed too.
+    no_perm = operator(username="no_perm_operator")
+    assert (
+        api(no_perm).post(route, _payload(route, insurer, code), format="json").status_code == 403
+    )
+    allowed = operator(f"add_{model}", f"change_{model}")
+    response = api(allowed).post(route, _payload(route, insurer, code), format="json")
     assert response.status_code == 201, response.content
 
 
@@ -52,15 +69,39 @@ def test_role_matrix_reference_data_read_by_everyone_signed_in(world, api, route
     assert api(None).get(route).status_code == 401
 
 
-def test_admin_may_update_and_retire_reference_data_staff_may_not(world, api):
+def test_practice_admin_gets_403_patching_or_archiving_an_insurer(world, api):
+    insurer = InsurerFactory(name="Acme Health", sca_fax="800-555-0102")
+    url = f"/api/v1/insurers/{insurer.pk}/"
+    for user in (world.staff, world.billing, world.admin):
+        body = {"sca_fax": "900-555-0199", "sca_email": "evil@example.com"}
+        assert api(user).patch(url, body, format="json").status_code == 403
+        assert api(user).delete(url).status_code == 403
+    insurer.refresh_from_db()
+    assert insurer.is_active is True and insurer.sca_fax == "800-555-0102"
+
+
+def test_operator_may_update_and_archive_an_insurer(world, api):
     insurer = InsurerFactory(name="Acme Health")
     url = f"/api/v1/insurers/{insurer.pk}/"
-    assert api(world.staff).patch(url, {"notes": "x"}, format="json").status_code == 403
-    assert api(world.billing).delete(url).status_code == 403
-    assert api(world.admin).patch(url, {"notes": "call first"}, format="json").status_code == 200
-    assert api(world.admin).delete(url).status_code == 204
+    ops = operator("change_insurer")
+    response = api(ops).patch(
+        url, {"notes": "call first", "behavioral_health_org": "Acme Behavioral"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert api(ops).delete(url).status_code == 204
     insurer.refresh_from_db()
     assert insurer.is_active is False and insurer.notes == "call first"
+    assert insurer.behavioral_health_org == "Acme Behavioral"
+    assert insurer.history.first().history_user == ops
+
+
+def test_practice_admin_gets_403_on_billing_code_writes(world, api):
+    code = BillingCodeFactory(code="97153")
+    url = f"/api/v1/billing-codes/{code.pk}/"
+    assert api(world.admin).patch(url, {"is_aba": False}, format="json").status_code == 403
+    assert api(world.admin).delete(url).status_code == 403
+    code.refresh_from_db()
+    assert code.is_aba is True and code.is_active is True
 
 
 def test_rate_policy_with_rates_round_trips(world, api):
@@ -104,16 +145,28 @@ def test_overlapping_policies_are_refused(world, api):
     insurer = InsurerFactory()
     RatePolicyFactory(
         practice=world.practice,
-        insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 12, 31)
+        insurer=insurer,
+        effective_from=dt.date(2026, 1, 1),
+        effective_to=dt.date(2026, 12, 31),
     )
     body = {"insurer": insurer.pk, "effective_from": "2026-06-01", "kind": "negotiable"}
     response = api(world.admin).post("/api/v1/rate-policies/", body, format="json")
     assert response.status_code == 400
     assert "overlaps" in response.json()["effective_from"][0]
-    assert RatePolicy.objects.filter(insurer=insurer).count() == 1
+    # another line of business of the same insurer is its own policy
+    medicaid = {**body, "line_of_business": "medicaid"}
+    assert (
+        api(world.admin).post("/api/v1/rate-policies/", medicaid, format="json").status_code == 201
+    )
+    assert RatePolicy.objects.filter(insurer=insurer).count() == 2
     # an open-ended earlier policy overlaps everything after it
     other = InsurerFactory()
-    RatePolicyFactory(practice=world.practice, insurer=other, effective_from=dt.date(2025, 1, 1), effective_to=None)
+    RatePolicyFactory(
+        practice=world.practice,
+        insurer=other,
+        effective_from=dt.date(2025, 1, 1),
+        effective_to=None,
+    )
     body = {"insurer": other.pk, "effective_from": "2030-01-01", "kind": "negotiable"}
     assert api(world.admin).post("/api/v1/rate-policies/", body, format="json").status_code == 400
     # the day after the first one ends is fine
@@ -125,11 +178,15 @@ def test_policy_update_into_overlap_is_refused_and_changes_nothing(world, api):
     insurer = InsurerFactory()
     RatePolicyFactory(
         practice=world.practice,
-        insurer=insurer, effective_from=dt.date(2026, 1, 1), effective_to=dt.date(2026, 6, 30)
+        insurer=insurer,
+        effective_from=dt.date(2026, 1, 1),
+        effective_to=dt.date(2026, 6, 30),
     )
     later = RatePolicyFactory(
         practice=world.practice,
-        insurer=insurer, effective_from=dt.date(2026, 7, 1), effective_to=None
+        insurer=insurer,
+        effective_from=dt.date(2026, 7, 1),
+        effective_to=None,
     )
     response = api(world.admin).patch(
         f"/api/v1/rate-policies/{later.pk}/", {"effective_from": "2026-06-15"}, format="json"
@@ -195,7 +252,7 @@ def test_policy_changes_keep_a_history_with_the_author(world, api):
 
 
 def test_policy_history_is_visible_in_django_admin(world, client):
-    policy = RatePolicyFactory()
+    policy = RatePolicyFactory(practice=world.practice)
     world.admin.is_staff = True
     world.admin.is_superuser = True
     world.admin.save()

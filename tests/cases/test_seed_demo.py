@@ -51,6 +51,8 @@ def test_seed_demo_creates_the_documented_logins_and_data(db):
         ("demo_billing", "Bright Path ABA"): "billing",
         ("demo_admin", "Bright Path ABA"): "admin",
         ("other_staff", "Harbor Behavioral Health"): "staff",
+        ("other_billing", "Harbor Behavioral Health"): "billing",
+        ("other_admin", "Harbor Behavioral Health"): "admin",
     }
     assert User.objects.get(username="demo_staff").check_password("demo12345")
     counts = _counts()
@@ -66,6 +68,17 @@ def test_seed_demo_creates_the_documented_logins_and_data(db):
     ]
     kinds = set(apps.get_model("cases.RatePolicy").objects.values_list("kind", flat=True))
     assert kinds == {"negotiable", "highest_network_rate", "percent_of_reference"}
+    # Each practice keeps its own policies, and the two disagree about Evergreen.
+    evergreen = {
+        p.practice.name: p.kind
+        for p in apps.get_model("cases.RatePolicy")
+        .objects.filter(insurer__name="Evergreen Health Plan")
+        .select_related("practice")
+    }
+    assert evergreen == {
+        "Bright Path ABA": "negotiable",
+        "Harbor Behavioral Health": "highest_network_rate",
+    }
     # the demo drafts show both a ready case and one that is not
     Case = apps.get_model("cases.Case")
     drafts = Case.objects.filter(status="draft").order_by("id")

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import InsurerContact
 from negotiations.models import ContactLog, Notification, UtilizationEntry
 from sca_portal.urls import router
 from tests.factories import (
@@ -21,11 +22,23 @@ from tests.factories import (
     ProviderFactory,
 )
 
-SHARED = {"billing-code", "modifier", "insurer", "rate-policy"}  # reference data, read by all
+# The directory and the catalog: read by all, written by the site's operators only.
+SHARED = {"billing-code", "modifier", "insurer"}
 SELF_ONLY = {"notification"}  # per user, never per practice
 # (basename, action) -> the least role that may write; every write route must be listed.
 WRITE_ROLES = {
-    **{(b, a): "admin" for b in SHARED for a in ("create", "update", "partial_update", "destroy")},
+    **{
+        (b, a): "operator"
+        for b in SHARED
+        for a in ("create", "update", "partial_update", "destroy")
+    },
+    # What a practice keeps about an insurer: its administrators write it.
+    **{
+        (b, a): "admin"
+        for b in ("rate-policy", "insurer-contact")
+        for a in ("create", "update", "partial_update", "destroy")
+    },
+    ("rate-policy", "revise"): "admin",
     ("practice", "update"): "admin",
     ("practice", "partial_update"): "admin",
     **{
@@ -53,7 +66,7 @@ WRITE_ROLES = {
     ("notification", "read"): "self",
 }
 READ_ROLES = {"audit-access-log": "admin"}
-BELOW = {"billing": "staff", "admin": "billing"}
+BELOW = {"billing": "staff", "admin": "billing", "operator": "admin"}
 
 
 def routes():
@@ -113,7 +126,10 @@ def bright(world, ready_case, aba_code):
         "billing-code": aba_code.pk,
         "modifier": ModifierFactory().pk,
         "insurer": case.insurer_id,
-        "rate-policy": case.insurer.policies.first().pk,
+        "rate-policy": case.insurer.policies.get(practice=world.practice).pk,
+        "insurer-contact": InsurerContact.objects.create(
+            practice=world.practice, insurer=case.insurer, fax="800-555-0100"
+        ).pk,
     }
     return case, objects
 
@@ -162,7 +178,7 @@ def test_no_list_shows_another_practices_objects(world, api, bright):
 
 def test_every_write_route_is_classified_and_refused_to_the_role_below(world, api, bright):
     case, objects = bright
-    users = {"staff": world.staff, "billing": world.billing}
+    users = {"staff": world.staff, "billing": world.billing, "admin": world.admin}
     for name, basename, groups, method, action in routes():
         if method == "get":
             continue
