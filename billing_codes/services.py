@@ -166,9 +166,7 @@ def _save(obj, data: dict, fields: list[str], actor=None):
 
 
 @transaction.atomic
-def billing_code_save(
-    *, instance: BillingCode | None = None, actor=None, **data
-) -> BillingCode:
+def billing_code_save(*, instance: BillingCode | None = None, actor=None, **data) -> BillingCode:
     code = (
         BillingCode.objects.select_for_update().get(pk=instance.pk) if instance else BillingCode()
     )

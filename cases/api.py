@@ -240,9 +240,7 @@ class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
         policy = self.get_object()
         body = RatePolicyReviseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        new = services.rate_policy_revise(
-            policy=policy, actor=request.user, **body.validated_data
-        )
+        new = services.rate_policy_revise(policy=policy, actor=request.user, **body.validated_data)
         fresh = self.get_queryset().get(pk=new.pk)
         return Response(RatePolicySerializer(fresh).data, status=status.HTTP_201_CREATED)
 

@@ -9,9 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
-from sca_portal.api import Pagination
-
 from billing_codes.models import BillingCode, Modifier
+from sca_portal.api import Pagination
 
 from .models import (
     AccessLog,

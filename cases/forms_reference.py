@@ -99,8 +99,7 @@ class PolicyRevisionForm(forms.Form):
         value = self.cleaned_data["effective_from"]
         if self.policy is not None and value <= self.policy.effective_from:
             raise forms.ValidationError(
-                f"Choose a day after the policy started "
-                f"({self.policy.effective_from.isoformat()})."
+                f"Choose a day after the policy started ({self.policy.effective_from.isoformat()})."
             )
         return value
 

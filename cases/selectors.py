@@ -256,9 +256,7 @@ def insurer_contact_for(
         if value:
             mine.add(name)
         values[name] = value or default
-    return ContactDetails(
-        organization=insurer.behavioral_health_org, own=frozenset(mine), **values
-    )
+    return ContactDetails(organization=insurer.behavioral_health_org, own=frozenset(mine), **values)
 
 
 # ---------------------------------------------------------------------------- dashboard

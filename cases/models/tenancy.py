@@ -6,8 +6,6 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .reference import LineOfBusiness
-
 from cases.validators import (
     validate_diagnosis_codes,
     validate_not_future,
@@ -18,6 +16,8 @@ from cases.validators import (
     validate_taxonomy,
     validate_zip,
 )
+
+from .reference import LineOfBusiness
 
 
 class Role(models.TextChoices):

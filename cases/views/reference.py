@@ -9,11 +9,10 @@ Writes go through ``cases.services.reference``.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -36,8 +35,8 @@ from cases.models import ContactPurpose, Insurer, LineOfBusiness, PolicyRate, Ra
 from cases.permissions import can_administer, is_operator
 from cases.rates import policy_pays
 from cases.services.reference import (
-    COPIED_FIELDS,
     CONTACT_FIELDS,
+    COPIED_FIELDS,
     POLICY_FIELDS,
     insurer_contact_save,
     rate_policy_create,
@@ -165,9 +164,11 @@ class ContactEditView(PracticeAdminMixin, TemplateView):
         self.purpose = self.kwargs["purpose"]
         if self.purpose not in ContactPurpose.values:
             raise Http404("No such contact.")
-        self.contact = selectors.insurer_contacts_visible_to(self.request.user).filter(
-            practice_id=self.practice_id, insurer=self.insurer, purpose=self.purpose
-        ).first()
+        self.contact = (
+            selectors.insurer_contacts_visible_to(self.request.user)
+            .filter(practice_id=self.practice_id, insurer=self.insurer, purpose=self.purpose)
+            .first()
+        )
 
     def render_form(self, form, status=200):
         ctx = self.get_context_data(

@@ -247,7 +247,12 @@ def test_no_policy_in_force_is_a_warning(world, ready_case, policy):
 def test_policy_in_force_on_submission_date_is_used(world, ready_case, policy):
     policy.effective_to = TODAY() - dt.timedelta(days=1)
     policy.save()
-    RatePolicyFactory(practice=world.practice, insurer=policy.insurer, effective_from=TODAY(), min_network_attempts=4)
+    RatePolicyFactory(
+        practice=world.practice,
+        insurer=policy.insurer,
+        effective_from=TODAY(),
+        min_network_attempts=4,
+    )
     result = check(ready_case, "network_search_incomplete")
     assert not result.ok and "4" in result.detail
     NetworkSearchFactory(case=ready_case)

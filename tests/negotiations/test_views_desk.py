@@ -99,7 +99,9 @@ def fixed_rate_case(world, aba_code) -> Case:
     """A submitted case with an insurer that pays its highest in-network rate and does not
     negotiate."""
     insurer = InsurerFactory(name="Summit Federal Plan")
-    policy = RatePolicyFactory(practice=world.practice, insurer=insurer, kind=PolicyKind.HIGHEST_NETWORK_RATE)
+    policy = RatePolicyFactory(
+        practice=world.practice, insurer=insurer, kind=PolicyKind.HIGHEST_NETWORK_RATE
+    )
     assert not policy.is_negotiable
     PolicyRateFactory(policy=policy, billing_code=aba_code, highest_network_rate=Decimal("15.00"))
     case = CaseFactory(practice=world.practice, insurer=insurer, created_by=world.staff)

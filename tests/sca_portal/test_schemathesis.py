@@ -1,5 +1,7 @@
 """Property-based API testing with schemathesis against the app's own live OpenAPI schema,
-as demo_admin and as demo_staff: no server errors, no response that breaks the schema."""
+as demo_admin, demo_staff and Harbor's other_admin (an administrator of another practice, who
+must meet 404s and 403s, never 500s, on Bright Path's data and the shared directory): no server
+errors, no response that breaks the schema."""
 
 import pytest
 import schemathesis
@@ -11,6 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from sca_portal.wsgi import application
+from tests.factories import MembershipFactory, UserFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 CHECKS = [not_a_server_error, response_schema_conformance]
@@ -24,8 +27,12 @@ def demo_tokens(world, ready_case, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "10000/min"},
     }
+    other_admin = MembershipFactory(
+        practice=world.other_practice, role="admin", user=UserFactory(username="other_admin")
+    ).user
     tokens = {
-        user.username: Token.objects.create(user=user).key for user in (world.admin, world.staff)
+        user.username: Token.objects.create(user=user).key
+        for user in (world.admin, world.staff, other_admin)
     }
     # Calls go straight to the WSGI handler; like Django's test client, keep it from closing
     # the test's database connection at the end of each request.
@@ -36,7 +43,7 @@ def demo_tokens(world, ready_case, settings):
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.mark.parametrize("user", ["demo_admin", "demo_staff"])
+@pytest.mark.parametrize("user", ["demo_admin", "demo_staff", "other_admin"])
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)

@@ -250,7 +250,9 @@ class Command(BaseCommand):
         for (practice_name, author), practice_policies in own_policies.items():
             practice = practices[practice_name]
             for name, fields in practice_policies.items():
-                if not RatePolicy.objects.filter(practice=practice, insurer=insurers[name]).exists():
+                if not RatePolicy.objects.filter(
+                    practice=practice, insurer=insurers[name]
+                ).exists():
                     services.rate_policy_create(
                         actor=users[author],
                         practice=practice,
