@@ -13,7 +13,7 @@ from django import forms
 from billing_codes.models import BillingCode
 
 from .models import InsurerContact, RatePolicy
-from .services.reference import CONTACT_FIELDS, COPIED_FIELDS, POLICY_FIELDS
+from .services.reference import CONTACT_FIELDS, COPIED_FIELDS, POLICY_FIELDS, REVISED_FIELDS
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -54,7 +54,7 @@ class RatePolicyForm(forms.ModelForm):
         if revising:
             # A change from a date on keeps the line of business; the period comes from the
             # revision form (the old period closes, the new one runs to where it ended).
-            for name in set(self.fields) - set(COPIED_FIELDS) | {"line_of_business"}:
+            for name in set(self.fields) - set(REVISED_FIELDS):
                 del self.fields[name]
 
     def _group(self, names):

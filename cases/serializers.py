@@ -28,6 +28,7 @@ from .models import (
 )
 from .permissions import ROLE_RANK, user_roles
 from .selectors import clients_visible_to, providers_visible_to
+from .services.reference import POLICY_FIELDS, REVISED_FIELDS
 
 User = get_user_model()
 
@@ -227,22 +228,7 @@ class RatePolicySerializer(PracticeOwnedSerializer):
             "practice",
             "insurer",
             "insurer_name",
-            "line_of_business",
-            "effective_from",
-            "effective_to",
-            "kind",
-            "percent",
-            "reference_schedule",
-            "min_network_attempts",
-            "requires_consent",
-            "requires_pre_treatment",
-            "max_agreement_days",
-            "expected_response_days",
-            "submission_channel",
-            "protocol_notes",
-            "confirmed_with",
-            "confirmed_on",
-            "reference",
+            *POLICY_FIELDS,
             "rates",
             "created_at",
             "updated_at",
@@ -265,25 +251,8 @@ class RatePolicyReviseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatePolicy
-        fields = [
-            "effective_from",
-            "reason",
-            "kind",
-            "percent",
-            "reference_schedule",
-            "min_network_attempts",
-            "requires_consent",
-            "requires_pre_treatment",
-            "max_agreement_days",
-            "expected_response_days",
-            "submission_channel",
-            "protocol_notes",
-            "confirmed_with",
-            "confirmed_on",
-            "reference",
-            "rates",
-        ]
-        extra_kwargs = {name: {"required": False} for name in fields[2:]}
+        fields = ["effective_from", "reason", *REVISED_FIELDS, "rates"]
+        extra_kwargs = {name: {"required": False} for name in REVISED_FIELDS}
 
 
 class InsurerContactSerializer(PracticeOwnedSerializer):

@@ -46,8 +46,10 @@ POLICY_FIELDS = [
     "confirmed_on",
     "reference",
 ]
-# What a revision carries over from the policy it replaces (the period is its own).
+# What a new policy copies from the one in force (the period is its own), and what a revision
+# may change (the line of business stays: it is the same policy's next period).
 COPIED_FIELDS = [name for name in POLICY_FIELDS if name not in ("effective_from", "effective_to")]
+REVISED_FIELDS = [name for name in COPIED_FIELDS if name != "line_of_business"]
 CONTACT_FIELDS = ["department", "address", "fax", "email", "phone", "portal_url", "notes"]
 
 
@@ -217,7 +219,7 @@ def rate_policy_revise(
                 )
             }
         )
-    unknown = set(data) - set(COPIED_FIELDS)
+    unknown = set(data) - set(REVISED_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
     ends_on = old.effective_to

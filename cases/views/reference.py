@@ -36,8 +36,8 @@ from cases.permissions import can_administer, is_operator
 from cases.rates import policy_pays
 from cases.services.reference import (
     CONTACT_FIELDS,
-    COPIED_FIELDS,
     POLICY_FIELDS,
+    REVISED_FIELDS,
     insurer_contact_save,
     rate_policy_create,
     rate_policy_revise,
@@ -368,7 +368,7 @@ class PolicyEditView(PolicyFormView):
                 effective_from=revision.cleaned_data["effective_from"],
                 reason=revision.cleaned_data["reason"],
                 rates=rates,
-                **{name: form.cleaned_data[name] for name in COPIED_FIELDS},
+                **{name: form.cleaned_data[name] for name in REVISED_FIELDS},
             )
         return rate_policy_update(
             policy=self.policy,
