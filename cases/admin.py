@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -74,6 +75,7 @@ class InsurerAdmin(SimpleHistoryAdmin):
     list_display = ["name", "payer_id", "behavioral_health_org", "sca_fax", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "payer_id", "behavioral_health_org"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # archived (is_active), never deleted: cases and clients name it

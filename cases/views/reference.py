@@ -94,6 +94,7 @@ class InsurerListView(ReferenceMixin, ListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["q"] = self.q
+        ctx["can_add_insurer"] = is_operator(self.request.user, "cases.add_insurer")
         return ctx
 
 
