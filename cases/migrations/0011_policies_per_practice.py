@@ -69,6 +69,8 @@ def forward(apps, schema_editor):
             copy = RatePolicy.objects.create(
                 practice_id=practice_id, **{f: getattr(policy, f) for f in POLICY_FIELDS}
             )
+            # The same terms since the same day: the copy is not a newer policy.
+            RatePolicy.objects.filter(pk=copy.pk).update(created_at=policy.created_at)
             PolicyRate.objects.bulk_create(
                 [
                     PolicyRate(policy_id=copy.pk, **{f: getattr(r, f) for f in RATE_FIELDS})
