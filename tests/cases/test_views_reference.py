@@ -204,7 +204,7 @@ def test_insurer_page_shows_the_policy_of_the_line_asked_for_commercial_by_defau
     assert "<strong>Not negotiable.</strong>" in page.text
     tricare = browser.get(f"{url}?line=tricare")
     assert tricare.context["policy"] is None
-    assert "No tricare policy in force today for your practice." in tricare.text
+    assert "No policy in force today for your practice (TRICARE)." in tricare.text
     # Every policy of the practice is listed whatever the line shown.
     assert {p.pk for p in tricare.context["policies"]} == {commercial.pk, medicaid.pk}
     assert browser.get(f"{url}?line=bogus").context["line"] == "commercial"

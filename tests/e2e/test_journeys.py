@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from cases import services
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, InsurerContact
 from negotiations.models import Agreement
 from tests.e2e.conftest import allow_browser_errors, assert_accessible, login, screenshot
 from tests.factories import (
@@ -139,7 +139,7 @@ def test_staff_files_a_request_from_a_new_client_and_downloads_the_letter(
 @pytest.fixture
 def submitted_case_under_fixed_rates(world, aba_code):
     """A submitted case with an insurer that pays its highest network rate: no counters."""
-    fixed = RatePolicyFactory(kind="highest_network_rate", percent=None)
+    fixed = RatePolicyFactory(practice=world.practice, kind="highest_network_rate", percent=None)
     PolicyRateFactory(policy=fixed, billing_code=aba_code)
     from tests.factories import CaseFactory, NetworkSearchFactory, RequestedServiceFactory
 
@@ -181,7 +181,16 @@ def test_billing_records_an_offer_cannot_counter_a_fixed_policy_and_accepts(
     assert Agreement.objects.get(case=case).lines.get().rate == 14.75
 
 
-def test_admin_changes_a_rate_policy_and_sees_it_in_the_history(page, world, policy):
+def test_admin_changes_a_rate_policy_and_sees_it_in_the_history(page, world, policy, aba_code):
+    # For the screenshot: a rate, and the practice's own SCA fax and email ("yours").
+    PolicyRateFactory(policy=policy, billing_code=aba_code)
+    InsurerContact.objects.create(
+        practice=world.practice,
+        insurer=policy.insurer,
+        fax="518-555-0199",
+        email="sca-unit@evergreen.example",
+    )
+    started = policy.effective_from
     login(page, "demo_admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insurers").click()
     assert_accessible(page, "insurer list")
@@ -189,17 +198,32 @@ def test_admin_changes_a_rate_policy_and_sees_it_in_the_history(page, world, pol
     expect(page.get_by_role("heading", name=policy.insurer.name, level=1)).to_be_visible()
     assert_accessible(page, "insurer detail")
     screenshot(page, "insurer")
-    page.get_by_role("link", name="Edit policy").first.click()
+    # The policy in force changes from a date on, with a reason: its period ends the day
+    # before and a new one starts with the new terms.
+    page.get_by_role("link", name="Change policy", exact=True).click()
+    expect(page.get_by_role("heading", name="Change the policy in force")).to_be_visible()
+    page.get_by_label("The change takes effect on").fill(_day(0))
+    page.get_by_label("Reason for the change").fill("Five attempts asked for by phone")
     attempts = page.get_by_label("In-network attempts required")
-    old = attempts.input_value()
+    expect(attempts).to_have_value("3")
     attempts.fill("5")
     assert_accessible(page, "rate policy form")
-    page.get_by_role("button", name="Save policy and rates").click()
-    page.get_by_role("link", name="History").first.click()
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Rate policy from {_day(0)} saved.")
+    in_force = page.get_by_role("region", name="Your policy in force today: Commercial")
+    expect(
+        in_force.locator("xpath=.//dt[.='Network attempts needed']/following-sibling::dd[1]")
+    ).to_have_text("5")
+    # The old policy's history: its end, by whom and why.
+    page.get_by_role(
+        "link", name=f"History of policy from {started:%b} {started.day}, {started.year}"
+    ).click()
     history = page.get_by_role("region", name="Change history of the policy and its rates")
-    expect(history).to_contain_text("demo_admin")
-    expect(history.locator("del").first).to_have_text(old)
-    expect(history.locator("ins").first).to_have_text("5")
+    ended = history.get_by_role("row", name=re.compile("Policy changed"))
+    expect(ended).to_contain_text("demo_admin")
+    expect(ended.locator("del")).to_have_text("—")
+    expect(ended.locator("ins")).to_have_text(_day(-1))
+    expect(ended).to_contain_text("Ended: Five attempts asked for by phone")
     assert_accessible(page, "policy history")
 
 
