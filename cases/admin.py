@@ -1,6 +1,4 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,15 +17,7 @@ from .models import (
     RatePolicy,
     RequestedService,
 )
-from .services.reference import (
-    INSURER_FIELDS,
-    POLICY_FIELDS,
-    check_no_overlap,
-    insurer_create,
-    insurer_update,
-    rate_policy_create,
-    rate_policy_update,
-)
+from .services.reference import INSURER_FIELDS, insurer_create, insurer_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -89,15 +79,11 @@ class InsurerAdmin(SimpleHistoryAdmin):
         obj.pk = saved.pk
 
 
-@admin.register(InsurerContact)
-class InsurerContactAdmin(SimpleHistoryAdmin):
-    """Read-only support view: each practice's administrators keep their own contacts."""
+class ReadOnlyAdminMixin:
+    """Support views of what a practice keeps for itself: its administrators write it, in the
+    application and the API; operators read it here."""
 
-    list_display = ["insurer", "practice", "purpose", "fax", "email"]
-    list_filter = ["purpose", "practice"]
-    search_fields = ["insurer__name", "practice__name"]
-
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -107,56 +93,26 @@ class InsurerContactAdmin(SimpleHistoryAdmin):
         return False
 
 
-class PolicyRateInline(admin.TabularInline):
+@admin.register(InsurerContact)
+class InsurerContactAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["insurer", "practice", "purpose", "fax", "email"]
+    list_filter = ["purpose", "practice"]
+    search_fields = ["insurer__name", "practice__name"]
+
+
+class PolicyRateInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PolicyRate
     extra = 0
-    autocomplete_fields = ["billing_code"]
-
-
-class RatePolicyAdminForm(forms.ModelForm):
-    class Meta:
-        model = RatePolicy
-        fields = [f.name for f in RatePolicy._meta.fields if f.editable and not f.primary_key]
-
-    def clean(self):
-        cleaned = super().clean()
-        probe = RatePolicy(
-            pk=self.instance.pk,
-            practice=cleaned.get("practice"),
-            line_of_business=cleaned.get("line_of_business"),
-            insurer=cleaned.get("insurer"),
-            effective_from=cleaned.get("effective_from"),
-            effective_to=cleaned.get("effective_to"),
-        )
-        if probe.insurer_id and probe.practice_id and probe.effective_from:
-            try:
-                check_no_overlap(probe)
-            except ValidationError as exc:
-                raise ValidationError(exc.messages) from None
-        return cleaned
 
 
 @admin.register(RatePolicy)
-class RatePolicyAdmin(SimpleHistoryAdmin):
-    form = RatePolicyAdminForm
+class RatePolicyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "insurer", "practice", "line_of_business", "kind", "effective_from", "effective_to",
     ]  # fmt: skip
     list_filter = ["kind", "line_of_business", "practice", "insurer"]
     search_fields = ["insurer__name", "practice__name"]
-    autocomplete_fields = ["insurer", "practice"]
     inlines = [PolicyRateInline]
-
-    def save_model(self, request, obj, form, change):
-        # Policy writes go through the service (insurer lock, overlap rule, history user).
-        data = {f: form.cleaned_data[f] for f in POLICY_FIELDS if f in form.cleaned_data}
-        if change:
-            saved = rate_policy_update(policy=obj, actor=request.user, **data)
-        else:
-            saved = rate_policy_create(
-                actor=request.user, practice=obj.practice, insurer=obj.insurer, **data
-            )
-        obj.pk = saved.pk
 
 
 class RequestedServiceInline(admin.TabularInline):

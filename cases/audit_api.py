@@ -4,6 +4,7 @@ of the shared directory and catalog for the site's operators."""
 from __future__ import annotations
 
 import django_filters as filters
+from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -167,8 +168,10 @@ class ChangeHistoryView(APIView):
         elif not ids:
             raise PermissionDenied("A practice's history is for its administrators.")
         elif practice_path == "policy_id":
-            policies = RatePolicy.history.filter(practice_id__in=ids).values("id")
-            rows = rows.filter(policy_id__in=policies)
+            # The practice's policies, and those it deleted (known from their history).
+            live = RatePolicy.objects.filter(practice_id__in=ids).values("id")
+            deleted = RatePolicy.history.filter(practice_id__in=ids).values("id")
+            rows = rows.filter(Q(policy_id__in=live) | Q(policy_id__in=deleted))
         else:
             rows = rows.filter(**{f"{practice_path}__in": ids})
         params = request.query_params

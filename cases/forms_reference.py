@@ -13,7 +13,13 @@ from django import forms
 from billing_codes.models import BillingCode
 
 from .models import InsurerContact, RatePolicy
-from .services.reference import CONTACT_FIELDS, COPIED_FIELDS, POLICY_FIELDS, REVISED_FIELDS
+from .services.reference import (
+    CONTACT_FIELDS,
+    COPIED_FIELDS,
+    POLICY_FIELDS,
+    REASON_MAX_LENGTH,
+    REVISED_FIELDS,
+)
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -86,7 +92,7 @@ class PolicyRevisionForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason for the change",
-        max_length=500,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(),
         help_text="For example: new rates confirmed by the provider relations representative.",
     )

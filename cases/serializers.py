@@ -28,7 +28,7 @@ from .models import (
 )
 from .permissions import ROLE_RANK, user_roles
 from .selectors import clients_visible_to, providers_visible_to
-from .services.reference import POLICY_FIELDS, REVISED_FIELDS
+from .services.reference import POLICY_FIELDS, REASON_MAX_LENGTH, REVISED_FIELDS
 
 User = get_user_model()
 
@@ -246,7 +246,7 @@ class RatePolicyReviseSerializer(serializers.ModelSerializer):
     ``rates``, when given, replace its rates (else they are copied)."""
 
     effective_from = serializers.DateField()
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
     rates = PolicyRateSerializer(many=True, required=False)
 
     class Meta:

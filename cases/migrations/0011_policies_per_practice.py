@@ -3,10 +3,12 @@
 Every practice gets its own copy of every shared policy, with its rates, whatever its period
 (past, in force or future): a past policy is the one older cases were negotiated under, a
 future one is what a practice expected to apply, and the insurer pages showed every practice
-all of them before. The original row goes to the first practice (its history rows with it);
-the others get copies. Each submitted case then records the copy of its own practice that was
-in force on the day it was submitted (``Case.rate_policy``), as the code looked it up before.
-So nothing a case reads changes.
+all of them before. Each copy starts its own history with one "created" row that says where it
+came from; the shared original is then deleted. Its history rows keep no practice, so no
+practice's audit shows another practice's administrators' past edits of the shared policy (a
+backup keeps them). Each submitted case records the copy of its own practice that was in force
+on the day it was submitted (``Case.rate_policy``), as the code looked it up before. So nothing a
+case reads changes.
 
 Not reversible: once practices own their policies they may disagree about one insurer, and
 merging them back into one shared policy would silently give every practice one practice's
@@ -57,27 +59,50 @@ def forward(apps, schema_editor):
         RatePolicy.objects.filter(pk__in=[p.pk for p in shared]).delete()
         return
 
+    HistoricalPolicyRate = apps.get_model("cases", "HistoricalPolicyRate")
+    now = timezone.now()
     # (original policy id, practice id) -> that practice's policy id
     copy_of: dict[tuple[int, int], int] = {}
-    first = practice_ids[0]
     for policy in shared:
-        RatePolicy.objects.filter(pk=policy.pk).update(practice_id=first)
-        HistoricalRatePolicy.objects.filter(id=policy.pk).update(practice_id=first)
-        copy_of[(policy.pk, first)] = policy.pk
         rates = list(PolicyRate.objects.filter(policy_id=policy.pk).order_by("id"))
-        for practice_id in practice_ids[1:]:
-            copy = RatePolicy.objects.create(
-                practice_id=practice_id, **{f: getattr(policy, f) for f in POLICY_FIELDS}
-            )
+        reason = f"Copied from shared policy #{policy.pk} when policies became each practice's"
+        for practice_id in practice_ids:
+            fields = {f: getattr(policy, f) for f in POLICY_FIELDS}
+            copy = RatePolicy.objects.create(practice_id=practice_id, **fields)
             # The same terms since the same day: the copy is not a newer policy.
             RatePolicy.objects.filter(pk=copy.pk).update(created_at=policy.created_at)
-            PolicyRate.objects.bulk_create(
+            HistoricalRatePolicy.objects.create(
+                id=copy.pk,
+                practice_id=practice_id,
+                created_at=policy.created_at,
+                updated_at=copy.updated_at,
+                history_date=now,
+                history_type="+",
+                history_change_reason=reason[:100],
+                **fields,
+            )
+            copied = PolicyRate.objects.bulk_create(
                 [
                     PolicyRate(policy_id=copy.pk, **{f: getattr(r, f) for f in RATE_FIELDS})
                     for r in rates
                 ]
             )
+            HistoricalPolicyRate.objects.bulk_create(
+                [
+                    HistoricalPolicyRate(
+                        id=r.pk,
+                        policy_id=copy.pk,
+                        history_date=now,
+                        history_type="+",
+                        history_change_reason=reason[:100],
+                        **{f: getattr(r, f) for f in RATE_FIELDS},
+                    )
+                    for r in copied
+                ]
+            )
             copy_of[(policy.pk, practice_id)] = copy.pk
+    PolicyRate.objects.filter(policy__in=shared).delete()
+    RatePolicy.objects.filter(pk__in=[p.pk for p in shared]).delete()
 
     by_insurer: dict[int, list] = {}
     for policy in shared:

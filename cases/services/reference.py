@@ -50,6 +50,11 @@ POLICY_FIELDS = [
 # may change (the line of business stays: it is the same policy's next period).
 COPIED_FIELDS = [name for name in POLICY_FIELDS if name not in ("effective_from", "effective_to")]
 REVISED_FIELDS = [name for name in COPIED_FIELDS if name != "line_of_business"]
+# What may still be corrected on a policy cases were submitted under: ending it, and the
+# record of where its terms came from. Its terms are what those cases were negotiated under.
+CORRECTABLE_WHEN_USED = {"effective_to", "confirmed_with", "confirmed_on", "reference"}
+# The history keeps a change's reason in 100 characters, "Ended: " included.
+REASON_MAX_LENGTH = 90
 CONTACT_FIELDS = ["department", "address", "fax", "email", "phone", "portal_url", "notes"]
 
 
@@ -103,6 +108,26 @@ def check_no_overlap(policy: RatePolicy) -> None:
                 )
             }
         )
+
+
+def _rates_differ(policy: RatePolicy, rates: list[dict]) -> bool:
+    def key(code_id, modifier, highest, reference):
+        return (code_id, (modifier or "").strip().upper(), highest, reference)
+
+    current = {
+        key(r.billing_code_id, r.modifier, r.highest_network_rate, r.reference_rate)
+        for r in policy.rates.all()
+    }
+    wanted = {
+        key(
+            r["billing_code"].pk,
+            r.get("modifier", ""),
+            r.get("highest_network_rate"),
+            r.get("reference_rate"),
+        )
+        for r in rates
+    }
+    return current != wanted or len(rates) != len(current)
 
 
 def _replace_rates(policy: RatePolicy, rates: list[dict], actor) -> None:
@@ -173,6 +198,15 @@ def rate_policy_update(
     _lock_insurer(policy.insurer_id)
     policy = RatePolicy.objects.select_for_update().get(pk=policy.pk)
     changed = apply_fields(policy, data, POLICY_FIELDS)
+    terms = sorted(set(changed) - CORRECTABLE_WHEN_USED)
+    if rates is not None and _rates_differ(policy, rates):
+        terms.append("rates")
+    if terms and policy.cases.exists():
+        raise conflict(
+            "in_use",
+            f"Cases were submitted under this policy, so its terms ({', '.join(terms)}) stay "
+            "as they were; change them from a date on instead (revise), or end the policy.",
+        )
     if changed:
         policy.full_clean()
         check_no_overlap(policy)
@@ -199,6 +233,10 @@ def rate_policy_revise(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the policy changes; it goes on its history."})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters; notes hold more."}
+        )
     _lock_insurer(policy.insurer_id)
     old = RatePolicy.objects.select_for_update().get(pk=policy.pk)
     if effective_from is None or effective_from <= old.effective_from:

@@ -248,19 +248,25 @@ def test_every_practice_gets_its_own_copy_of_each_shared_policy(migrations):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_original_policy_and_its_history_go_to_the_first_practice(migrations):
+def test_no_practice_sees_the_shared_history_and_each_copy_starts_its_own(migrations):
     old = _world(migrations.back_to_0010())
 
     migrations.forward()
 
     for original in (old.current, old.past):
-        assert RatePolicy.objects.get(pk=original.pk).practice_id == old.first.pk
-        assert _copy_of(original, old.first).pk == original.pk
-        assert _copy_of(original, old.second).pk != original.pk
+        # The shared original is gone; its history stays, but in no practice's audit.
+        assert not RatePolicy.objects.filter(pk=original.pk).exists()
         history = RatePolicy.history.filter(id=original.pk)
         assert history.exists()
-        assert set(history.values_list("practice_id", flat=True)) == {old.first.pk}
-    assert RatePolicy.history.filter(id=old.past.pk).count() == 2
+        assert set(history.values_list("practice_id", flat=True)) == {None}
+        for practice in (old.first, old.second):
+            copy = _copy_of(original, practice)
+            rows = list(RatePolicy.history.filter(id=copy.pk))
+            assert [(r.history_type, r.practice_id) for r in rows] == [("+", practice.pk)]
+            assert f"shared policy #{original.pk}" in rows[0].history_change_reason
+            rate_rows = PolicyRate.history.filter(policy_id=copy.pk)
+            assert rate_rows.count() == copy.rates.count() > 0
+            assert set(rate_rows.values_list("history_type", flat=True)) == {"+"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -276,7 +282,6 @@ def test_each_submitted_case_records_its_own_practices_copy_in_force_on_its_subm
 
     first_case = recorded(old.first_case)
     assert first_case == _copy_of(old.current, old.first)
-    assert first_case.pk == old.current.pk
     second_case = recorded(old.second_case)
     assert second_case == _copy_of(old.current, old.second)
     assert second_case.practice_id == old.second.pk

@@ -553,3 +553,51 @@ def test_contact_history_is_the_practice_own(world, api, harbor, insurer):
     assert rows == []
     rows = api(harbor["admin"]).get("/api/v1/audit/changes/?model=insurer_contact").json()
     assert rows["results"][0]["user_name"] == "Omar Other"
+
+
+def test_terms_of_a_used_policy_are_kept_and_it_may_only_be_ended(world, api, policy, ready_case):
+    rate = PolicyRateFactory(policy=policy, billing_code=ready_case.services.get().billing_code)
+    submitted(ready_case)
+    url = f"/api/v1/rate-policies/{policy.pk}/"
+    for body in (
+        {"kind": "highest_network_rate"},
+        {"line_of_business": "medicaid"},
+        {"rates": [{"billing_code": rate.billing_code_id, "highest_network_rate": "99.00"}]},
+    ):
+        response = api(world.admin).patch(url, body, format="json")
+        assert response.status_code == 409, (body, response.content)
+        assert response.json()["code"] == "in_use"
+    policy.refresh_from_db()
+    assert policy.kind == "negotiable" and policy.line_of_business == "commercial"
+    assert policy.rates.get().highest_network_rate == Decimal("15.00")
+    # Where the terms came from may still be recorded.
+    body = {
+        "confirmed_with": "R. Diaz",
+        "effective_to": (TODAY() + dt.timedelta(days=5)).isoformat(),
+    }
+    assert api(world.admin).patch(url, body, format="json").status_code == 200
+
+
+def test_a_revision_reason_longer_than_the_history_keeps_is_400_on_reason(world, api, policy):
+    response = api(world.admin).post(
+        f"/api/v1/rate-policies/{policy.pk}/revise/",
+        {"effective_from": (TODAY() + dt.timedelta(days=3)).isoformat(), "reason": "x" * 91},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    policy.refresh_from_db()
+    assert policy.effective_to is None
+
+
+def test_rate_changes_are_audited_for_a_policy_without_history_rows(world, api, policy, aba_code):
+    # Policies written in bulk (seed_scale) or by migrations may have no history row.
+    RatePolicy.history.filter(id=policy.pk).delete()
+    services.rate_policy_update(
+        policy=policy,
+        actor=world.admin,
+        rates=[{"billing_code": aba_code, "modifier": "", "highest_network_rate": Decimal("14")}],
+    )
+    rows = api(world.admin).get("/api/v1/audit/changes/?model=policy_rate").json()["results"]
+    assert [r["action"] for r in rows] == ["created"]
+    assert api(world.other_staff).get("/api/v1/audit/changes/?model=policy_rate").status_code == 403
