@@ -97,17 +97,8 @@ class PolicyRevisionForm(forms.Form):
         help_text="For example: new rates confirmed by the provider relations representative.",
     )
 
-    def __init__(self, *args, policy: RatePolicy | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.policy = policy
-
-    def clean_effective_from(self):
-        value = self.cleaned_data["effective_from"]
-        if self.policy is not None and value <= self.policy.effective_from:
-            raise forms.ValidationError(
-                f"Choose a day after the policy started ({self.policy.effective_from.isoformat()})."
-            )
-        return value
+    # When the change may take effect is the service's rule (rate_policy_revise); its refusal
+    # lands on this form's date field.
 
 
 class InsurerContactForm(forms.ModelForm):

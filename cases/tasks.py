@@ -2,11 +2,11 @@
 
 from celery import shared_task
 
-from .services.documents import document_render, documents_sweep
+from .services.documents import RENDER_TASK, document_render, documents_sweep
 
 
 @shared_task(
-    name="cases.render_document",
+    name=RENDER_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OSError,),

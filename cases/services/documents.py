@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases.documents import DocumentNotAvailable, context_for, template_for
 from cases.models import ACTIVE_STATUSES, CaseStatus, Document, DocumentKind, DocumentStatus
+from sca_portal.celery import app as celery_app
 from sca_portal.exceptions import conflict
 
 from .case import lock_case, record_event
@@ -24,10 +25,13 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def _enqueue(document_id: int) -> None:
-    from cases.tasks import render_document
+RENDER_TASK = "cases.render_document"  # cases.tasks, by its registered name
 
-    render_document.delay(document_id)
+
+def _enqueue(document_id: int) -> None:
+    # Looked up by name in the app's registry (filled by autodiscovery), so that the services
+    # do not import the tasks that import them; ``delay`` still honours eager mode.
+    celery_app.tasks[RENDER_TASK].delay(document_id)
 
 
 def document_kinds_for(case) -> list[str]:

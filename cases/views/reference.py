@@ -273,7 +273,7 @@ class PolicyFormView(PracticeAdminMixin, TemplateView):
                 instance=self.form_instance(), initial=self.initial_fields(), revising=self.revising
             ),
             formset_class(initial=self.initial_rates(), prefix="rates"),
-            PolicyRevisionForm(prefix="change", policy=self.policy) if self.revising else None,
+            PolicyRevisionForm(prefix="change") if self.revising else None,
         )
 
     def post(self, request, *args, **kwargs):
@@ -281,11 +281,7 @@ class PolicyFormView(PracticeAdminMixin, TemplateView):
         formset_class = policy_rate_formset(extra=self.extra_rows)
         form = RatePolicyForm(request.POST, instance=self.form_instance(), revising=self.revising)
         formset = formset_class(request.POST, initial=self.initial_rates(), prefix="rates")
-        revision = (
-            PolicyRevisionForm(request.POST, prefix="change", policy=self.policy)
-            if self.revising
-            else None
-        )
+        revision = PolicyRevisionForm(request.POST, prefix="change") if self.revising else None
         valid = [form.is_valid(), formset.is_valid(), revision is None or revision.is_valid()]
         if not all(valid):
             return self.render_forms(form, formset, revision, status=400)

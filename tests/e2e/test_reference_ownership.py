@@ -175,12 +175,15 @@ def test_change_on_or_before_the_start_is_refused_and_keeps_what_was_typed(
         # Refused next to the field, described by it; nothing typed is lost.
         error = field_error(page, "change-effective_from")
         expect(error).to_have_text(
-            f"Choose a day after the policy started ({started.isoformat()})."
+            f"The change must take effect after the policy starts ({started.isoformat()}); "
+            "edit the policy to correct it."
         )
         expect(error).to_be_visible()
         date_input = page.get_by_label("The change takes effect on")
         expect(date_input).to_have_attribute("aria-invalid", "true")
-        expect(date_input).to_have_accessible_description(re.compile("Choose a day after"))
+        expect(date_input).to_have_accessible_description(
+            re.compile("must take effect after the policy starts")
+        )
         expect(date_input).to_have_value(day.isoformat())
         expect(page.get_by_label("Reason for the change")).to_have_value(reason)
         expect(page.get_by_label("In-network attempts required")).to_have_value("6")
