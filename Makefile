@@ -1,5 +1,8 @@
 # The two commands: `make run` and `make test`. Both set themselves up on a fresh machine.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The first of these that actually runs: a version manager's shim can exist and fail.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	  $$p -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 14)' 2>/dev/null \
+	  && command -v $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp

@@ -31,10 +31,9 @@ from .permissions import (
     PracticeRolePermission,
     ReferenceDataPermission,
     allowed_actions,
-    can_administer,
-    can_work_cases,
-    has_role,
-    user_roles,
+    can,
+    practice_ids_where,
+    role_for,
 )
 from .serializers import (
     CaseDetailSerializer,
@@ -80,7 +79,7 @@ class PracticeViewSet(
 
     def update(self, request, *args, **kwargs):
         # The role is checked before the body is validated: 403 means "not yours to change".
-        if not can_administer(request.user, self.get_object().pk):
+        if not can(request.user, self.get_object().pk, "practice"):
             raise PermissionDenied("Only an administrator of this practice may change it.")
         return super().update(request, *args, **kwargs)
 
@@ -184,18 +183,18 @@ class PracticeAdminWritesMixin:
     them, and another practice's are not found (404)."""
 
     permission_classes = [PracticeRolePermission]
-    min_role = Role.ADMIN
+    role_action = "reference"
     refusal = "Only an administrator of the practice changes this."
 
     def create(self, request, *args, **kwargs):
         # Refused before the body is read when the user administers no practice.
-        if not any(can_administer(request.user, pid) for pid in user_roles(request.user)):
+        if not practice_ids_where(request.user, "reference"):
             raise PermissionDenied(self.refusal)
         return super().create(request, *args, **kwargs)
 
     def checked_practice(self, data: dict):
         practice = data.pop("practice")
-        if not can_administer(self.request.user, practice.pk):
+        if not can(self.request.user, practice.pk, "reference"):
             raise PermissionDenied(self.refusal)
         return practice
 
@@ -355,7 +354,7 @@ class CaseViewSet(
         serializer = CaseWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not can_work_cases(request.user, data["practice"].pk):
+        if not can(request.user, data["practice"].pk, "case"):
             raise PermissionDenied("Your role in this practice does not allow this.")
         case = services.case_create(actor=request.user, **data)
         return self._detail(case.pk, status.HTTP_201_CREATED)
@@ -424,7 +423,7 @@ class CaseChildMixin:
     tenant selector (another practice's case is 404), and writes need a role in its practice."""
 
     lookup_value_regex = r"[0-9]{1,9}"
-    write_role = Role.STAFF  # the least role that may write here
+    role_action = "case"  # ACTION_ROLES: the least role that may write here
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
@@ -439,12 +438,11 @@ class CaseChildMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         case = self.get_case()
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not has_role(
-            request.user, case.practice_id, self.write_role
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not can(
+            request.user, case.practice_id, self.role_action
         ):
-            raise PermissionDenied(
-                f"This needs the {Role(self.write_role).label.lower()} role in this practice."
-            )
+            role = Role(role_for(self.role_action)).label.lower()
+            raise PermissionDenied(f"This needs the {role} role in this practice.")
 
 
 class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):

@@ -43,20 +43,6 @@ def has_role(user, practice_id: int, minimum: str) -> bool:
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
 
 
-def can_work_cases(user, practice_id: int) -> bool:
-    """Staff and above: clients, providers, cases, searches, consents, documents, submit."""
-    return has_role(user, practice_id, Role.STAFF)
-
-
-def can_negotiate(user, practice_id: int) -> bool:
-    """Billing and above: offers, counters, accept/decline, fee schedule, reports."""
-    return has_role(user, practice_id, Role.BILLING)
-
-
-def can_administer(user, practice_id: int) -> bool:
-    return has_role(user, practice_id, Role.ADMIN)
-
-
 def is_operator(user, perm: str | None = "cases.change_insurer") -> bool:
     """The people who run the site: Django staff holding the model permission ``perm``. They
     maintain the insurer directory and the billing-code catalog, which every practice reads
@@ -70,8 +56,12 @@ def is_operator(user, perm: str | None = "cases.change_insurer") -> bool:
     )
 
 
-# The role each lifecycle action needs; the case's status decides the rest (TRANSITIONS).
-ACTION_ROLES = {
+# The one role table: the least role each action needs in the practice that owns the data.
+# Lifecycle actions carry TRANSITIONS' names (the case's status decides the rest); the others
+# name an area's writes. ViewSets (``role_action``), browser views (``role_action``), the
+# templates (``allowed_actions``) and the navigation (``nav_can``) all read it.
+ACTION_ROLES: dict[str, str] = {
+    # the case's lifecycle
     "submit": Role.STAFF,
     "deny": Role.STAFF,
     "withdraw": Role.STAFF,
@@ -80,20 +70,41 @@ ACTION_ROLES = {
     "approve": Role.BILLING,
     "accept": Role.BILLING,
     "decline": Role.BILLING,
+    # writes and pages by area
+    "people": Role.STAFF,  # clients, providers, the client import
+    "case": Role.STAFF,  # drafts, tracking, searches, services, consents, documents
+    "contacts": Role.STAFF,  # the insurer contact log
+    "utilization": Role.STAFF,  # units used against an agreement
+    "offers": Role.BILLING,  # offers and counters
+    "fee_schedule": Role.BILLING,  # the practice's usual rates and floors
+    "reports": Role.BILLING,  # the board, reports, the fee schedule pages
+    "reference": Role.ADMIN,  # the practice's rate policies and insurer contacts
+    "practice": Role.ADMIN,  # the practice's own settings
 }
+
+
+def role_for(action: str) -> str:
+    """The least role ``action`` needs; an action missing from the table is a programming
+    error, not a default."""
+    return ACTION_ROLES[action]
+
+
+def can(user, practice_id: int, action: str) -> bool:
+    """The user's role in the practice suffices for ``action`` (a key of ACTION_ROLES)."""
+    return has_role(user, practice_id, role_for(action))
+
+
+def practice_ids_where(user, action: str) -> list[int]:
+    """The user's practices in which they may do ``action``."""
+    return [pid for pid in user_roles(user) if can(user, pid, action)]
 
 
 def allowed_actions(case: Case, user) -> list[str]:
     """What this user may do to this case now: its status allows it and their role suffices."""
-    if not can_work_cases(user, case.practice_id):
-        return []
-    billing = can_negotiate(user, case.practice_id)
     return [
         action
         for action, (sources, _target) in TRANSITIONS.items()
-        if case.status in sources
-        and action in ACTION_ROLES
-        and (ACTION_ROLES[action] == Role.STAFF or billing)
+        if case.status in sources and action in ACTION_ROLES and can(user, case.practice_id, action)
     ]
 
 
@@ -126,8 +137,9 @@ def practice_id_of(obj) -> int:
 
 class PracticeRolePermission(BasePermission):
     """Objects are already scoped to the user's practices by the selectors (404 otherwise);
-    this checks the role the user holds in the object's practice. ``view.min_role``
-    (a role, or a dict per action) says what is needed; reads need membership only."""
+    this checks the role the user holds in the object's practice. ``view.role_action``
+    (an ACTION_ROLES key, or a dict per DRF action) says what is needed; reads need
+    membership only."""
 
     message = "Your role in this practice does not allow this."
 
@@ -142,7 +154,7 @@ class PracticeRolePermission(BasePermission):
 
 
 def required_role(view) -> str:
-    min_role = getattr(view, "min_role", Role.STAFF)
-    if isinstance(min_role, dict):
-        return min_role.get(getattr(view, "action", None), min_role.get("default", Role.STAFF))
-    return min_role
+    action = getattr(view, "role_action", "case")
+    if isinstance(action, dict):
+        action = action.get(getattr(view, "action", None), action["default"])
+    return role_for(action)

@@ -23,10 +23,9 @@ from .models import (
     Provider,
     RatePolicy,
     RequestedService,
-    Role,
     SubmissionChannel,
 )
-from .permissions import ROLE_RANK, user_roles
+from .permissions import practice_ids_where, user_roles
 from .selectors import clients_visible_to, providers_visible_to
 from .services.reference import POLICY_FIELDS, REASON_MAX_LENGTH, REVISED_FIELDS
 
@@ -47,9 +46,7 @@ class ScopedPracticeField(serializers.PrimaryKeyRelatedField):
 
     @staticmethod
     def get_queryset_for(user):
-        roles = user_roles(user)
-        ids = [pid for pid, role in roles.items() if ROLE_RANK[role] >= ROLE_RANK[Role.STAFF]]
-        return Practice.objects.filter(id__in=ids)
+        return Practice.objects.filter(id__in=practice_ids_where(user, "case"))
 
 
 def default_practice(serializer, attrs: dict) -> dict:

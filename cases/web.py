@@ -12,8 +12,8 @@ from django.utils.cache import patch_cache_control
 
 from sca_portal.exceptions import DomainError
 
-from .models import Practice, Role
-from .permissions import has_role, user_roles
+from .models import Practice
+from .permissions import can, user_roles
 
 SESSION_KEY = "practice_id"
 
@@ -35,13 +35,14 @@ def current_practice_id(request) -> int | None:
 
 
 class PracticeMixin(LoginRequiredMixin):
-    """Signed in, a member of a practice, with at least ``min_role`` there.
+    """Signed in, a member of a practice, with the role ``role_action`` needs there
+    (ACTION_ROLES).
 
     Objects are looked up through the selectors (any of the user's practices), so another
     practice's object is a 404; lists show the current practice only.
     """
 
-    min_role = Role.STAFF
+    role_action = "case"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -49,7 +50,7 @@ class PracticeMixin(LoginRequiredMixin):
         self.practice_id = current_practice_id(request)
         if self.practice_id is None:
             raise PermissionDenied("You are not a member of any practice.")
-        if not has_role(request.user, self.practice_id, self.min_role):
+        if not can(request.user, self.practice_id, self.role_action):
             raise PermissionDenied("Your role does not allow this page.")
         self.role = user_roles(request.user)[self.practice_id]
         response = super().dispatch(request, *args, **kwargs)
@@ -58,9 +59,9 @@ class PracticeMixin(LoginRequiredMixin):
         patch_cache_control(response, private=True, no_store=True)
         return response
 
-    def require_role(self, practice_id: int, minimum: str) -> None:
+    def require(self, practice_id: int, action: str) -> None:
         """For an object of possibly another of the user's practices."""
-        if not has_role(self.request.user, practice_id, minimum):
+        if not can(self.request.user, practice_id, action):
             raise PermissionDenied("Your role does not allow this.")
 
 

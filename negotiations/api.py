@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import CaseChildMixin, CaseDetailSerializer
-from cases.models import Role
-from cases.permissions import PracticeRolePermission, can_negotiate
+from cases.permissions import PracticeRolePermission, can
 from cases.selectors import case_detail_for
 
 from . import selectors, services
@@ -50,7 +49,7 @@ class OfferViewSet(
     queryset = Offer.objects.none()
     pagination_class = None
     filter_backends = []
-    write_role = Role.BILLING
+    role_action = "offers"
 
     def child_queryset(self, case):
         return selectors.offers_for(case)
@@ -88,7 +87,7 @@ class ApproveViewSet(CaseChildMixin, viewsets.GenericViewSet):
 
     queryset = Offer.objects.none()
     serializer_class = AcceptSerializer
-    write_role = Role.BILLING
+    role_action = "offers"
 
     def child_queryset(self, case):
         return Offer.objects.none()
@@ -106,7 +105,7 @@ class DeclineViewSet(CaseChildMixin, viewsets.GenericViewSet):
 
     queryset = Offer.objects.none()
     serializer_class = DeclineSerializer
-    write_role = Role.BILLING
+    role_action = "offers"
 
     def child_queryset(self, case):
         return Offer.objects.none()
@@ -221,7 +220,7 @@ class PracticeRateViewSet(viewsets.ModelViewSet):
 
     serializer_class = PracticeRateSerializer
     permission_classes = [PracticeRolePermission]
-    min_role = Role.BILLING
+    role_action = "fee_schedule"
     filterset_fields = ["practice", "billing_code", "modifier"]
     search_fields = ["billing_code__code"]
     ordering_fields = ["billing_code__code", "usual_rate"]
@@ -238,7 +237,7 @@ class PracticeRateViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         practice = data.pop("practice")
-        if not can_negotiate(self.request.user, practice.pk):
+        if not can(self.request.user, practice.pk, "fee_schedule"):
             raise PermissionDenied("The fee schedule is edited by billing managers.")
         serializer.instance = services.practice_rate_save(
             actor=self.request.user, practice=practice, **data

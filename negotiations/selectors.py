@@ -25,7 +25,7 @@ from django.db.models.functions import Extract
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
-from cases.permissions import ROLE_RANK, user_roles
+from cases.permissions import practice_ids_where, user_roles
 from cases.selectors import case_policy, case_summaries
 
 from . import pricing
@@ -261,9 +261,7 @@ def _achieved_and_requested(practice_ids: list[int]) -> tuple[Decimal, Decimal]:
 
 
 def billing_practice_ids(user) -> list[int]:
-    return [
-        pid for pid, role in user_roles(user).items() if ROLE_RANK[role] >= ROLE_RANK["billing"]
-    ]
+    return practice_ids_where(user, "reports")
 
 
 def reports_summary(user, *, practice_id: int | None = None, today: dt.date | None = None) -> dict:

@@ -16,6 +16,7 @@ from billing_codes.models import code_label
 from cases.models import Case, CaseAction, CaseStatus, Practice
 from cases.selectors import case_policy
 from cases.services import (
+    case_bump,
     case_set_follow_up,
     check_transition,
     lock_case,
@@ -105,8 +106,7 @@ def offer_record(*, case_id: int, actor, lines: list[dict], **data) -> Offer:
     offer = _create_offer(case, actor, OfferParty.INSURER, lines, data)
     if case.status != target:
         case.status = target
-        case.version += 1
-        case.save(update_fields=["status", "version", "updated_at"])
+        case_bump(case, ["status"])
     record_event(case, actor, "offer_received", "The insurer made an offer.", {"offer": offer.pk})
     return offer
 
@@ -206,10 +206,7 @@ def _write_agreement(
     case.status = CaseStatus.APPROVED
     case.decided_at = timezone.now()
     case.authorization_number = terms["authorization_number"]
-    case.version += 1
-    case.save(
-        update_fields=["status", "decided_at", "authorization_number", "version", "updated_at"]
-    )
+    case_bump(case, ["status", "decided_at", "authorization_number"])
     return agreement
 
 
@@ -350,8 +347,7 @@ def case_decline(*, case_id: int, actor, reason: str) -> Case:
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = reason
-    case.version += 1
-    case.save(update_fields=["status", "decided_at", "decision_reason", "version", "updated_at"])
+    case_bump(case, ["status", "decided_at", "decision_reason"])
     record_event(
         case, actor, "declined", "The practice declined the insurer's terms.", {"reason": reason}
     )
@@ -601,8 +597,7 @@ def agreements_expire(*, today: dt.date | None = None) -> int:
             continue
         target = check_transition(case, CaseAction.EXPIRE)
         case.status = target
-        case.version += 1
-        case.save(update_fields=["status", "version", "updated_at"])
+        case_bump(case, ["status"])
         record_event(case, None, "expired", "The agreement ended; the case expired.")
     return len(ids)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from cases.permissions import ROLE_RANK, user_practice_names, user_roles
+from cases.permissions import can, user_practice_names, user_roles
 from cases.web import current_practice_id
 
 
@@ -26,15 +26,14 @@ def navigation(request) -> dict:
                        key=lambda p: p["name"])  # fmt: skip
     current = next((p for p in practices if p["pk"] == practice_id), None)
     role = roles.get(practice_id)
-    rank = ROLE_RANK.get(role, 0)
     from negotiations.models import Notification
 
     return {
         "nav_practices": practices,
         "nav_practice": current,
         "nav_role": role,
-        "nav_is_billing": rank >= 2,
-        "nav_is_admin": rank >= 3,
+        "nav_is_billing": can(user, practice_id, "reports"),
+        "nav_is_admin": can(user, practice_id, "practice"),
         # A callable: the template calls it only if the view's context has no nav_unread, and
         # once however often the template asks (cache).
         "nav_unread": cache(

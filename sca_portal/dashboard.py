@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from cases import selectors as case_selectors
 from cases.models import CaseStatus
-from cases.permissions import can_negotiate
+from cases.permissions import can
 from cases.web import PracticeMixin
 from negotiations import selectors as negotiation_selectors
 
@@ -68,7 +68,7 @@ class DashboardView(PracticeMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user, practice_id = self.request.user, self.practice_id
         today = timezone.localdate()
-        billing = can_negotiate(user, practice_id)
+        billing = can(user, practice_id, "reports")
         case_lists = {
             "drafts": (case_selectors.my_drafts(user, practice_id), 10),
             "follow_ups": (case_selectors.follow_ups_due(user, practice_id, on=today), 15),

@@ -2,6 +2,7 @@
 
 from .audit import access_record, access_record_export
 from .case import (
+    case_bump,
     case_create,
     case_deny,
     case_renew,
@@ -55,6 +56,7 @@ from .tenancy import (
 __all__ = [
     "access_record",
     "access_record_export",
+    "case_bump",
     "case_create",
     "case_deny",
     "case_renew",

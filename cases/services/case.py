@@ -162,7 +162,9 @@ def _check_assignee(practice_id: int, assignee) -> None:
         raise ValidationError({"assigned_to": "Assign the case to a member of its practice."})
 
 
-def _bump(case: Case, fields: list[str]) -> None:
+def case_bump(case: Case, fields: list[str]) -> None:
+    """Save ``fields`` of a changed case with its version one up: every write to a case goes
+    through here, so a client holding the old version gets 409 (DESIGN rule 2)."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
 
@@ -224,7 +226,7 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     if not changed:
         return case
     case.full_clean()
-    _bump(case, list(changed))
+    case_bump(case, list(changed))
     record_event(case, actor, "updated", "Case updated.", {"changed": _changes_for_event(changed)})
     return case
 
@@ -236,7 +238,7 @@ def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> 
     if case.follow_up_on != follow_up_on:
         old = case.follow_up_on
         case.follow_up_on = follow_up_on
-        _bump(case, ["follow_up_on"])
+        case_bump(case, ["follow_up_on"])
         record_event(
             case,
             actor,
@@ -256,7 +258,7 @@ def case_set_tracking(*, case_id: int, actor, assigned_to, follow_up_on: dt.date
     if case.assigned_to_id != getattr(assigned_to, "pk", None):
         old = case.assigned_to_id
         case.assigned_to = assigned_to
-        _bump(case, ["assigned_to"])
+        case_bump(case, ["assigned_to"])
         record_event(
             case,
             actor,
@@ -292,7 +294,7 @@ def case_submit(
     if policy and policy.expected_response_days and case.follow_up_on is None:
         case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
     case.full_clean()
-    _bump(
+    case_bump(
         case,
         [
             "status",
@@ -328,7 +330,7 @@ def case_deny(*, case_id: int, actor, reason: str) -> Case:
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
-    _bump(case, ["status", "decided_at", "decision_reason"])
+    case_bump(case, ["status", "decided_at", "decision_reason"])
     record_event(
         case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason}
     )
@@ -342,7 +344,7 @@ def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)
-    _bump(case, ["status", "decided_at", "decision_reason"])
+    case_bump(case, ["status", "decided_at", "decision_reason"])
     record_event(
         case,
         actor,

@@ -24,10 +24,9 @@ from ..models import (
     DocumentKind,
     DocumentStatus,
     Reason,
-    Role,
     ServiceType,
 )
-from ..permissions import allowed_actions, can_negotiate, can_work_cases
+from ..permissions import allowed_actions, can
 from ..web import REFUSALS, PracticeMixin, error_messages, flash_refusal, refusal_status
 from ..workspace import panels_for
 
@@ -160,8 +159,8 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
             readiness=readiness,
             actions=actions,
             lifecycle_actions=[a for a in actions if a in ("submit", "deny", "withdraw", "renew")],
-            can_work=can_work_cases(self.request.user, case.practice_id),
-            can_negotiate=can_negotiate(self.request.user, case.practice_id),
+            can_work=can(self.request.user, case.practice_id, "case"),
+            can_negotiate=can(self.request.user, case.practice_id, "offers"),
             documents=list(case.documents.order_by("kind", "-created_at")),
             document_kinds=[
                 (kind, DOCUMENT_BUTTONS[kind]) for kind in services.document_kinds_for(case)
@@ -196,7 +195,7 @@ class CaseTrackingView(PracticeMixin, View):
 
     def post(self, request, pk):
         case = _case_or_404(request, pk)
-        self.require_role(case.practice_id, Role.STAFF)
+        self.require(case.practice_id, "case")
         form = TrackingForm(request.POST, practice_id=case.practice_id)
         if form.is_valid():
             try:
@@ -229,7 +228,7 @@ class CaseActionView(PracticeMixin, View):
             CaseAction.RENEW,
         ):
             raise Http404("No such action.")
-        self.require_role(case.practice_id, Role.STAFF)
+        self.require(case.practice_id, "case")
         try:
             if action == CaseAction.SUBMIT:
                 form = SubmitForm(request.POST)
@@ -266,7 +265,7 @@ class CaseActionView(PracticeMixin, View):
 class DocumentCreateView(PracticeMixin, View):
     def post(self, request, pk):
         case = _case_or_404(request, pk)
-        self.require_role(case.practice_id, Role.STAFF)
+        self.require(case.practice_id, "case")
         try:
             document, _created = services.document_request(
                 case_id=case.pk, actor=request.user, kind=request.POST.get("kind", "")

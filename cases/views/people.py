@@ -29,7 +29,7 @@ from cases.forms_people import (
     PeopleSearchForm,
     ProviderForm,
 )
-from cases.models import Client, Practice, Provider, Role
+from cases.models import Client, Practice, Provider
 from cases.selectors import clients_visible_to, providers_visible_to
 from cases.services import (
     access_record,
@@ -117,7 +117,7 @@ class PeopleFormView(PracticeMixin, View):
     """Create (no pk) or edit (pk, looked up through the selector: another practice's record
     is a 404) one client or provider through the services."""
 
-    min_role = Role.STAFF
+    role_action = "people"
     form_class = None
     template_name = ""
     nav_section = ""
@@ -130,7 +130,7 @@ class PeopleFormView(PracticeMixin, View):
             obj = self.lookup(self.request.user).get(pk=self.kwargs["pk"])
         except self.model.DoesNotExist:
             raise Http404(f"No such {self.noun}.") from None
-        self.require_role(obj.practice_id, self.min_role)
+        self.require(obj.practice_id, self.role_action)
         return obj
 
     def render_form(self, form, obj, status=200):

@@ -3,7 +3,7 @@ contact and their history.
 
 The directory is shared and maintained by the site's operators (the Django admin and the API);
 every member reads it. A practice's policies and contacts are its own: its members read them,
-its administrators change them (``can_administer``), and another practice's are not found.
+its administrators change them (ACTION_ROLES["reference"]), and another practice's are not found.
 Writes go through ``cases.services.reference``.
 """
 
@@ -31,8 +31,8 @@ from cases.forms_reference import (
     policy_rate_formset,
     rate_initial,
 )
-from cases.models import ContactPurpose, Insurer, LineOfBusiness, PolicyRate, RatePolicy, Role
-from cases.permissions import can_administer, is_operator
+from cases.models import ContactPurpose, Insurer, LineOfBusiness, PolicyRate, RatePolicy
+from cases.permissions import can, is_operator
 from cases.rates import policy_pays
 from cases.services.reference import (
     CONTACT_FIELDS,
@@ -53,7 +53,7 @@ class ReferenceMixin(PracticeMixin):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["nav_section"] = "insurers"
-        ctx["can_edit"] = can_administer(self.request.user, self.practice_id)
+        ctx["can_edit"] = can(self.request.user, self.practice_id, "reference")
         ctx["is_operator"] = is_operator(self.request.user)
         return ctx
 
@@ -61,7 +61,7 @@ class ReferenceMixin(PracticeMixin):
 class PracticeAdminMixin(ReferenceMixin):
     """403 unless the user administers the current practice."""
 
-    min_role = Role.ADMIN
+    role_action = "reference"
 
 
 def line_of(request) -> str:
@@ -341,7 +341,7 @@ class PolicyEditView(PolicyFormView):
         self.policy = get_object_or_404(
             selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
-        self.require_role(self.policy.practice_id, Role.ADMIN)
+        self.require(self.policy.practice_id, "reference")
         self.insurer = self.policy.insurer
         today = timezone.localdate()
         self.revising = self.policy.effective_from <= today and (
@@ -458,7 +458,7 @@ class PolicyHistoryView(PracticeAdminMixin, TemplateView):
         policy = get_object_or_404(
             selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
-        self.require_role(policy.practice_id, Role.ADMIN)
+        self.require(policy.practice_id, "reference")
         policy_rows = RatePolicy.history.filter(id=policy.pk).select_related("history_user")
         rate_rows = PolicyRate.history.filter(policy_id=policy.pk).select_related(
             "history_user", "billing_code"

@@ -20,7 +20,7 @@ from ..forms import (
     ServiceForm,
     SubmitForm,
 )
-from ..models import Client, Practice, Role, ServiceType
+from ..models import Client, Practice, ServiceType
 from ..web import REFUSALS, PracticeMixin, add_errors, flash_refusal
 from ..workspace import usual_rate, usual_rates
 
@@ -188,7 +188,7 @@ class RequestStepView(PracticeMixin, View):
 
     def load(self, pk):
         case = get_object_or_404(selectors.case_detail_for(self.request.user), pk=pk)
-        self.require_role(case.practice_id, Role.STAFF)
+        self.require(case.practice_id, "case")
         return case
 
     def get(self, request, pk, step):

@@ -18,8 +18,8 @@ from django.views import View
 from billing_codes.models import code_label
 from cases import converters  # noqa: F401  (registers the "id" converter)
 from cases import selectors as case_selectors
-from cases.models import CaseAction, CaseStatus, PolicyKind, Role, SubmissionChannel
-from cases.permissions import allowed_actions, can_negotiate
+from cases.models import CaseAction, CaseStatus, PolicyKind, SubmissionChannel
+from cases.permissions import allowed_actions, can
 from cases.web import REFUSALS, PracticeMixin, flash_refusal
 from cases.workspace import Panel
 
@@ -97,7 +97,7 @@ def negotiation_panel(request, case) -> Panel | None:
     entered = list(selectors.offers_for(case))  # entry order: the summary's "latest offer"
     summary = selectors.negotiation_summary(case, services=services_, offers=entered)
     offers = sorted(entered, key=lambda o: (o.received_on, o.created_at, o.pk))
-    billing = can_negotiate(request.user, case.practice_id)
+    billing = can(request.user, case.practice_id, "offers")
     # The lifecycle's table decides (status and role); counters add the policy's rule.
     actions = allowed_actions(case, request.user)
     open_offer = next((o for o in offers if o.status == OfferStatus.OPEN), None)
@@ -216,6 +216,19 @@ def _form_or_refuse(form: forms.Form) -> dict:
     return form.cleaned_data
 
 
+# Each step's entry in the one role table (ACTION_ROLES): contacts and use are recorded by
+# staff (as in the API); the negotiation is billing's.
+STEP_ACTIONS = {
+    "offer": "receive_offer",
+    "counter": "offers",
+    "accept": "accept",
+    "approve": "approve",
+    "decline": "decline",
+    "contact": "contacts",
+    "utilization": "utilization",
+}
+
+
 class DeskView(PracticeMixin, View):
     """One POST endpoint per negotiation step; each calls one service."""
 
@@ -223,11 +236,7 @@ class DeskView(PracticeMixin, View):
 
     def post(self, request, pk):
         case = case_selectors.get_case_for(request.user, pk)
-        # Contacts and use are recorded by staff (as in the API); the negotiation is billing's.
-        staff_steps = ("contact", "utilization")
-        self.require_role(
-            case.practice_id, Role.STAFF if self.step in staff_steps else Role.BILLING
-        )
+        self.require(case.practice_id, STEP_ACTIONS[self.step])
         try:
             message = getattr(self, f"do_{self.step}")(request, case)
         except REFUSALS as exc:
@@ -303,7 +312,7 @@ def _desk(step: str):
 
 urlpatterns = [
     path(f"cases/<id:pk>/negotiation/{step}/", _desk(step), name=f"desk_{step}")
-    for step in ("offer", "counter", "accept", "approve", "decline", "contact", "utilization")
+    for step in STEP_ACTIONS
 ] + [
     path("notifications/<id:pk>/read/", NotificationReadView.as_view(), name="notification_read"),
 ]

@@ -9,7 +9,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from billing_codes.models import code_label
-from cases.models import Practice, Role
+from cases.models import Practice
 from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal, refusal_status
 
 from ..forms import PracticeRateForm
@@ -22,7 +22,7 @@ def _label(rate) -> str:
 
 
 class FeeScheduleMixin(PracticeMixin):
-    min_role = Role.BILLING
+    role_action = "fee_schedule"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -33,7 +33,7 @@ class FeeScheduleMixin(PracticeMixin):
         """Any of the user's practices' rates (another practice's is a 404), with billing
         rights in that rate's practice."""
         rate = get_object_or_404(practice_rates_visible_to(self.request.user), pk=self.kwargs["pk"])
-        self.require_role(rate.practice_id, Role.BILLING)
+        self.require(rate.practice_id, "fee_schedule")
         return rate
 
 
