@@ -13,7 +13,7 @@ TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghij
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}" \
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"
 
-.PHONY: install run test worker beat lint format migrate
+.PHONY: install run test test-python worker beat lint format migrate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ run: migrate
 test: install $(NODE_STAMP)
 	$(TEST_ENV) $(BIN)/pytest
 
+# The suite without the browser and schemathesis on another interpreter, in its own venv:
+# `make test-python PY=python3.13`. CI runs it when a 3.13 interpreter runs.
+PY ?= python3.13
+PY_VENV = .venv-$(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+test-python:
+	test -x $(PY_VENV)/bin/python || $(PY) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PY_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(TEST_ENV) $(PY_VENV)/bin/pytest -m "not e2e" --ignore=tests/sca_portal/test_schemathesis.py
+
 worker: install
 	$(BIN)/celery -A sca_portal worker --loglevel=info --concurrency=2
 
@@ -50,6 +60,8 @@ beat: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff format .

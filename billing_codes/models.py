@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def code_label(code: str, modifier: str = "") -> str:
@@ -32,6 +39,8 @@ class BillingCode(models.Model):
     typical_credential = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
+    # Not a field: the services set it before a save, and the history records it as the author.
+    _history_user: User
 
     class Meta:
         ordering = ["code"]
@@ -51,6 +60,7 @@ class Modifier(models.Model):
     description = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
+    _history_user: User  # see BillingCode
 
     class Meta:
         ordering = ["code"]

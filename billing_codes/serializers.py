@@ -1,9 +1,11 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from .models import BillingCode, Modifier
 
 
-class BillingCodeSerializer(serializers.ModelSerializer):
+class BillingCodeSerializer(serializers.ModelSerializer[BillingCode]):
     class Meta:
         model = BillingCode
         fields = [
@@ -11,11 +13,11 @@ class BillingCodeSerializer(serializers.ModelSerializer):
             "typical_credential", "is_active",
         ]  # fmt: skip
         # Uniqueness is checked by the service (and the database) after normalizing case.
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
-class ModifierSerializer(serializers.ModelSerializer):
+class ModifierSerializer(serializers.ModelSerializer[Modifier]):
     class Meta:
         model = Modifier
         fields = ["id", "code", "description", "is_active"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import BillingCode, CodeCategory, CodeSystem, Modifier
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 BUILTIN_CODES = Path(__file__).resolve().parent / "data" / "codes.csv"
 
@@ -20,6 +24,27 @@ HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
 MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
 TRUE = {"true", "yes", "1", "y"}
 FALSE = {"false", "no", "0", "n", ""}
+
+
+class BillingCodeData(TypedDict, total=False):
+    """The fields of a billing code a caller may set; an update names only those it changes."""
+
+    code: str
+    system: str
+    short_description: str
+    category: str
+    unit_minutes: int | None
+    is_aba: bool
+    typical_credential: str
+    is_active: bool
+
+
+class ModifierData(TypedDict, total=False):
+    """The fields of a modifier a caller may set; an update names only those it changes."""
+
+    code: str
+    description: str
+    is_active: bool
 
 
 @dataclass
@@ -45,7 +70,7 @@ def _bool(value: str, name: str) -> bool:
     raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
-def _code_fields(row: dict[str, str]) -> dict:
+def _code_fields(row: dict[str, str]) -> BillingCodeData:
     code = (row.get("code") or "").strip().upper()
     system = (row.get("system") or "").strip().upper()
     if system not in CodeSystem.values:
@@ -80,7 +105,7 @@ def _code_fields(row: dict[str, str]) -> dict:
     }
 
 
-def _modifier_fields(row: dict[str, str]) -> dict:
+def _modifier_fields(row: dict[str, str]) -> ModifierData:
     code = (row.get("code") or "").strip().upper()
     if not MODIFIER_RE.match(code):
         raise ValueError(f"modifier {code!r} must be two letters or digits")
@@ -94,7 +119,9 @@ def _modifier_fields(row: dict[str, str]) -> dict:
     }
 
 
-def _upsert(model, fields: dict, report: LoadReport) -> None:
+def _upsert(
+    model: type[BillingCode | Modifier], fields: Mapping[str, object], report: LoadReport
+) -> None:
     obj = model.objects.filter(code=fields["code"]).first()
     if obj is None:
         model.objects.create(**fields)
@@ -120,6 +147,8 @@ def load_codes(*, stream: IO[str]) -> LoadReport:
     if not reader.fieldnames or "code" not in reader.fieldnames:
         report.rejected.append((1, "the header must name at least a 'code' column"))
         return report
+    model: type[BillingCode | Modifier]
+    fields: BillingCodeData | ModifierData
     for row in reader:
         line = reader.line_num
         kind = (row.get("kind") or "code").strip().lower()
@@ -150,23 +179,27 @@ BILLING_CODE_FIELDS = [
 MODIFIER_FIELDS = ["code", "description", "is_active"]
 
 
-def _save(obj, data: dict, fields: list[str], actor=None):
+_Entry = TypeVar("_Entry", BillingCode, Modifier)
+
+
+def _save(obj: _Entry, data: Mapping[str, object], fields: list[str], actor: User) -> _Entry:
     unknown = set(data) - set(fields)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
     for name, value in data.items():
         setattr(obj, name, value)
-    if isinstance(obj, BillingCode | Modifier):
-        obj.code = (obj.code or "").strip().upper()
+    obj.code = (obj.code or "").strip().upper()
     obj.full_clean()
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        obj._history_user = actor  # the author in the catalog's change history
+    obj._history_user = actor  # the author in the catalog's change history
     obj.save()
     return obj
 
 
 @transaction.atomic
-def billing_code_save(*, instance: BillingCode | None = None, actor=None, **data) -> BillingCode:
+def billing_code_save(
+    *, instance: BillingCode | None = None, actor: User, data: BillingCodeData
+) -> BillingCode:
+    """Create a code, or change the fields ``data`` names of ``instance``."""
     code = (
         BillingCode.objects.select_for_update().get(pk=instance.pk) if instance else BillingCode()
     )
@@ -180,7 +213,8 @@ def billing_code_save(*, instance: BillingCode | None = None, actor=None, **data
 
 
 @transaction.atomic
-def modifier_save(*, instance: Modifier | None = None, actor=None, **data) -> Modifier:
+def modifier_save(*, instance: Modifier | None = None, actor: User, data: ModifierData) -> Modifier:
+    """Create a modifier, or change the fields ``data`` names of ``instance``."""
     modifier = Modifier.objects.select_for_update().get(pk=instance.pk) if instance else Modifier()
     if "code" in data and not MODIFIER_RE.match((data["code"] or "").strip().upper()):
         raise ValidationError({"code": "A modifier is two letters or digits."})

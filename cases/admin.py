@@ -1,5 +1,17 @@
+"""The Django admin: support views for the site's operators.
+
+Every write here goes through the service the API and the pages call (ServiceAdmin), or the
+admin only reads (ReadOnlyAdminMixin) where a service is the only legal path, so that no
+rule, history entry or case event is skipped.
+"""
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -17,71 +29,25 @@ from .models import (
     RatePolicy,
     RequestedService,
 )
-from .services.reference import INSURER_FIELDS, insurer_create, insurer_update
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Practice)
-class PracticeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "npi", "city", "state", "is_active"]
-    list_filter = ["is_active", "state"]
-    search_fields = ["name", "npi"]
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "practice", "role", "created_at"]
-    list_filter = ["role", "practice"]
-    search_fields = ["user__username", "user__email", "practice__name"]
-    autocomplete_fields = ["user", "practice"]
-
-
-@admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "last_name", "first_name", "practice", "insurer", "is_active"]
-    list_filter = ["practice", "insurer", "is_active"]
-    search_fields = ["last_name", "first_name", "member_id"]
-    autocomplete_fields = ["practice", "insurer"]
-
-
-@admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):
-    list_display = ["last_name", "first_name", "credential", "npi", "practice", "is_active"]
-    list_filter = ["practice", "credential", "is_active"]
-    search_fields = ["last_name", "first_name", "npi"]
-    autocomplete_fields = ["practice"]
-
-
-@admin.register(Insurer)
-class InsurerAdmin(SimpleHistoryAdmin):
-    """The insurer directory: the site's operators maintain it here (and through the API)."""
-
-    list_display = ["name", "payer_id", "behavioral_health_org", "sca_fax", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "payer_id", "behavioral_health_org"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # archived (is_active), never deleted: cases and clients name it
-
-    def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in INSURER_FIELDS if f in form.cleaned_data}
-        if change:
-            saved = insurer_update(insurer=obj, actor=request.user, **data)
-        else:
-            saved = insurer_create(actor=request.user, **data)
-        obj.pk = saved.pk
+from .services import (
+    client_create,
+    client_update,
+    insurer_create,
+    insurer_update,
+    practice_update,
+    provider_create,
+    provider_update,
+)
+from .services.people import CLIENT_FIELDS, PROVIDER_FIELDS
+from .services.reference import INSURER_FIELDS
+from .services.tenancy import PRACTICE_FIELDS
+from .web import REFUSALS, add_errors, flash_refusal
 
 
 class ReadOnlyAdminMixin:
-    """Support views of what a practice keeps for itself: its administrators write it, in the
-    application and the API; operators read it here."""
+    """Support views of what only a service may write (a practice's own reference data, a
+    case and what hangs off it, negotiations): the application and the API call the service;
+    operators read it here. For admins and inlines alike."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -93,11 +59,220 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history's "revert" form saves a POST without asking for the change
+        # permission: only reading a past version is allowed here.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class _Refused(Exception):
+    """A service refused the admin's write; carries the refusal to the view that shows it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def service_data(form: forms.BaseForm, fields: list[str]) -> dict[str, Any]:
+    """The form's values for the fields the service accepts. Every field, not only the changed
+    ones: the service works out what changed, and a reverted version (simple-history) differs
+    from the current row without differing from its own form."""
+    return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+
+
+class RefusableForm(forms.ModelForm):
+    """The admin's form; for a POST a service refused, the refusal is its error (on the field
+    it names when the form has it, as on the application's pages)."""
+
+    refusal: Exception | None = None
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned_data = super().clean()
+        if self.refusal is not None:
+            add_errors(self, self.refusal)
+        return cleaned_data
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """An admin whose writes go through the service the API and the pages call.
+
+    A subclass implements ``save_through_service`` (it returns the saved object) and, only
+    when a delete or archive service exists, ``delete_through_service`` with
+    ``deletes_through_service = True``; otherwise deleting is not permitted. A refusal
+    (DomainError, ValidationError, ...) shows on the form, never as a server error: the view's
+    transaction rolls the write back and the same POST is shown again with the refusal on it.
+    """
+
+    form = RefusableForm
+    deletes_through_service = False
+
+    def save_through_service(self, request, obj, form, change):
+        raise NotImplementedError
+
+    def delete_through_service(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.save_through_service(request, obj, form, change)
+        except REFUSALS as exc:
+            raise _Refused(exc) from exc
+        # The admin logs the change and redirects with the form's instance: give it the row's key.
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        try:
+            self.delete_through_service(request, obj)
+        except REFUSALS as exc:
+            raise _Refused(exc) from exc
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.deletes_through_service and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # One at a time, so that a refusal shows on the object's own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._showing_refusal(
+            super().changeform_view, request, object_id, form_url, extra_context
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except _Refused as refused:
+            flash_refusal(request, refused.error)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _showing_refusal(self, view, request, *args):
+        try:
+            return view(request, *args)
+        except _Refused as refused:
+            # The view's transaction rolled the write back. Answer the same POST again: the form
+            # built for it now carries the refusal (get_form), so it is invalid and shown with
+            # the user's input, and nothing is saved.
+            request._service_refusal = refused.error
+            return view(request, *args)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form_class
+        return type(form_class.__name__, (form_class,), {"refusal": refusal})
+
+
+class ServiceHistoryAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's revert form saves through save_model too.
+        return self._showing_refusal(
+            super().history_form_view, request, object_id, version_id, extra_context
+        )
+
+
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Practice)
+class PracticeAdmin(ServiceHistoryAdmin):
+    """Changes through practice_update. No service creates a practice yet, so none is added
+    here; is_active is not among the fields the service changes."""
+
+    list_display = ["name", "npi", "city", "state", "is_active"]
+    list_filter = ["is_active", "state"]
+    search_fields = ["name", "npi"]
+    fields = [*PRACTICE_FIELDS, "is_active"]
+    readonly_fields = ["is_active"]
+    inlines = [MembershipInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_through_service(self, request, obj, form, change):
+        return practice_update(
+            practice=obj, actor=request.user, **service_data(form, PRACTICE_FIELDS)
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only until a membership service exists: nothing else writes memberships."""
+
+    list_display = ["user", "practice", "role", "created_at"]
+    list_filter = ["role", "practice"]
+    search_fields = ["user__username", "user__email", "practice__name"]
+
+
+class PracticeRecordAdmin(ServiceHistoryAdmin):
+    """A record a practice keeps (client, provider): created in a practice, which then stays;
+    archived (is_active), never deleted, since cases name it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["practice"] if obj else []
+
+
+@admin.register(Client)
+class ClientAdmin(PracticeRecordAdmin):
+    list_display = ["id", "last_name", "first_name", "practice", "insurer", "is_active"]
+    list_filter = ["practice", "insurer", "is_active"]
+    search_fields = ["last_name", "first_name", "member_id"]
+    autocomplete_fields = ["practice", "insurer"]
+    fields = ["practice", *CLIENT_FIELDS]
+
+    def save_through_service(self, request, obj, form, change):
+        data = service_data(form, CLIENT_FIELDS)
+        if change:
+            return client_update(client=obj, actor=request.user, **data)
+        return client_create(actor=request.user, practice=form.cleaned_data["practice"], **data)
+
+
+@admin.register(Provider)
+class ProviderAdmin(PracticeRecordAdmin):
+    list_display = ["last_name", "first_name", "credential", "npi", "practice", "is_active"]
+    list_filter = ["practice", "credential", "is_active"]
+    search_fields = ["last_name", "first_name", "npi"]
+    autocomplete_fields = ["practice"]
+    fields = ["practice", *PROVIDER_FIELDS]
+
+    def save_through_service(self, request, obj, form, change):
+        data = service_data(form, PROVIDER_FIELDS)
+        if change:
+            return provider_update(provider=obj, actor=request.user, **data)
+        return provider_create(actor=request.user, practice=form.cleaned_data["practice"], **data)
+
+
+@admin.register(Insurer)
+class InsurerAdmin(ServiceHistoryAdmin):
+    """The insurer directory: the site's operators maintain it here (and through the API).
+    Archived (is_active), never deleted: cases and clients name it."""
+
+    list_display = ["name", "payer_id", "behavioral_health_org", "sca_fax", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "payer_id", "behavioral_health_org"]
+    fields = [*INSURER_FIELDS]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_through_service(self, request, obj, form, change):
+        data = service_data(form, INSURER_FIELDS)
+        if change:
+            return insurer_update(insurer=obj, actor=request.user, **data)
+        return insurer_create(actor=request.user, **data)
+
+
 @admin.register(InsurerContact)
-class InsurerContactAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class InsurerContactAdmin(ReadOnlyHistoryAdmin):
     list_display = ["insurer", "practice", "purpose", "fax", "email"]
     list_filter = ["purpose", "practice"]
     search_fields = ["insurer__name", "practice__name"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PolicyRateInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -106,7 +281,7 @@ class PolicyRateInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(RatePolicy)
-class RatePolicyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class RatePolicyAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "insurer", "practice", "line_of_business", "kind", "effective_from", "effective_to",
     ]  # fmt: skip
@@ -115,14 +290,13 @@ class RatePolicyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     inlines = [PolicyRateInline]
 
 
-class RequestedServiceInline(admin.TabularInline):
+class RequestedServiceInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RequestedService
     extra = 0
     readonly_fields = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
-    can_delete = False
 
 
-class NetworkSearchInline(admin.TabularInline):
+class NetworkSearchInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = NetworkSearch
     extra = 0
     readonly_fields = [
@@ -134,21 +308,16 @@ class NetworkSearchInline(admin.TabularInline):
         "distance_miles",
     ]
     exclude = ["notes", "provider_npi"]
-    can_delete = False
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CaseEvent
     extra = 0
     readonly_fields = ["created_at", "actor", "kind", "message", "data"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Support view: read the case and its timeline; changes go through the app's services."""
 
     list_display = [
@@ -170,29 +339,17 @@ class CaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "case", "signer_relationship", "signed_on", "acknowledges_costs"]
     list_filter = ["signer_relationship", "acknowledges_costs"]
     readonly_fields = ["case", "file", "recorded_by", "created_at"]
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "case", "kind", "actor", "message"]
     list_filter = ["kind"]
     search_fields = ["case__id", "actor__username"]
     list_select_related = ["actor", "case"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.http import FileResponse
 
-from . import services
 from .models import Consent, Document
+from .services.audit import access_record
 
 
 def _private(response: FileResponse) -> FileResponse:
@@ -16,7 +16,7 @@ def _private(response: FileResponse) -> FileResponse:
 
 def document_response(user, document: Document) -> FileResponse:
     """The ready PDF (the caller checks that it is ready)."""
-    services.access_record(user=user, action="download_document", obj=document)
+    access_record(user=user, action="download_document", obj=document)
     return _private(
         FileResponse(
             document.file.open("rb"),
@@ -29,7 +29,7 @@ def document_response(user, document: Document) -> FileResponse:
 
 def consent_response(user, consent: Consent) -> FileResponse:
     """The signed scan, named by the consent's id, never by the uploaded (patient) name."""
-    services.access_record(user=user, action="download_consent", obj=consent)
+    access_record(user=user, action="download_consent", obj=consent)
     ext = consent.file.name.rsplit(".", 1)[-1]
     return _private(
         FileResponse(

@@ -1,12 +1,12 @@
 import django_filters as filters
-from django.db.models import Q
 from rest_framework.filters import SearchFilter
 
 from sca_portal.api import MAX_ID
 
 from .models import Case, CaseStatus, RatePolicy
 from .permissions import user_roles
-from .selectors import search_cases
+from .selectors.case import search_cases
+from .selectors.reference import in_force_on
 
 
 class CaseFilter(filters.FilterSet):
@@ -46,9 +46,7 @@ class RatePolicyFilter(filters.FilterSet):
         fields = ["practice", "insurer", "line_of_business", "kind"]
 
     def filter_in_force_on(self, queryset, name, value):
-        return queryset.filter(effective_from__lte=value).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=value)
-        )
+        return in_force_on(queryset, value)
 
 
 class CaseSearchFilter(SearchFilter):

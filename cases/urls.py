@@ -3,8 +3,8 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
-from .views import cases as case_views
-from .views import people, reference
+from .views import case as case_views
+from .views import documents, parts, people, reference
 from .views import request as request_views
 
 app_name = "cases"
@@ -22,22 +22,22 @@ urlpatterns = [
     path("cases/<id:pk>/do/<slug:action>/", case_views.CaseActionView.as_view(), name="action"),
     path(
         "cases/<id:pk>/documents/",
-        case_views.DocumentCreateView.as_view(),
+        documents.DocumentCreateView.as_view(),
         name="document_create",
     ),
     path(
         "documents/<id:pk>/status/",
-        case_views.DocumentStatusView.as_view(),
+        documents.DocumentStatusView.as_view(),
         name="document_status",
     ),
     path(
         "documents/<id:pk>/download/",
-        case_views.DocumentDownloadView.as_view(),
+        documents.DocumentDownloadView.as_view(),
         name="document_download",
     ),
     path(
         "consents/<id:pk>/download/",
-        case_views.ConsentDownloadView.as_view(),
+        parts.ConsentDownloadView.as_view(),
         name="consent_download",
     ),
     *people.urlpatterns,

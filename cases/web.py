@@ -8,6 +8,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 
 from sca_portal.exceptions import DomainError
@@ -113,3 +115,12 @@ def flash_refusal(request, exc: Exception) -> None:
         for message in errs:
             label = "" if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: "
             messages.error(request, label + message)
+
+
+def htmx_done(request, url: str) -> HttpResponse:
+    """Go to the next step: htmx follows HX-Redirect, a plain form a 302."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -1,5 +1,16 @@
+"""The Django admin for negotiations: offers, agreements and notifications are read-only (their
+services are the only legal path); contacts and the fee schedule are written through their
+services (see cases.admin)."""
+
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from cases.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyHistoryAdmin,
+    ServiceAdmin,
+    ServiceHistoryAdmin,
+    service_data,
+)
 
 from .models import (
     Agreement,
@@ -10,28 +21,35 @@ from .models import (
     OfferLine,
     PracticeRate,
 )
+from .services import (
+    CONTACT_FIELDS,
+    PRACTICE_RATE_FIELDS,
+    contact_log,
+    practice_rate_delete,
+    practice_rate_save,
+)
 
 
-class OfferLineInline(admin.TabularInline):
+class OfferLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OfferLine
     extra = 0
 
 
 @admin.register(Offer)
-class OfferAdmin(SimpleHistoryAdmin):
+class OfferAdmin(ReadOnlyHistoryAdmin):
     list_display = ["id", "case", "party", "received_on", "status"]
     list_filter = ["party", "status"]
     search_fields = ["case__id", "reference_number"]
     inlines = [OfferLineInline]
 
 
-class AgreementLineInline(admin.TabularInline):
+class AgreementLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AgreementLine
     extra = 0
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(ReadOnlyHistoryAdmin):
     list_display = ["authorization_number", "case", "start_date", "end_date", "sessions_authorized"]
     search_fields = ["authorization_number", "case__id"]
     date_hierarchy = "end_date"
@@ -39,18 +57,51 @@ class AgreementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(admin.ModelAdmin):
+class ContactLogAdmin(ServiceAdmin):
+    """Logged through contact_log (its case event and follow-up date included); a logged
+    contact is a record of what happened, so it is neither changed nor deleted."""
+
     list_display = ["case", "at", "direction", "channel", "follow_up_on"]
     list_filter = ["direction", "channel"]
+    fields = ["case", *CONTACT_FIELDS]
+    autocomplete_fields = ["case"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_through_service(self, request, obj, form, change):
+        return contact_log(
+            case_id=form.cleaned_data["case"].pk,
+            actor=request.user,
+            **service_data(form, CONTACT_FIELDS),
+        )
 
 
 @admin.register(PracticeRate)
-class PracticeRateAdmin(SimpleHistoryAdmin):
+class PracticeRateAdmin(ServiceHistoryAdmin):
+    """A practice's fee schedule, through practice_rate_save and practice_rate_delete."""
+
     list_display = ["practice", "billing_code", "modifier", "usual_rate", "floor_rate"]
     list_filter = ["practice"]
+    fields = ["practice", *PRACTICE_RATE_FIELDS]
+    deletes_through_service = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["practice"] if obj else []  # a rate stays in its practice's schedule
+
+    def save_through_service(self, request, obj, form, change):
+        return practice_rate_save(
+            actor=request.user,
+            practice=obj.practice if change else form.cleaned_data["practice"],
+            instance=obj if change else None,
+            **service_data(form, PRACTICE_RATE_FIELDS),
+        )
+
+    def delete_through_service(self, request, obj) -> None:
+        practice_rate_delete(actor=request.user, instance=obj)
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "case", "kind", "created_at", "read_at"]
     list_filter = ["kind"]

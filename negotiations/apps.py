@@ -6,10 +6,12 @@ class NegotiationsConfig(AppConfig):
     verbose_name = "Negotiations"
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registered in every process; see CasesConfig.ready)
+
         from cases import documents
         from cases.models import DocumentKind
 
-        from .documents import agreement_summary_context
+        from .selectors.agreements import agreement_summary_context
 
         documents.register(DocumentKind.AGREEMENT_SUMMARY, agreement_summary_context)
 
@@ -22,8 +24,8 @@ class NegotiationsConfig(AppConfig):
 
         from cases import workspace
 
-        from .selectors import usual_rates_for
-        from .views.desk import negotiation_panel
+        from .selectors.fee_schedule import usual_rates_for
+        from .views.offers import negotiation_panel
 
         workspace.register_rate_source(usual_rates_for)
         workspace.register_panel(negotiation_panel)

@@ -3,14 +3,15 @@ call a service."""
 
 from celery import shared_task
 
-from . import services
+from .services.agreements import agreements_expire
+from .services.reminders import reminders_run
 
 
 @shared_task(name="negotiations.send_reminders")
 def send_reminders() -> dict:
-    return services.reminders_run()
+    return reminders_run()
 
 
 @shared_task(name="negotiations.expire_agreements")
 def expire_agreements() -> int:
-    return services.agreements_expire()
+    return agreements_expire()

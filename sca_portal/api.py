@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
+from django.http import HttpRequest
 from django_filters import FilterSet, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import renderers, status
@@ -21,13 +24,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import DomainError
 
+if TYPE_CHECKING:  # DRF imports this module (its settings) while rest_framework.views loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 logger = logging.getLogger(__name__)
+
+_M = TypeVar("_M", bound=models.Model)
+_Row = TypeVar("_Row")
 
 
 MAX_PAGE = 1_000_000  # keeps OFFSET within the database's integer range
 
 
-def _related_paths(tree: dict, prefix: str = "") -> list[str]:
+def _related_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
     """select_related's {"client": {}, "insurer": {"x": {}}} back to "client", "insurer__x"."""
     paths = []
     for name, sub in tree.items():
@@ -42,8 +52,12 @@ DIRECT_OFFSET_MAX = 500
 
 
 def fetch_page(
-    queryset, number: int, page_size: int, load=None, load_direct=None
-) -> tuple[list, bool]:
+    queryset: QuerySet[Any],
+    number: int,
+    page_size: int,
+    load: Callable[[list[Any]], dict[Any, Any]] | None = None,
+    load_direct: Callable[[QuerySet[Any]], list[Any]] | None = None,
+) -> tuple[list[Any], bool]:
     """Rows of page ``number`` (from 1) and whether a next page exists, without COUNT(*).
 
     The page's ids come first from a narrow query (an index-only scan, so a deep OFFSET stays
@@ -70,7 +84,9 @@ def fetch_page(
         rows = rows.select_related()
     elif related:
         rows = rows.select_related(*_related_paths(related))
-    rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
+    # The queryset's prefetches, kept: a Django attribute without a public accessor.
+    lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # not in stubs
+    rows = rows.prefetch_related(*lookups)
     by_id = {obj.pk: obj for obj in rows}
     return [by_id[pk] for pk in ids if pk in by_id], has_next
 
@@ -83,13 +99,25 @@ class Pagination(PageNumberPagination):
     ``{"next", "previous", "results"}``; ``next`` is null on the last page.
     """
 
-    page_size = 25
+    page_size: int = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    # Set by paginate_queryset, which DRF calls before get_paginated_response.
+    request: Request
+    number: int
+    has_next: bool
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[_M, _Row] | Sequence[_Row],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[_Row]:
+        if not isinstance(queryset, QuerySet):  # the pages are read with queries
+            raise TypeError("Pagination pages querysets only")
         self.request = request
-        page_size = self.get_page_size(request)
+        # DRF's page size is None only for a class without one: this class has one.
+        page_size = self.get_page_size(request) or self.page_size
         raw = request.query_params.get(self.page_query_param, "1")
         try:
             self.number = int(raw)
@@ -108,7 +136,7 @@ class Pagination(PageNumberPagination):
             raise NotFound("Invalid page.")
         return rows
 
-    def get_paginated_response(self, data):
+    def get_paginated_response(self, data: Any) -> Response:
         url = self.request.build_absolute_uri()
         next_url = (
             replace_query_param(url, self.page_query_param, self.number + 1)
@@ -124,7 +152,7 @@ class Pagination(PageNumberPagination):
             )
         return Response({"next": next_url, "previous": previous, "results": data})
 
-    def get_paginated_response_schema(self, schema):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
             "required": ["results"],
@@ -159,19 +187,22 @@ class IdBoundedFilterSet(FilterSet):
 class FilterBackend(DjangoFilterBackend):
     filterset_base = IdBoundedFilterSet
 
-    def filter_queryset(self, request, queryset, view):
+    def filter_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
         # Building a FilterSet (deep copies of every filter, a bound form) costs more than the
         # rest of a list page: skip it when no parameter names one of its filters.
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             names = tuple(filterset_class.base_filters)
-            if not any(param.startswith(names) for param in request.query_params):
+            # request.GET: what a DRF request's query_params is (django-filter types a Django one).
+            if not any(param.startswith(names) for param in request.GET):
                 return queryset
         return super().filter_queryset(request, queryset, view)
 
 
 class JSONEncoder(encoders.JSONEncoder):
-    def default(self, obj):
+    def default(self, obj: Any) -> Any:
         if isinstance(obj, Decimal):
             return str(obj)
         return super().default(obj)
@@ -187,13 +218,13 @@ class JSONRenderer(renderers.JSONRenderer):
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    body = {"code": exc.code, "detail": exc.detail}
+    body: dict[str, object] = {"code": exc.code, "detail": exc.detail}
     if exc.errors:
         body["errors"] = exc.errors
     return Response(body, status=exc.status)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
     if isinstance(exc, DjangoValidationError):

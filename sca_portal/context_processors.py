@@ -6,24 +6,28 @@ the template shows it and the view did not already give it (the dashboard does).
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
+
+from django.http import HttpRequest
 
 from cases.permissions import can, user_practice_names, user_roles
 from cases.web import current_practice_id
 
 
-def navigation(request) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
         return {}
     if getattr(request, "htmx", False):  # a fragment: no navigation to draw
         return {}
-    roles = user_roles(user)
-    if not roles:
-        return {"nav_practices": [], "nav_practice": None, "nav_role": None}
+    # None without a role in an active practice (the roles are read once per request).
     practice_id = current_practice_id(request)
+    if practice_id is None:
+        return {"nav_practices": [], "nav_practice": None, "nav_role": None}
+    roles = user_roles(user)
     names = user_practice_names(user)
-    practices = sorted(({"pk": pk, "name": name} for pk, name in names.items()),
-                       key=lambda p: p["name"])  # fmt: skip
+    practices = [{"pk": pk, "name": name}
+                 for pk, name in sorted(names.items(), key=lambda item: item[1])]  # fmt: skip
     current = next((p for p in practices if p["pk"] == practice_id), None)
     role = roles.get(practice_id)
     from negotiations.models import Notification

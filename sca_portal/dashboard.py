@@ -4,6 +4,7 @@ number of queries whatever the data (tested), and the reports part is cached."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -14,12 +15,13 @@ from cases.permissions import can
 from cases.web import PracticeMixin
 from negotiations import selectors as negotiation_selectors
 
+from .auth import signed_in_user
 from .queries import fetch_together
 
 BAR_HEIGHT = 22
 
 
-def status_chart(by_status: dict[str, int]) -> dict:
+def status_chart(by_status: dict[str, int]) -> dict[str, Any]:
     """Horizontal bars as SVG geometry (attributes, not inline styles: the CSP allows no
     inline styles)."""
     peak = max(by_status.values(), default=0) or 1
@@ -38,7 +40,7 @@ def status_chart(by_status: dict[str, int]) -> dict:
     return {"bars": bars, "height": len(bars) * (BAR_HEIGHT + 8), "bar_height": BAR_HEIGHT}
 
 
-def insurer_chart(insurers: list[dict]) -> dict:
+def insurer_chart(insurers: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     peak_days = max((float(r["median_days_to_decision"] or 0) for r in insurers), default=0) or 1
     for i, r in enumerate(insurers[:12]):
@@ -63,10 +65,11 @@ class DashboardView(PracticeMixin, TemplateView):
     the rest is the drafts' readiness and, for billing, the cached reports summary."""
 
     template_name = "dashboard.html"
+    practice_id: int  # PracticeMixin.dispatch refuses a request without one
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        user, practice_id = self.request.user, self.practice_id
+        user, practice_id = signed_in_user(self.request), self.practice_id
         today = timezone.localdate()
         billing = can(user, practice_id, "reports")
         case_lists = {
@@ -74,17 +77,19 @@ class DashboardView(PracticeMixin, TemplateView):
             "follow_ups": (case_selectors.follow_ups_due(user, practice_id, on=today), 15),
             "decided": (case_selectors.recently_decided(user, practice_id), 8),
         }
-        notices = {"unread": (negotiation_selectors.unread_notifications(user, practice_id), 10)}
+        notice_lists = {
+            "unread": (negotiation_selectors.unread_notifications(user, practice_id), 10)
+        }
         if billing:
             for status in negotiation_selectors.BOARD_STATUSES:
                 case_lists[status] = (negotiation_selectors.board_column(practice_id, status), 8)
-            notices["utilization"] = (
+            notice_lists["utilization"] = (
                 negotiation_selectors.utilization_notices(practice_id),
                 3 * ALERTS,
             )
         cases = fetch_together(case_lists)
-        notices = fetch_together(notices)
-        unread = notices["unread"]
+        notices = fetch_together(notice_lists)
+        unread: list[Any] = notices["unread"]  # with the selector's annotation unread_total
         ctx.update(
             nav_section="dashboard",
             today=today,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 REFRESHED_KEY = "_idle_refreshed"
 
@@ -15,10 +17,10 @@ class SlidingSessionMiddleware:
     expiry moves forward at most once per SESSION_REFRESH_SECONDS, so the idle timeout is
     exact to within that. Placed after SessionMiddleware, so its change is saved."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         # Only sessions this request read (signed-in browsers); API tokens carry none.

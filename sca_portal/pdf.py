@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -23,7 +24,7 @@ BASE_URL = "https://sca-portal.invalid/"
 
 
 class StaticOnlyFetcher(URLFetcher):
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
         if not url.startswith(prefix):
             raise ValueError("only the app's static files may be loaded by documents")
@@ -45,11 +46,11 @@ class RenderedPdf:
     page_count: int
 
 
-def render_pdf_document(template: str, context: dict) -> RenderedPdf:
+def render_pdf_document(template: str, context: dict[str, Any]) -> RenderedPdf:
     html = render_to_string(template, context)  # autoescaped: every variable is escaped
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
     return RenderedPdf(content=document.write_pdf(), page_count=len(document.pages))
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     return render_pdf_document(template, context).content

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
+
 from django.db import connection
-from django.db.models import IntegerField, QuerySet, Value, Window
+from django.db.models import F, IntegerField, Model, QuerySet, Value, Window
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import RowNumber
 
+_M = TypeVar("_M", bound=Model)
 
-def fetch_together(lists: dict[str, tuple[QuerySet, int]]) -> dict[str, list]:
+
+def fetch_together(lists: Mapping[str, tuple[QuerySet[_M], int]]) -> dict[str, list[_M]]:
     """The first ``limit`` rows of each ordered queryset, by name.
 
     On PostgreSQL, one statement: a UNION ALL of the parts, each keeping its own filter, order
@@ -25,12 +31,18 @@ def fetch_together(lists: dict[str, tuple[QuerySet, int]]) -> dict[str, list]:
     parts = [
         queryset.annotate(
             together_list=Value(i, output_field=IntegerField()),
-            together_position=Window(RowNumber(), order_by=list(queryset.query.order_by)),
+            together_position=Window(RowNumber(), order_by=_ordering(queryset)),
         )[:limit]
         for i, (queryset, limit) in enumerate(lists.values())
     ]
     combined = parts[0].union(*parts[1:], all=True).order_by("together_list", "together_position")
-    found: dict[str, list] = {name: [] for name in names}
+    found: dict[str, list[_M]] = {name: [] for name in names}
+    obj: Any  # a row with its annotations, which a type variable's model cannot name
     for obj in combined:
         found[names[obj.together_list]].append(obj)
     return found
+
+
+def _ordering(queryset: QuerySet[_M]) -> list[BaseExpression | F | str]:
+    # order_by() keeps names, F() and OrderBy expressions; the stubs type them as Combinable.
+    return list(cast(Sequence[BaseExpression | F | str], queryset.query.order_by))

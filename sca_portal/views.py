@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -44,7 +44,7 @@ def broker_ok() -> bool:
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": "ok" if database_ok() else "down"}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = "ok" if broker_ok() else "down"
@@ -60,9 +60,10 @@ def healthz(request):
 class PracticeSwitchView(LoginRequiredMixin, View):
     """Choose the practice to work in (users who belong to several)."""
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponse:
         from cases.web import SESSION_KEY
 
+        practice_id: int | None
         try:
             practice_id = int(request.POST.get("practice", ""))
         except ValueError:

@@ -5,17 +5,20 @@ from .case import (
     CaseAction,
     CaseEvent,
     CaseStatus,
-    Consent,
     InitiatedBy,
-    NetworkSearch,
     Reason,
+    ServiceType,
+)
+from .documents import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
+from .parts import (
+    Consent,
+    NetworkSearch,
     RequestedService,
     SearchMethod,
     SearchOutcome,
-    ServiceType,
     UnitPeriod,
 )
-from .document import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
+from .people import Client, Credential, Provider
 from .reference import (
     ContactPurpose,
     Insurer,
@@ -26,7 +29,7 @@ from .reference import (
     RatePolicy,
     SubmissionChannel,
 )
-from .tenancy import Client, Credential, Membership, Practice, Provider, Role
+from .tenancy import Membership, Practice, Role
 
 __all__ = [
     "AccessAction",

@@ -1,17 +1,14 @@
-"""Every write to a case and its parts, and every status change (DESIGN.md section 5)."""
+"""Every write to a case and every status change (DESIGN.md section 5); what a case is made
+of is written by ``parts``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from billing_codes.models import BillingCode
 from cases.models import (
     TRANSITIONS,
     Case,
@@ -19,20 +16,18 @@ from cases.models import (
     CaseEvent,
     CaseStatus,
     Client,
-    Consent,
     Insurer,
     Membership,
-    NetworkSearch,
     Practice,
     Provider,
     RequestedService,
 )
-from cases.selectors import case_readiness
-from cases.workspace import usual_rate
+from cases.selectors.case import sessions_still_remaining
+from cases.selectors.readiness import case_readiness
 from sca_portal.exceptions import DomainError, conflict
 
-from .common import apply_fields, clean_and_save
-from .reference import check_insurer_open, validate_modifier
+from .common import apply_fields, clean_and_save, jsonable
+from .reference import check_insurer_open
 
 # Fields that describe the request: frozen once the case leaves draft.
 DRAFT_FIELDS = [
@@ -52,32 +47,10 @@ DRAFT_FIELDS = [
 # Tracking fields: editable in any status (assignment, follow-ups, the insurer's numbers).
 TRACKING_FIELDS = ["assigned_to", "follow_up_on", "insurer_reference", "authorization_number"]
 LONG_TEXT_FIELDS = {"clinical_justification"}
-
-SEARCH_FIELDS = [
-    "provider_name",
-    "provider_npi",
-    "contacted_on",
-    "method",
-    "outcome",
-    "wait_weeks",
-    "distance_miles",
-    "notes",
-]
-SERVICE_FIELDS = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
-CONSENT_FIELDS = [
-    "signer_name",
-    "signer_relationship",
-    "signed_on",
-    "acknowledges_costs",
-    "estimated_patient_cost",
-    "method",
-]
-
-ALLOWED_UPLOADS = {
-    b"%PDF-": ("pdf", "application/pdf"),
-    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
-    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
-}
+# Bounds both doors (the API's serializer and the request form) take from here.
+SESSIONS_REQUESTED_BOUNDS = (1, 100_000)
+SESSIONS_REMAINING_BOUNDS = (0, 100_000)
+DECISION_REASON_MAX_LENGTH = 2000
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -93,18 +66,10 @@ def record_event(case: Case, actor, kind: str, message: str, data: dict | None =
     )
 
 
-def _jsonable(value):
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _changes_for_event(changed: dict[str, tuple]) -> dict:
+def changes_for_event(changed: dict[str, tuple]) -> dict:
     # Long free text is not copied into the timeline, only the fact that it changed.
     return {
-        name: ["(edited)"] if name in LONG_TEXT_FIELDS else [_jsonable(old), _jsonable(new)]
+        name: ["(edited)"] if name in LONG_TEXT_FIELDS else [jsonable(old), jsonable(new)]
         for name, (old, new) in changed.items()
     }
 
@@ -137,7 +102,7 @@ def check_transition(case: Case, action: str) -> str | None:
     return target
 
 
-def _require_draft(case: Case, what: str) -> None:
+def require_draft(case: Case, what: str) -> None:
     if not case.is_draft:
         raise conflict(
             "case_not_draft",
@@ -160,6 +125,21 @@ def _check_assignee(practice_id: int, assignee) -> None:
         return
     if not Membership.objects.filter(practice_id=practice_id, user=assignee).exists():
         raise ValidationError({"assigned_to": "Assign the case to a member of its practice."})
+
+
+def _check_sessions(case: Case, names) -> None:
+    bounds = {
+        "sessions_requested": SESSIONS_REQUESTED_BOUNDS,
+        "sessions_remaining": SESSIONS_REMAINING_BOUNDS,
+    }
+    errors = {}
+    for name in set(names) & set(bounds):
+        low, high = bounds[name]
+        value = getattr(case, name)
+        if value is not None and not low <= value <= high:
+            errors[name] = f"Enter a number from {low} to {high:,}."
+    if errors:
+        raise ValidationError(errors)
 
 
 def case_bump(case: Case, fields: list[str]) -> None:
@@ -192,6 +172,7 @@ def case_create(
         {"client": client, "provider": provider, "insurer": insurer, "reason": reason, **data},
         DRAFT_FIELDS + TRACKING_FIELDS,
     )
+    _check_sessions(case, DRAFT_FIELDS)
     clean_and_save(case)
     record_event(case, actor, "created", "Case created as a draft.")
     return case
@@ -222,12 +203,13 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
     # Only a real change to the request is refused after draft (a PUT repeats every field).
     draft_changes = [name for name in changed if name in DRAFT_FIELDS]
     if draft_changes and not case.is_draft:
-        _require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
+        require_draft(case, "The request (" + ", ".join(sorted(draft_changes)) + ")")
     if not changed:
         return case
+    _check_sessions(case, changed)
     case.full_clean()
     case_bump(case, list(changed))
-    record_event(case, actor, "updated", "Case updated.", {"changed": _changes_for_event(changed)})
+    record_event(case, actor, "updated", "Case updated.", {"changed": changes_for_event(changed)})
     return case
 
 
@@ -244,7 +226,7 @@ def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> 
             actor,
             "follow_up_set",
             "Follow-up date set.",
-            {"changed": _changes_for_event({"follow_up_on": (old, follow_up_on)})},
+            {"changed": changes_for_event({"follow_up_on": (old, follow_up_on)})},
         )
     return case
 
@@ -264,7 +246,7 @@ def case_set_tracking(*, case_id: int, actor, assigned_to, follow_up_on: dt.date
             actor,
             "updated",
             "Assignee changed.",
-            {"changed": _changes_for_event({"assigned_to": (old, case.assigned_to_id)})},
+            {"changed": changes_for_event({"assigned_to": (old, case.assigned_to_id)})},
         )
     return case_set_follow_up(case_id=case.pk, actor=actor, follow_up_on=follow_up_on)
 
@@ -319,6 +301,10 @@ def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason; it goes on the case's record."})
+    if len(reason) > DECISION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {DECISION_REASON_MAX_LENGTH:,} characters."}
+        )
     return reason
 
 
@@ -353,17 +339,6 @@ def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
         {"reason": case.decision_reason},
     )
     return case
-
-
-def sessions_still_remaining(case: Case) -> int | None:
-    """Sessions of a transition not yet used: the agreement's count less utilization when
-    the negotiations app reports it (duck-typed: cases never imports negotiations)."""
-    agreement = getattr(case, "agreement", None) if case.status == CaseStatus.APPROVED else None
-    used = getattr(agreement, "sessions_used", None)
-    authorized = getattr(agreement, "sessions_authorized", None)
-    if agreement is not None and authorized is not None and used is not None:
-        return max(authorized - used, 0)
-    return case.sessions_remaining
 
 
 @transaction.atomic
@@ -420,203 +395,3 @@ def case_renew(*, case_id: int, actor) -> Case:
     )
     record_event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
     return new
-
-
-# ----------------------------------------------------------------------------- network searches
-
-
-@transaction.atomic
-def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
-    case = lock_case(case_id)
-    _require_draft(case, "The in-network search log")
-    search = NetworkSearch(case=case)
-    apply_fields(search, data, SEARCH_FIELDS)
-    clean_and_save(search)
-    record_event(
-        case,
-        actor,
-        "search_added",
-        f"In-network attempt recorded: {search.get_outcome_display()}.",
-        {"network_search": search.pk},
-    )
-    return search
-
-
-@transaction.atomic
-def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
-    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
-    case = lock_case(search.case_id)
-    _require_draft(case, "The in-network search log")
-    changed = apply_fields(search, data, SEARCH_FIELDS)
-    if changed:
-        clean_and_save(search)
-        record_event(
-            case,
-            actor,
-            "search_updated",
-            "In-network attempt changed.",
-            {"network_search": search.pk, "changed": _changes_for_event(changed)},
-        )
-    return search
-
-
-@transaction.atomic
-def network_search_remove(*, search_id: int, actor) -> None:
-    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
-    case = lock_case(search.case_id)
-    _require_draft(case, "The in-network search log")
-    search.delete()
-    record_event(
-        case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id}
-    )
-
-
-# ----------------------------------------------------------------------------- requested services
-
-
-def _normalize_service(service: RequestedService) -> None:
-    service.modifier = validate_modifier(service.modifier)
-    code = BillingCode.objects.filter(pk=service.billing_code_id).first()
-    if code is None:
-        raise ValidationError({"billing_code": "No such billing code."})
-    duplicate = (
-        RequestedService.objects.filter(
-            case_id=service.case_id,
-            billing_code_id=service.billing_code_id,
-            modifier=service.modifier,
-        )
-        .exclude(pk=service.pk)
-        .exists()
-    )
-    if duplicate:
-        raise ValidationError(
-            {"billing_code": f"{code.code} {service.modifier} is already requested."}
-        )
-
-
-@transaction.atomic
-def service_add(*, case_id: int, actor, **data) -> RequestedService:
-    case = lock_case(case_id)
-    _require_draft(case, "The requested services")
-    service = RequestedService(case=case)
-    apply_fields(service, data, SERVICE_FIELDS)
-    _normalize_service(service)
-    if service.requested_rate is None:  # the practice's usual rate, when it has one
-        service.requested_rate = usual_rate(
-            case.practice_id, service.billing_code_id, service.modifier
-        )
-    clean_and_save(service)
-    record_event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
-    return service
-
-
-@transaction.atomic
-def service_update(*, service_id: int, actor, **data) -> RequestedService:
-    service = RequestedService.objects.select_for_update().get(pk=service_id)
-    case = lock_case(service.case_id)
-    _require_draft(case, "The requested services")
-    changed = apply_fields(service, data, SERVICE_FIELDS)
-    if changed:
-        _normalize_service(service)
-        clean_and_save(service)
-        record_event(
-            case,
-            actor,
-            "service_updated",
-            f"Changed {service}.",
-            {"service": service.pk, "changed": _changes_for_event(changed)},
-        )
-    return service
-
-
-@transaction.atomic
-def service_remove(*, service_id: int, actor) -> None:
-    service = (
-        RequestedService.objects.select_for_update()
-        .select_related("billing_code")
-        .get(pk=service_id)
-    )
-    case = lock_case(service.case_id)
-    _require_draft(case, "The requested services")
-    label = str(service)
-    service.delete()
-    record_event(case, actor, "service_removed", f"Removed {label}.", {"service": service_id})
-
-
-# ----------------------------------------------------------------------------- consents
-
-
-def validate_upload(upload: UploadedFile) -> str:
-    """PDF, PNG or JPEG only, judged by the file's content (not its name), size-limited."""
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({"file": f"The file is larger than {limit // (1024 * 1024)} MB."})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, (ext, _mime) in ALLOWED_UPLOADS.items():
-        if head.startswith(magic):
-            return ext
-    raise ValidationError({"file": "Upload the signed consent as a PDF, PNG or JPEG file."})
-
-
-@transaction.atomic
-def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
-    case = lock_case(case_id)
-    _require_draft(case, "Consents")
-    consent = Consent(case=case, recorded_by=actor if getattr(actor, "pk", None) else None)
-    apply_fields(consent, data, CONSENT_FIELDS)
-    consent.full_clean(exclude=["file"])
-    if file is not None:
-        ext = validate_upload(file)
-        file.name = f"consent.{ext}"  # the stored name is random; see consent_upload_to
-        consent.file = file
-    consent.save()
-    record_event(
-        case,
-        actor,
-        "consent_added",
-        "Consent recorded.",
-        {"consent": consent.pk, "with_scan": bool(file)},
-    )
-    return consent
-
-
-@transaction.atomic
-def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
-    consent = Consent.objects.select_for_update().get(pk=consent_id)
-    case = lock_case(consent.case_id)
-    _require_draft(case, "Consents")
-    changed = apply_fields(consent, data, CONSENT_FIELDS)
-    consent.full_clean(exclude=["file"])
-    old_file = consent.file.name if consent.file else ""
-    if file is not None:
-        ext = validate_upload(file)
-        file.name = f"consent.{ext}"
-        consent.file = file
-        changed["file"] = ("", "(new scan)")
-    if changed:
-        consent.save()
-        if file is not None and old_file:
-            transaction.on_commit(lambda: consent.file.storage.delete(old_file))
-        record_event(
-            case,
-            actor,
-            "consent_updated",
-            "Consent changed.",
-            {"consent": consent.pk, "changed": _changes_for_event(changed)},
-        )
-    return consent
-
-
-@transaction.atomic
-def consent_remove(*, consent_id: int, actor) -> None:
-    consent = Consent.objects.select_for_update().get(pk=consent_id)
-    case = lock_case(consent.case_id)
-    _require_draft(case, "Consents")
-    name = consent.file.name if consent.file else ""
-    storage = consent.file.storage
-    consent.delete()
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
-    record_event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})

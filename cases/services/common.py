@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -47,3 +49,12 @@ def set_history_user(obj: models.Model, actor) -> None:
     # django-simple-history records this as the author of the change.
     if actor is not None and getattr(actor, "is_authenticated", False):
         obj._history_user = actor
+
+
+def jsonable(value):
+    """A value as the timeline's JSON keeps it: dates in ISO 8601, decimals as text."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -13,8 +13,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.documents import DocumentNotAvailable, context_for, template_for
-from cases.models import ACTIVE_STATUSES, CaseStatus, Document, DocumentKind, DocumentStatus
+from cases.models import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
+from cases.selectors.documents import (
+    DocumentNotAvailable,
+    context_for,
+    document_kinds_for,
+    template_for,
+)
 from sca_portal.celery import app as celery_app
 from sca_portal.exceptions import conflict
 
@@ -32,14 +37,6 @@ def _enqueue(document_id: int) -> None:
     # Looked up by name in the app's registry (filled by autodiscovery), so that the services
     # do not import the tasks that import them; ``delay`` still honours eager mode.
     celery_app.tasks[RENDER_TASK].delay(document_id)
-
-
-def document_kinds_for(case) -> list[str]:
-    """The kinds of document this case can have now: the agreement summary once approved."""
-    kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
-    if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
-        kinds.append(DocumentKind.AGREEMENT_SUMMARY)
-    return kinds
 
 
 @transaction.atomic

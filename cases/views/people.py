@@ -22,7 +22,7 @@ from django.urls import path
 from django.views import View
 from django.views.generic import TemplateView
 
-from cases.forms_people import (
+from cases.forms.people import (
     ClientForm,
     ClientImportConfirmForm,
     ClientImportForm,
@@ -30,23 +30,21 @@ from cases.forms_people import (
     ProviderForm,
 )
 from cases.models import Client, Practice, Provider
-from cases.selectors import clients_visible_to, providers_visible_to
-from cases.services import (
-    access_record,
-    client_create,
-    client_update,
-    provider_create,
-    provider_update,
-)
-from cases.services.imports import (
+from cases.selectors.people import clients_visible_to, providers_visible_to
+from cases.services.audit import access_record
+from cases.services.people import (
     COLUMNS,
     EXAMPLE_ROW,
     MAX_ROWS,
     REQUIRED_COLUMNS,
+    client_create,
     client_import,
     client_import_preview,
+    client_update,
     decode_csv,
     normalize_newlines,
+    provider_create,
+    provider_update,
 )
 from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal
 

@@ -20,10 +20,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
-from billing_codes.models import BillingCode, code_label
-from cases import selectors
-from cases.audit_api import author_name
-from cases.forms_reference import (
+from billing_codes.models import BillingCode
+from cases.forms.reference import (
     InsurerContactForm,
     PolicyRevisionForm,
     RatePolicyForm,
@@ -31,9 +29,19 @@ from cases.forms_reference import (
     policy_rate_formset,
     rate_initial,
 )
-from cases.models import ContactPurpose, Insurer, LineOfBusiness, PolicyRate, RatePolicy
+from cases.models import ContactPurpose, Insurer, LineOfBusiness, RatePolicy
 from cases.permissions import can, is_operator
 from cases.rates import policy_pays
+from cases.selectors.audit import policy_history
+from cases.selectors.reference import (
+    insurer_contact_for,
+    insurer_contacts_visible_to,
+    insurer_policies,
+    policies_on,
+    policy_in_force,
+    rate_policies_visible_to,
+)
+from cases.selectors.tenancy import practices_for
 from cases.services.reference import (
     CONTACT_FIELDS,
     POLICY_FIELDS,
@@ -78,7 +86,7 @@ class InsurerListView(ReferenceMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        current = selectors.policies_on(timezone.localdate(), practice_id=self.practice_id)
+        current = policies_on(timezone.localdate(), practice_id=self.practice_id)
         insurers = Insurer.objects.order_by("name").prefetch_related(
             Prefetch(
                 "policies",
@@ -106,32 +114,14 @@ class InsurerDetailView(ReferenceMixin, TemplateView):
         insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
         today = timezone.localdate()
         line = line_of(self.request)
-        policies = list(
-            RatePolicy.objects.filter(practice_id=self.practice_id, insurer=insurer).order_by(
-                "line_of_business", "-effective_from"
-            )
+        policies, current = insurer_policies(
+            practice_id=self.practice_id, insurer=insurer, line=line, on=today
         )
-        in_force = selectors.policy_in_force(
-            practice_id=self.practice_id, insurer_id=insurer.pk, line_of_business=line, on=today
-        )
-        current = next((p for p in policies if in_force and p.pk == in_force.pk), None)
         rates = []
         if current is not None:
             for rate in current.rates.select_related("billing_code"):
                 rate.pays = policy_pays(current, rate)
                 rates.append(rate)
-        in_force_ids = {
-            p.pk
-            for p in selectors.policies_on(today, practice_id=self.practice_id).filter(
-                insurer=insurer
-            )
-        }
-        for p in policies:
-            p.status = (
-                "in force"
-                if p.pk in in_force_ids
-                else ("future" if p.effective_from > today else "past")
-            )
         lines = [
             (value, label, any(p.line_of_business == value for p in policies))
             for value, label in LineOfBusiness.choices
@@ -145,8 +135,8 @@ class InsurerDetailView(ReferenceMixin, TemplateView):
             line=line,
             line_label=LineOfBusiness(line).label,
             lines=lines,
-            contact=selectors.insurer_contact_for(practice_id=self.practice_id, insurer=insurer),
-            appeals_contact=selectors.insurer_contact_for(
+            contact=insurer_contact_for(practice_id=self.practice_id, insurer=insurer),
+            appeals_contact=insurer_contact_for(
                 practice_id=self.practice_id, insurer=insurer, purpose=ContactPurpose.APPEALS
             ),
             admin_url=reverse("admin:cases_insurer_change", args=[insurer.pk]),
@@ -166,7 +156,7 @@ class ContactEditView(PracticeAdminMixin, TemplateView):
         if self.purpose not in ContactPurpose.values:
             raise Http404("No such contact.")
         self.contact = (
-            selectors.insurer_contacts_visible_to(self.request.user)
+            insurer_contacts_visible_to(self.request.user)
             .filter(practice_id=self.practice_id, insurer=self.insurer, purpose=self.purpose)
             .first()
         )
@@ -191,7 +181,7 @@ class ContactEditView(PracticeAdminMixin, TemplateView):
         try:
             insurer_contact_save(
                 actor=request.user,
-                practice=selectors.practices_for(request.user).get(pk=self.practice_id),
+                practice=practices_for(request.user).get(pk=self.practice_id),
                 insurer=self.insurer,
                 purpose=self.purpose,
                 **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
@@ -302,7 +292,7 @@ class PolicyCreateView(PolicyFormView):
     def setup_objects(self) -> None:
         self.insurer = get_object_or_404(Insurer, pk=self.kwargs["pk"])
         self.line = line_of(self.request)
-        self.template_policy = selectors.policy_in_force(
+        self.template_policy = policy_in_force(
             practice_id=self.practice_id,
             insurer_id=self.insurer.pk,
             line_of_business=self.line,
@@ -324,7 +314,7 @@ class PolicyCreateView(PolicyFormView):
     def save(self, *, form, rates, revision) -> RatePolicy:
         return rate_policy_create(
             actor=self.request.user,
-            practice=selectors.practices_for(self.request.user).get(pk=self.practice_id),
+            practice=practices_for(self.request.user).get(pk=self.practice_id),
             insurer=self.insurer,
             rates=rates,
             **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
@@ -339,7 +329,7 @@ class PolicyEditView(PolicyFormView):
 
     def setup_objects(self) -> None:
         self.policy = get_object_or_404(
-            selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
+            rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
         self.require(self.policy.practice_id, "reference")
         self.insurer = self.policy.insurer
@@ -377,78 +367,6 @@ class PolicyEditView(PolicyFormView):
 
 # ----------------------------------------------------------------------------- history
 
-HIDDEN_HISTORY_FIELDS = ["updated_at", "created_at"]
-ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def _show(field, value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
-
-
-def _field(model, name):
-    try:
-        return model._meta.get_field(name)
-    except Exception:
-        return None
-
-
-def _label(model, name) -> str:
-    field = _field(model, name)
-    return str(field.verbose_name) if field is not None else name.replace("_", " ")
-
-
-def history_entries(records, model, what) -> list[dict]:
-    """One entry per history row, diffed against the previous row of the same object in
-    memory (no query per row)."""
-    previous: dict[int, object] = {}
-    entries = []
-    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
-        before = previous.get(record.id)
-        if record.history_type == "~" and before is not None:
-            delta = record.diff_against(before, excluded_fields=HIDDEN_HISTORY_FIELDS)
-            changes = [
-                (
-                    _label(model, c.field),
-                    _show(_field(model, c.field), c.old),
-                    _show(_field(model, c.field), c.new),
-                )
-                for c in delta.changes
-            ]
-        else:
-            changes = []
-        previous[record.id] = record
-        entries.append(
-            {
-                "at": record.history_date,
-                "order": record.history_id,
-                "user": author_name(record.history_user),
-                "reason": getattr(record, "history_change_reason", None) or "",
-                "action": ACTIONS[record.history_type],
-                "what": what(record),
-                "changes": changes,
-                "record": record,
-            }
-        )
-    return entries
-
-
-def _rate_what(record) -> str:
-    code = record.billing_code.code if record.billing_code else "?"
-    return f"Rate {code_label(code, record.modifier)}"
-
-
-def _rate_values(record) -> list[tuple[str, str, str]]:
-    return [
-        (_label(PolicyRate, name), "—", _show(None, getattr(record, name)))
-        for name in ("highest_network_rate", "reference_rate")
-    ]
-
 
 class PolicyHistoryView(PracticeAdminMixin, TemplateView):
     template_name = "cases/ratepolicy_history.html"
@@ -456,26 +374,10 @@ class PolicyHistoryView(PracticeAdminMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         policy = get_object_or_404(
-            selectors.rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
+            rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
         )
         self.require(policy.practice_id, "reference")
-        policy_rows = RatePolicy.history.filter(id=policy.pk).select_related("history_user")
-        rate_rows = PolicyRate.history.filter(policy_id=policy.pk).select_related(
-            "history_user", "billing_code"
-        )
-        entries = history_entries(policy_rows, RatePolicy, lambda r: "Policy")
-        rate_entries = history_entries(rate_rows, PolicyRate, _rate_what)
-        for entry in rate_entries:
-            # A rate's first or last row says what it was: shown as a change from or to nothing.
-            if entry["action"] == "created":
-                entry["changes"] = _rate_values(entry["record"])
-            elif entry["action"] == "deleted":
-                entry["changes"] = [
-                    (label, new, old) for label, old, new in _rate_values(entry["record"])
-                ]
-        entries += rate_entries
-        entries.sort(key=lambda e: (e["at"], e["order"]), reverse=True)
-        ctx.update(policy=policy, insurer=policy.insurer, entries=entries)
+        ctx.update(policy=policy, insurer=policy.insurer, entries=policy_history(policy))
         return ctx
 
 

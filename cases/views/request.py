@@ -5,24 +5,22 @@ loses nothing; the review shows the readiness checklist in plain words."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
-from .. import selectors, services
-from ..forms import (
-    CaseDetailsForm,
-    ClientPickForm,
-    ConsentForm,
-    NetworkSearchForm,
-    NewClientForm,
-    ServiceForm,
-    SubmitForm,
-)
-from ..models import Client, Practice, ServiceType
-from ..web import REFUSALS, PracticeMixin, add_errors, flash_refusal
-from ..workspace import usual_rate, usual_rates
+from cases.forms.case import CaseDetailsForm, SubmitForm
+from cases.forms.people import ClientPickForm, NewClientForm
+from cases.models import Client, Practice
+from cases.selectors.case import case_detail_for
+from cases.selectors.people import clients_visible_to
+from cases.selectors.readiness import case_readiness
+from cases.services.case import case_create, case_update
+from cases.services.people import client_create
+from cases.web import REFUSALS, PracticeMixin, add_errors, htmx_done
+
+from .parts import PartsSteps
 
 STEPS = [
     ("client", "Client"),
@@ -33,19 +31,6 @@ STEPS = [
     ("review", "Review and submit"),
 ]
 STEP_NAMES = [s for s, _ in STEPS]
-
-
-def _next_step(step: str) -> str:
-    return STEP_NAMES[STEP_NAMES.index(step) + 1]
-
-
-def _done(request, url: str) -> HttpResponse:
-    """Go to the next step: htmx follows HX-Redirect, a plain form a 302."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 # Which readiness checks each step answers: a step shows as done when they all pass.
@@ -70,7 +55,7 @@ def _step_context(step: str, case=None, client=None, readiness=None) -> dict:
     current = STEP_NAMES.index(step)
     complete = set()
     if case is not None:
-        complete = _complete_steps(readiness or selectors.case_readiness(case))
+        complete = _complete_steps(readiness or case_readiness(case))
     if case is None and client is not None:
         complete = {"client"}
     return {
@@ -113,7 +98,7 @@ class RequestStartView(PracticeMixin, View):
         except (TypeError, ValueError):
             raise Http404("No such client.") from None
         return get_object_or_404(
-            selectors.clients_visible_to(self.request.user).filter(
+            clients_visible_to(self.request.user).filter(
                 practice_id=self.practice_id, is_active=True
             ),
             pk=pk,
@@ -132,7 +117,7 @@ class RequestStartView(PracticeMixin, View):
             new = NewClientForm(request.POST, prefix="new")
             if new.is_valid():
                 try:
-                    client = services.client_create(
+                    client = client_create(
                         actor=request.user,
                         practice=Practice.objects.get(pk=self.practice_id),
                         **new.cleaned_data,
@@ -141,13 +126,16 @@ class RequestStartView(PracticeMixin, View):
                     add_errors(new, exc)
                 else:
                     messages.success(request, "Client saved.")
-                    return _done(request, reverse("cases:request_start") + f"?client={client.pk}")
+                    return htmx_done(
+                        request, reverse("cases:request_start") + f"?client={client.pk}"
+                    )
             return self.render_start(
                 request, ClientPickForm(practice_id=self.practice_id), new, 400
             )
         if pick.is_valid() and pick.cleaned_data["client"]:
             client = pick.cleaned_data["client"]
-            return _done(request, reverse("cases:request_start") + f"?client={client.pk}")
+            url = reverse("cases:request_start") + f"?client={client.pk}"
+            return htmx_done(request, url)
         pick.add_error("client", "Choose a client, or create a new one below.")
         return self.render_start(request, pick, new, 400)
 
@@ -163,7 +151,7 @@ class RequestStartView(PracticeMixin, View):
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
-                case = services.case_create(
+                case = case_create(
                     actor=request.user,
                     practice=client.practice,
                     client=client,
@@ -174,11 +162,11 @@ class RequestStartView(PracticeMixin, View):
                 add_errors(form, exc)
             else:
                 messages.success(request, f"Draft SCA #{case.pk} saved.")
-                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
+                return htmx_done(request, reverse("cases:request_step", args=[case.pk, "services"]))
         return self.details(request, client, form, status=400)
 
 
-class RequestStepView(PracticeMixin, View):
+class RequestStepView(PartsSteps, PracticeMixin, View):
     """Steps 2–6 of an existing draft."""
 
     def dispatch(self, request, *args, **kwargs):
@@ -187,7 +175,7 @@ class RequestStepView(PracticeMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def load(self, pk):
-        case = get_object_or_404(selectors.case_detail_for(self.request.user), pk=pk)
+        case = get_object_or_404(case_detail_for(self.request.user), pk=pk)
         self.require(case.practice_id, "case")
         return case
 
@@ -226,7 +214,7 @@ class RequestStepView(PracticeMixin, View):
         form = self.details_form(case, request.POST)
         if form.is_valid():
             try:
-                services.case_update(
+                case_update(
                     case_id=case.pk,
                     actor=request.user,
                     version=request.POST.get("version"),
@@ -235,156 +223,12 @@ class RequestStepView(PracticeMixin, View):
             except REFUSALS as exc:
                 add_errors(form, exc)
             else:
-                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
+                return htmx_done(request, reverse("cases:request_step", args=[case.pk, "services"]))
         return self.show_details(request, case, form, 400)
-
-    # ----------------------------------------------------------------- services
-    def service_form(self, case, data=None):
-        form = ServiceForm(data, aba_only=case.service_type == ServiceType.ABA, prefix="svc")
-        # Picking a code (or a modifier) fetches the rate field, prefilled from the fee schedule.
-        for name in ("billing_code", "modifier"):
-            form.fields[name].widget.attrs.update(
-                {
-                    "hx-get": reverse("cases:request_step", args=[case.pk, "services"]),
-                    "hx-trigger": "change",
-                    "hx-include": "#id_svc-billing_code, #id_svc-modifier",
-                    "hx-vals": '{"rate_for": "1"}',
-                    "hx-target": "#rate-field",
-                    "hx-select": "#rate-field",  # not the form's "main"
-                    "hx-swap": "outerHTML",
-                }
-            )
-        return form
-
-    def show_services(self, request, case, form=None, status=200):
-        rates = usual_rates(case.practice_id)
-        return self.render_step(
-            request, case, "services", status,
-            form=form or self.service_form(case),
-            services=list(case.services.all()),
-            has_fee_schedule=bool(rates),
-        )  # fmt: skip
-
-    def rate_field(self, request, case):
-        """htmx: the rate input, prefilled with the practice's usual rate for the code."""
-        form = self.service_form(case)
-        try:
-            code_id = int(request.GET.get("svc-billing_code", ""))
-        except ValueError:
-            code_id = None
-        rate = usual_rate(case.practice_id, code_id, request.GET.get("svc-modifier", ""))
-        form.initial["requested_rate"] = rate
-        return render(
-            request,
-            "cases/request_rate_field.html",
-            {"field": form["requested_rate"], "rate": rate},
-        )
-
-    def save_services(self, request, case):
-        if "remove" in request.POST:
-            try:
-                service = case.services.get(pk=int(request.POST["remove"]))
-                services.service_remove(service_id=service.pk, actor=request.user)
-            except (ValueError, case.services.model.DoesNotExist):
-                raise Http404("No such service on this case.") from None
-            except REFUSALS as exc:
-                flash_refusal(request, exc)
-            return redirect("cases:request_step", pk=case.pk, step="services")
-        if "next" in request.POST:
-            return _done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
-        form = self.service_form(case, request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:  # a blank rate takes the practice's usual rate (the service's rule)
-                services.service_add(case_id=case.pk, actor=request.user, **data)
-            except REFUSALS as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, f"{data['billing_code'].code} added.")
-                return _done(request, reverse("cases:request_step", args=[case.pk, "services"]))
-        return self.show_services(request, case, form, 400)
-
-    # ----------------------------------------------------------------- searches
-    def show_searches(self, request, case, form=None, status=200):
-        readiness = selectors.case_readiness(case)
-        check = next(c for c in readiness.checks if c.code == "network_search_incomplete")
-        return self.render_step(
-            request, case, "searches", status,
-            form=form or NetworkSearchForm(prefix="ns"),
-            searches=list(case.network_searches.all()),
-            check=check,
-            readiness=readiness,
-        )  # fmt: skip
-
-    def save_searches(self, request, case):
-        if "remove" in request.POST:
-            try:
-                search = case.network_searches.get(pk=int(request.POST["remove"]))
-            except (ValueError, case.network_searches.model.DoesNotExist):
-                raise Http404("No such search on this case.") from None
-            try:
-                services.network_search_remove(search_id=search.pk, actor=request.user)
-            except REFUSALS as exc:
-                flash_refusal(request, exc)
-            return redirect("cases:request_step", pk=case.pk, step="searches")
-        if "next" in request.POST:
-            return _done(request, reverse("cases:request_step", args=[case.pk, "consent"]))
-        form = NetworkSearchForm(request.POST, prefix="ns")
-        if form.is_valid():
-            try:
-                services.network_search_add(
-                    case_id=case.pk, actor=request.user, **form.cleaned_data
-                )
-            except REFUSALS as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, "Attempt recorded.")
-                return _done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
-        return self.show_searches(request, case, form, 400)
-
-    # ------------------------------------------------------------------ consent
-    def show_consent(self, request, case, form=None, status=200):
-        readiness = selectors.case_readiness(case)
-        check = next(c for c in readiness.checks if c.code == "consent_missing")
-        return self.render_step(
-            request, case, "consent", status,
-            form=form or ConsentForm(prefix="consent"),
-            consents=list(case.consents.all()),
-            check=check,
-            readiness=readiness,
-        )  # fmt: skip
-
-    def save_consent(self, request, case):
-        if "remove" in request.POST:
-            try:
-                consent = case.consents.get(pk=int(request.POST["remove"]))
-            except (ValueError, case.consents.model.DoesNotExist):
-                raise Http404("No such consent on this case.") from None
-            try:
-                services.consent_remove(consent_id=consent.pk, actor=request.user)
-            except REFUSALS as exc:
-                flash_refusal(request, exc)
-            return redirect("cases:request_step", pk=case.pk, step="consent")
-        if "next" in request.POST:
-            return _done(request, reverse("cases:request_step", args=[case.pk, "review"]))
-        form = ConsentForm(request.POST, request.FILES, prefix="consent")
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            upload = data.pop("file", None)
-            try:
-                services.consent_add(
-                    case_id=case.pk, actor=request.user, file=upload or None, **data
-                )
-            except REFUSALS as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, "Consent recorded.")
-                return redirect("cases:request_step", pk=case.pk, step="consent")
-        return self.show_consent(request, case, form, 400)
 
     # ------------------------------------------------------------------- review
     def show_review(self, request, case, status=200):
-        readiness = selectors.case_readiness(case)
+        readiness = case_readiness(case)
         policy = readiness.policy
         form = SubmitForm(
             initial={"submission_channel": policy.submission_channel if policy else ""}

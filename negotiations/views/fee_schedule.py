@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
 from django.views.generic import TemplateView
 
 from billing_codes.models import code_label
 from cases.models import Practice
 from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal, refusal_status
 
-from ..forms import PracticeRateForm
-from ..selectors import practice_rates_visible_to
-from ..services import practice_rate_delete, practice_rate_save
+from ..forms.fee_schedule import PracticeRateForm
+from ..selectors.fee_schedule import practice_rates_visible_to
+from ..services.fee_schedule import practice_rate_delete, practice_rate_save
 
 
 def _label(rate) -> str:
@@ -121,14 +120,3 @@ class PracticeRateDeleteView(FeeScheduleMixin, TemplateView):
             return redirect("negotiations:fee_schedule")
         messages.success(request, f"{label} removed from the fee schedule.")
         return redirect("negotiations:fee_schedule")
-
-
-urlpatterns = [
-    path("fee-schedule/", FeeScheduleView.as_view(), name="fee_schedule"),
-    path("fee-schedule/<id:pk>/edit/", PracticeRateEditView.as_view(), name="practicerate_edit"),
-    path(
-        "fee-schedule/<id:pk>/delete/",
-        PracticeRateDeleteView.as_view(),
-        name="practicerate_delete",
-    ),
-]

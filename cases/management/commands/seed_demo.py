@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing_codes.models import BillingCode
-from cases import services
 from cases.models import (
     Client,
     Insurer,
@@ -24,6 +23,10 @@ from cases.models import (
     RatePolicy,
     Role,
 )
+from cases.services.case import case_create, case_deny, case_submit, case_withdraw
+from cases.services.parts import consent_add, network_search_add, service_add
+from cases.services.people import client_create, provider_create
+from cases.services.reference import insurer_contact_create, insurer_create, rate_policy_create
 from cases.validators import make_npi
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, documented
@@ -169,7 +172,7 @@ class Command(BaseCommand):
         for practice, first, last, credential, npi9, taxonomy in PROVIDERS:
             npi = make_npi(npi9)
             if not Provider.objects.filter(practice=practices[practice], npi=npi).exists():
-                services.provider_create(
+                provider_create(
                     actor=admin,
                     practice=practices[practice],
                     first_name=first,
@@ -183,7 +186,7 @@ class Command(BaseCommand):
 
         insurers = {}
         for name, fields in INSURERS.items():
-            insurers[name] = Insurer.objects.filter(name=name).first() or services.insurer_create(
+            insurers[name] = Insurer.objects.filter(name=name).first() or insurer_create(
                 actor=admin, name=name, **fields
             )
         codes = {c.code: c for c in BillingCode.objects.filter(code__in=RATES)}
@@ -253,7 +256,7 @@ class Command(BaseCommand):
                 if not RatePolicy.objects.filter(
                     practice=practice, insurer=insurers[name]
                 ).exists():
-                    services.rate_policy_create(
+                    rate_policy_create(
                         actor=users[author],
                         practice=practice,
                         insurer=insurers[name],
@@ -266,7 +269,7 @@ class Command(BaseCommand):
             insurer=insurers["Evergreen Health Plan"],
         )
         if not harbor_contact.exists():
-            services.insurer_contact_create(
+            insurer_contact_create(
                 actor=users["other_admin"],
                 practice=practices["Harbor Behavioral Health"],
                 insurer=insurers["Evergreen Health Plan"],
@@ -280,7 +283,7 @@ class Command(BaseCommand):
         bright = practices["Bright Path ABA"]
         for first, last, dob, insurer, member_id, dx in CLIENTS:
             if not Client.objects.filter(practice=bright, member_id=member_id).exists():
-                services.client_create(
+                client_create(
                     actor=users["demo_staff"],
                     practice=bright,
                     first_name=first,
@@ -298,7 +301,7 @@ class Command(BaseCommand):
                 )
         harbor = practices["Harbor Behavioral Health"]
         if not Client.objects.filter(practice=harbor).exists():
-            services.client_create(
+            client_create(
                 actor=users["other_staff"],
                 practice=harbor,
                 first_name="Harper",
@@ -317,7 +320,7 @@ class Command(BaseCommand):
         bcba = practice.providers.get(credential="BCBA")
         clients = list(practice.clients.order_by("id"))
         for i, client in enumerate(clients[:6]):
-            case = services.case_create(
+            case = case_create(
                 actor=staff,
                 practice=practice,
                 client=client,
@@ -337,7 +340,7 @@ class Command(BaseCommand):
                 ),
             )
             for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
-                services.service_add(
+                service_add(
                     case_id=case.pk,
                     actor=staff,
                     billing_code=codes[code],
@@ -348,7 +351,7 @@ class Command(BaseCommand):
             if i == 0:
                 continue  # one draft still missing its search log and consent
             for n, outcome in enumerate(("waitlist", "not_accepting", "too_far")):
-                services.network_search_add(
+                network_search_add(
                     case_id=case.pk,
                     actor=staff,
                     provider_name=f"In-Network Clinic {n + 1}",
@@ -358,7 +361,7 @@ class Command(BaseCommand):
                     wait_weeks=16 if outcome == "waitlist" else None,
                     distance_miles=Decimal("48.0") if outcome == "too_far" else None,
                 )
-            services.consent_add(
+            consent_add(
                 case_id=case.pk,
                 actor=staff,
                 signer_name=client.guardian_name,
@@ -368,8 +371,8 @@ class Command(BaseCommand):
                 estimated_patient_cost=Decimal("250.00"),
             )
             if i >= 2:
-                services.case_submit(case_id=case.pk, actor=staff)
+                case_submit(case_id=case.pk, actor=staff)
             if i == 4:
-                services.case_deny(case_id=case.pk, actor=staff, reason="Network deemed adequate.")
+                case_deny(case_id=case.pk, actor=staff, reason="Network deemed adequate.")
             if i == 5:
-                services.case_withdraw(case_id=case.pk, actor=staff, reason="Family moved away.")
+                case_withdraw(case_id=case.pk, actor=staff, reason="Family moved away.")

@@ -1,0 +1,193 @@
+"""SCA cases: the list, one case, its writes and lifecycle actions, readiness, its timeline."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from cases.filters import CaseFilter, CaseSearchFilter
+from cases.models import CaseEvent
+from cases.permissions import PracticeRolePermission, allowed_actions, can
+from cases.selectors.case import case_detail_for, case_list_for
+from cases.selectors.readiness import case_readiness
+from cases.serializers.case import (
+    CaseDetailSerializer,
+    CaseEventSerializer,
+    CaseListSerializer,
+    CaseWriteSerializer,
+    ReadinessSerializer,
+    ReasonSerializer,
+    SubmitSerializer,
+    case_rows,
+    case_rows_in_order,
+)
+from cases.services.audit import access_record
+from cases.services.case import (
+    case_create,
+    case_deny,
+    case_renew,
+    case_submit,
+    case_update,
+    case_withdraw,
+)
+from sca_portal.api import FilterBackend
+
+from .common import CaseChildMixin
+
+
+# Actions a person takes (expire is the scheduler's), and the role each needs.
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """SCA cases. Updates carry ``version``; a stale one gets 409 ``stale_version``.
+    ``search`` matches client name, member id and the insurer's reference numbers."""
+
+    permission_classes = [PracticeRolePermission]
+    filterset_class = CaseFilter
+    filter_backends = [FilterBackend, CaseSearchFilter, OrderingFilter]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "client__member_id",
+        "insurer_reference",
+        "authorization_number",
+    ]
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "decided_at",
+        "planned_start_date",
+        "requested_start",
+        "follow_up_on",
+        "status",
+        "client__last_name",
+        "insurer__name",
+    ]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return case_list_for(self.request.user)
+        if self.action == "retrieve":
+            return case_detail_for(self.request.user)
+        return case_list_for(self.request.user)
+
+    def load_page_rows(self, ids) -> dict[int, dict]:
+        return case_rows(ids)
+
+    def load_page_rows_in_order(self, queryset) -> list[dict]:
+        return case_rows_in_order(queryset)
+
+    def list(self, request, *args, **kwargs):
+        # The paginator finds the page's ids under every filter; case_rows builds the rows.
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(rows)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return CaseListSerializer
+        if self.action in ("create", "update", "partial_update"):
+            return CaseWriteSerializer
+        return CaseDetailSerializer
+
+    def _detail(self, case_id: int, code=status.HTTP_200_OK) -> Response:
+        case = case_detail_for(self.request.user).get(pk=case_id)
+        data = CaseDetailSerializer(case, context=self.get_serializer_context()).data
+        data["allowed_actions"] = allowed_actions(case, self.request.user)
+        return Response(data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        access_record(user=request.user, action="view_case", obj=case)
+        data = self.get_serializer(case).data
+        data["allowed_actions"] = allowed_actions(case, request.user)
+        return Response(data)
+
+    @extend_schema(request=CaseWriteSerializer, responses={201: CaseDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = CaseWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not can(request.user, data["practice"].pk, "case"):
+            raise PermissionDenied("Your role in this practice does not allow this.")
+        case = case_create(actor=request.user, **data)
+        return self._detail(case.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseWriteSerializer, responses={200: CaseDetailSerializer})
+    def update(self, request, *args, **kwargs):
+        case = self.get_object()
+        serializer = CaseWriteSerializer(
+            case,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        case_update(case_id=case.pk, actor=request.user, version=version, **data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=SubmitSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Run the readiness checks and submit; every failing check comes back at once."""
+        case = self.get_object()
+        body = SubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case_submit(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def deny(self, request, pk=None):
+        """Record the insurer's denial."""
+        case = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case_deny(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case_withdraw(case_id=case.pk, actor=request.user, **body.validated_data)
+        return self._detail(case.pk)
+
+    @extend_schema(request=None, responses={201: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """Start the renewal: a new draft linked to this case."""
+        case = self.get_object()
+        new = case_renew(case_id=case.pk, actor=request.user)
+        return self._detail(new.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ReadinessSerializer})
+    @action(detail=True, methods=["get"])
+    def readiness(self, request, pk=None):
+        case = self.get_object()
+        return Response(case_readiness(case).as_dict())
+
+
+class CaseEventViewSet(CaseChildMixin, viewsets.ReadOnlyModelViewSet):
+    """The case's timeline, oldest first."""
+
+    serializer_class = CaseEventSerializer
+    filter_backends = []
+
+    queryset = CaseEvent.objects.none()
+
+    def child_queryset(self, case):
+        return case.events.select_related("actor")

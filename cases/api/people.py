@@ -1,0 +1,68 @@
+"""A practice's clients and providers."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+from rest_framework.response import Response
+
+from cases.permissions import PracticeRolePermission
+from cases.selectors.people import clients_visible_to, providers_visible_to
+from cases.serializers.people import ClientSerializer, ProviderSerializer
+from cases.services.audit import access_record
+from cases.services.people import client_create, client_update, provider_create, provider_update
+
+
+class ArchiveOnDeleteMixin:
+    """Records holding patient data are archived, never deleted (``is_active`` false)."""
+
+    def perform_destroy(self, instance):
+        self.update_service(instance, is_active=False)
+
+
+class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+    """A practice's clients. DELETE archives (the record is kept)."""
+
+    serializer_class = ClientSerializer
+    permission_classes = [PracticeRolePermission]
+    filterset_fields = ["practice", "insurer", "is_active"]
+    search_fields = ["first_name", "last_name", "member_id"]
+    ordering_fields = ["last_name", "first_name", "date_of_birth", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return clients_visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        client = self.get_object()
+        access_record(user=request.user, action="view_client", obj=client)
+        return Response(self.get_serializer(client).data)
+
+    def update_service(self, instance, **data):
+        return client_update(client=instance, actor=self.request.user, **data)
+
+    def perform_create(self, serializer):
+        serializer.instance = client_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
+
+
+class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+    """A practice's treating providers. DELETE archives."""
+
+    serializer_class = ProviderSerializer
+    permission_classes = [PracticeRolePermission]
+    filterset_fields = ["practice", "credential", "is_active"]
+    search_fields = ["first_name", "last_name", "npi"]
+    ordering_fields = ["last_name", "first_name", "credential", "created_at"]
+
+    def get_queryset(self):
+        return providers_visible_to(self.request.user)
+
+    def update_service(self, instance, **data):
+        return provider_update(provider=instance, actor=self.request.user, **data)
+
+    def perform_create(self, serializer):
+        serializer.instance = provider_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)

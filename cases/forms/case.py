@@ -1,0 +1,156 @@
+"""Forms of the case pages: the list filters, the request's details step, and the workspace's
+lifecycle and tracking forms."""
+
+from __future__ import annotations
+
+from django import forms
+
+from cases.models import (
+    Case,
+    CaseStatus,
+    InitiatedBy,
+    Insurer,
+    Provider,
+    Reason,
+    ServiceType,
+    SubmissionChannel,
+)
+from cases.selectors.case import search_cases
+from cases.services.case import (
+    DECISION_REASON_MAX_LENGTH,
+    SESSIONS_REMAINING_BOUNDS,
+    SESSIONS_REQUESTED_BOUNDS,
+)
+
+from .common import DATE, ModelChoiceField, Select, UserChoiceField, members
+
+SORTS = {
+    "newest": ("Newest first", ["-created_at", "-id"]),
+    "oldest": ("Oldest first", ["created_at", "id"]),
+    "follow_up": ("Follow-up soonest", ["follow_up_on", "-created_at", "-id"]),
+    "submitted": ("Recently submitted", ["-submitted_at", "-id"]),
+    "client": ("Client A to Z", ["client__last_name", "client__first_name", "-id"]),
+    "insurer": ("Insurer A to Z", ["insurer__name", "-created_at", "-id"]),
+}
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's filters. ``q`` (a name or member id) is only read from a POST, so
+    patient data never lands in a URL."""
+
+    q = forms.CharField(
+        label="Search", required=False, max_length=100,
+        help_text="Client name or member id (start of), or the insurer's reference.",
+    )  # fmt: skip
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *CaseStatus.choices],
+        widget=Select,
+    )  # fmt: skip
+    insurer = ModelChoiceField(
+        label="Insurer", required=False, queryset=Insurer.objects.none(), empty_label="Any insurer"
+    )
+    provider = ModelChoiceField(
+        label="Provider", required=False, queryset=Provider.objects.none(), empty_label="Any"
+    )
+    assigned_to = UserChoiceField(
+        label="Assignee", required=False, queryset=None, empty_label="Anyone"
+    )
+    reason = forms.ChoiceField(
+        label="Reason", required=False, choices=[("", "Any reason"), *Reason.choices],
+        widget=Select,
+    )  # fmt: skip
+    sort = forms.ChoiceField(
+        label="Sort", required=False, choices=[(k, v[0]) for k, v in SORTS.items()],
+        widget=Select,
+    )  # fmt: skip
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+
+    def __init__(self, *args, practice_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True).order_by("name")
+        self.fields["provider"].queryset = Provider.objects.filter(
+            practice_id=practice_id
+        ).order_by("last_name", "first_name")
+        self.fields["assigned_to"].queryset = members(practice_id)
+        self.fields["page"].widget = forms.HiddenInput()
+
+    def apply(self, queryset, *, search_practice_ids):
+        data = self.cleaned_data
+        for name in ("status", "reason"):
+            if data.get(name):
+                queryset = queryset.filter(**{name: data[name]})
+        for name in ("insurer", "provider", "assigned_to"):
+            if data.get(name) is not None:
+                queryset = queryset.filter(**{f"{name}_id": data[name].pk})
+        if data.get("q"):
+            queryset = search_cases(queryset, search_practice_ids, data["q"].split())
+        return queryset.order_by(*SORTS[data.get("sort") or "newest"][1])
+
+
+class CaseDetailsForm(forms.Form):
+    """Step 2: insurer, reason, service type and dates."""
+
+    insurer = ModelChoiceField(label="Insurer", queryset=Insurer.objects.none())
+    provider = ModelChoiceField(
+        label="Treating provider", queryset=Provider.objects.none(), required=False,
+        help_text="The out-of-network provider the insurer will contract with.",
+    )  # fmt: skip
+    reason = forms.ChoiceField(label="Reason for the SCA", choices=Reason.choices)
+    initiated_by = forms.ChoiceField(label="Initiated by", choices=InitiatedBy.choices)
+    service_type = forms.ChoiceField(label="Service type", choices=ServiceType.choices)
+    planned_start_date = forms.DateField(
+        label="Planned treatment start", required=False, widget=DATE
+    )
+    requested_start = forms.DateField(label="Agreement from", required=False, widget=DATE)
+    requested_end = forms.DateField(label="Agreement to", required=False, widget=DATE)
+    sessions_requested = forms.IntegerField(
+        label="Sessions requested",
+        required=False,
+        min_value=SESSIONS_REQUESTED_BOUNDS[0],
+        max_value=SESSIONS_REQUESTED_BOUNDS[1],
+    )
+    sessions_remaining = forms.IntegerField(
+        label="Sessions remaining (transitions)",
+        required=False,
+        min_value=SESSIONS_REMAINING_BOUNDS[0],
+        max_value=SESSIONS_REMAINING_BOUNDS[1],
+    )
+    clinical_justification = forms.CharField(
+        label="Clinical justification", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Why this client needs this provider: the insurer reads this first.",
+    )  # fmt: skip
+
+    def __init__(self, *args, practice_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True).order_by("name")
+        self.fields["provider"].queryset = Provider.objects.filter(
+            practice_id=practice_id, is_active=True
+        ).order_by("last_name", "first_name")
+
+
+class SubmitForm(forms.Form):
+    submission_channel = forms.ChoiceField(
+        label="Sent by", choices=SubmissionChannel.choices, required=False
+    )
+    insurer_reference = forms.CharField(
+        label="Insurer's reference number",
+        max_length=Case._meta.get_field("insurer_reference").max_length,
+        required=False,
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=DECISION_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TrackingForm(forms.Form):
+    assigned_to = UserChoiceField(label="Assignee", required=False, queryset=None)
+    follow_up_on = forms.DateField(label="Next follow-up", required=False, widget=DATE)
+
+    def __init__(self, *args, practice_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = members(practice_id)

@@ -1,0 +1,114 @@
+"""The audit's reads: who administers which practice, who wrote a change, and a policy's
+history as its page shows it."""
+
+from __future__ import annotations
+
+from billing_codes.models import code_label
+from cases.models import PolicyRate, RatePolicy, Role
+from cases.permissions import user_roles
+
+
+def admin_practice_ids(user) -> list[int]:
+    return [pid for pid, role in user_roles(user).items() if role == Role.ADMIN]
+
+
+def author_name(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.username
+
+
+# ----------------------------------------------------------------------------- history
+
+HIDDEN_HISTORY_FIELDS = ["updated_at", "created_at"]
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _show(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except Exception:
+        return None
+
+
+def _label(model, name) -> str:
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name.replace("_", " ")
+
+
+def history_entries(records, model, what) -> list[dict]:
+    """One entry per history row, diffed against the previous row of the same object in
+    memory (no query per row)."""
+    previous: dict[int, object] = {}
+    entries = []
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        if record.history_type == "~" and before is not None:
+            delta = record.diff_against(before, excluded_fields=HIDDEN_HISTORY_FIELDS)
+            changes = [
+                (
+                    _label(model, c.field),
+                    _show(_field(model, c.field), c.old),
+                    _show(_field(model, c.field), c.new),
+                )
+                for c in delta.changes
+            ]
+        else:
+            changes = []
+        previous[record.id] = record
+        entries.append(
+            {
+                "at": record.history_date,
+                "order": record.history_id,
+                "user": author_name(record.history_user),
+                "reason": getattr(record, "history_change_reason", None) or "",
+                "action": ACTIONS[record.history_type],
+                "what": what(record),
+                "changes": changes,
+                "record": record,
+            }
+        )
+    return entries
+
+
+def _rate_what(record) -> str:
+    code = record.billing_code.code if record.billing_code else "?"
+    return f"Rate {code_label(code, record.modifier)}"
+
+
+def _rate_values(record) -> list[tuple[str, str, str]]:
+    return [
+        (_label(PolicyRate, name), "—", _show(None, getattr(record, name)))
+        for name in ("highest_network_rate", "reference_rate")
+    ]
+
+
+def policy_history(policy: RatePolicy) -> list[dict]:
+    """The policy's changes and its rates' changes, newest first."""
+    policy_rows = RatePolicy.history.filter(id=policy.pk).select_related("history_user")
+    rate_rows = PolicyRate.history.filter(policy_id=policy.pk).select_related(
+        "history_user", "billing_code"
+    )
+    entries = history_entries(policy_rows, RatePolicy, lambda r: "Policy")
+    rate_entries = history_entries(rate_rows, PolicyRate, _rate_what)
+    for entry in rate_entries:
+        # A rate's first or last row says what it was: shown as a change from or to nothing.
+        if entry["action"] == "created":
+            entry["changes"] = _rate_values(entry["record"])
+        elif entry["action"] == "deleted":
+            entry["changes"] = [
+                (label, new, old) for label, old, new in _rate_values(entry["record"])
+            ]
+    entries += rate_entries
+    entries.sort(key=lambda e: (e["at"], e["order"]), reverse=True)
+    return entries

@@ -1,0 +1,13 @@
+"""What cases are made of, as the user may see it."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from cases.models import Consent
+
+from .tenancy import practice_ids_for
+
+
+def consents_visible_to(user) -> QuerySet[Consent]:
+    return Consent.objects.filter(case__practice_id__in=practice_ids_for(user))

@@ -1,0 +1,36 @@
+"""A practice's clients and providers."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cases.models import Client, Insurer, Provider
+from cases.services.people import CLIENT_FIELDS, PROVIDER_FIELDS
+
+from .tenancy import PracticeOwnedSerializer
+
+
+class ClientSerializer(PracticeOwnedSerializer):
+    # A client keeps an insurer archived since; the service refuses giving it one.
+    insurer = serializers.PrimaryKeyRelatedField(
+        queryset=Insurer.objects.all(), required=False, allow_null=True
+    )
+    insurer_name = serializers.CharField(
+        source="insurer.name", read_only=True, default=None, allow_null=True
+    )
+    diagnosis_codes = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=12
+    )
+
+    class Meta:
+        model = Client
+        fields = ["id", "practice", *CLIENT_FIELDS, "insurer_name", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ProviderSerializer(PracticeOwnedSerializer):
+    class Meta:
+        model = Provider
+        fields = ["id", "practice", *PROVIDER_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []  # the (practice, npi) rule is checked by the model with a clear message

@@ -1,0 +1,242 @@
+"""Writes to what a case is made of: in-network searches, requested services and consents
+(with their scans), each only while the case is a draft."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from billing_codes.models import BillingCode
+from cases.models import Consent, NetworkSearch, RequestedService
+from cases.workspace import usual_rate
+
+from .case import changes_for_event, lock_case, record_event, require_draft
+from .common import apply_fields, clean_and_save
+from .reference import validate_modifier
+
+SEARCH_FIELDS = [
+    "provider_name",
+    "provider_npi",
+    "contacted_on",
+    "method",
+    "outcome",
+    "wait_weeks",
+    "distance_miles",
+    "notes",
+]
+SERVICE_FIELDS = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
+CONSENT_FIELDS = [
+    "signer_name",
+    "signer_relationship",
+    "signed_on",
+    "acknowledges_costs",
+    "estimated_patient_cost",
+    "method",
+]
+
+ALLOWED_UPLOADS = {
+    b"%PDF-": ("pdf", "application/pdf"),
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+}
+
+# ----------------------------------------------------------------------------- network searches
+
+
+@transaction.atomic
+def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
+    case = lock_case(case_id)
+    require_draft(case, "The in-network search log")
+    search = NetworkSearch(case=case)
+    apply_fields(search, data, SEARCH_FIELDS)
+    clean_and_save(search)
+    record_event(
+        case,
+        actor,
+        "search_added",
+        f"In-network attempt recorded: {search.get_outcome_display()}.",
+        {"network_search": search.pk},
+    )
+    return search
+
+
+@transaction.atomic
+def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
+    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+    case = lock_case(search.case_id)
+    require_draft(case, "The in-network search log")
+    changed = apply_fields(search, data, SEARCH_FIELDS)
+    if changed:
+        clean_and_save(search)
+        record_event(
+            case,
+            actor,
+            "search_updated",
+            "In-network attempt changed.",
+            {"network_search": search.pk, "changed": changes_for_event(changed)},
+        )
+    return search
+
+
+@transaction.atomic
+def network_search_remove(*, search_id: int, actor) -> None:
+    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+    case = lock_case(search.case_id)
+    require_draft(case, "The in-network search log")
+    search.delete()
+    record_event(
+        case, actor, "search_removed", "In-network attempt removed.", {"network_search": search_id}
+    )
+
+
+# ----------------------------------------------------------------------------- requested services
+
+
+def _normalize_service(service: RequestedService) -> None:
+    service.modifier = validate_modifier(service.modifier)
+    code = BillingCode.objects.filter(pk=service.billing_code_id).first()
+    if code is None:
+        raise ValidationError({"billing_code": "No such billing code."})
+    duplicate = (
+        RequestedService.objects.filter(
+            case_id=service.case_id,
+            billing_code_id=service.billing_code_id,
+            modifier=service.modifier,
+        )
+        .exclude(pk=service.pk)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError(
+            {"billing_code": f"{code.code} {service.modifier} is already requested."}
+        )
+
+
+@transaction.atomic
+def service_add(*, case_id: int, actor, **data) -> RequestedService:
+    case = lock_case(case_id)
+    require_draft(case, "The requested services")
+    service = RequestedService(case=case)
+    apply_fields(service, data, SERVICE_FIELDS)
+    _normalize_service(service)
+    if service.requested_rate is None:  # the practice's usual rate, when it has one
+        service.requested_rate = usual_rate(
+            case.practice_id, service.billing_code_id, service.modifier
+        )
+    clean_and_save(service)
+    record_event(case, actor, "service_added", f"Requested {service}.", {"service": service.pk})
+    return service
+
+
+@transaction.atomic
+def service_update(*, service_id: int, actor, **data) -> RequestedService:
+    service = RequestedService.objects.select_for_update().get(pk=service_id)
+    case = lock_case(service.case_id)
+    require_draft(case, "The requested services")
+    changed = apply_fields(service, data, SERVICE_FIELDS)
+    if changed:
+        _normalize_service(service)
+        clean_and_save(service)
+        record_event(
+            case,
+            actor,
+            "service_updated",
+            f"Changed {service}.",
+            {"service": service.pk, "changed": changes_for_event(changed)},
+        )
+    return service
+
+
+@transaction.atomic
+def service_remove(*, service_id: int, actor) -> None:
+    service = (
+        RequestedService.objects.select_for_update()
+        .select_related("billing_code")
+        .get(pk=service_id)
+    )
+    case = lock_case(service.case_id)
+    require_draft(case, "The requested services")
+    label = str(service)
+    service.delete()
+    record_event(case, actor, "service_removed", f"Removed {label}.", {"service": service_id})
+
+
+# ----------------------------------------------------------------------------- consents
+
+
+def validate_upload(upload: UploadedFile) -> str:
+    """PDF, PNG or JPEG only, judged by the file's content (not its name), size-limited."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": f"The file is larger than {limit // (1024 * 1024)} MB."})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, (ext, _mime) in ALLOWED_UPLOADS.items():
+        if head.startswith(magic):
+            return ext
+    raise ValidationError({"file": "Upload the signed consent as a PDF, PNG or JPEG file."})
+
+
+@transaction.atomic
+def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
+    case = lock_case(case_id)
+    require_draft(case, "Consents")
+    consent = Consent(case=case, recorded_by=actor if getattr(actor, "pk", None) else None)
+    apply_fields(consent, data, CONSENT_FIELDS)
+    consent.full_clean(exclude=["file"])
+    if file is not None:
+        ext = validate_upload(file)
+        file.name = f"consent.{ext}"  # the stored name is random; see consent_upload_to
+        consent.file = file
+    consent.save()
+    record_event(
+        case,
+        actor,
+        "consent_added",
+        "Consent recorded.",
+        {"consent": consent.pk, "with_scan": bool(file)},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
+    consent = Consent.objects.select_for_update().get(pk=consent_id)
+    case = lock_case(consent.case_id)
+    require_draft(case, "Consents")
+    changed = apply_fields(consent, data, CONSENT_FIELDS)
+    consent.full_clean(exclude=["file"])
+    old_file = consent.file.name if consent.file else ""
+    if file is not None:
+        ext = validate_upload(file)
+        file.name = f"consent.{ext}"
+        consent.file = file
+        changed["file"] = ("", "(new scan)")
+    if changed:
+        consent.save()
+        if file is not None and old_file:
+            transaction.on_commit(lambda: consent.file.storage.delete(old_file))
+        record_event(
+            case,
+            actor,
+            "consent_updated",
+            "Consent changed.",
+            {"consent": consent.pk, "changed": changes_for_event(changed)},
+        )
+    return consent
+
+
+@transaction.atomic
+def consent_remove(*, consent_id: int, actor) -> None:
+    consent = Consent.objects.select_for_update().get(pk=consent_id)
+    case = lock_case(consent.case_id)
+    require_draft(case, "Consents")
+    name = consent.file.name if consent.file else ""
+    storage = consent.file.storage
+    consent.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+    record_event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})

@@ -1,0 +1,18 @@
+"""What the negotiation API's areas share: the case's detail as a decision's answer."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from cases.api import CaseDetailSerializer
+from cases.permissions import allowed_actions
+from cases.selectors import case_detail_for
+
+
+def case_detail_response(request, case_id: int, code=status.HTTP_200_OK) -> Response:
+    """The case after a decision, as ``GET cases/{id}/`` answers it."""
+    case = case_detail_for(request.user).get(pk=case_id)
+    data = CaseDetailSerializer(case, context={"request": request}).data
+    data["allowed_actions"] = allowed_actions(case, request.user)
+    return Response(data, status=code)

@@ -1,0 +1,36 @@
+"""The notifications API: the signed-in user's notifications."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..models.reminders import Notification
+from ..selectors.reminders import notifications_for
+from ..serializers.reminders import NotificationSerializer
+from ..services.reminders import notification_mark_read
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The signed-in user's notifications, newest first. POST ``{id}/read/`` marks one read."""
+
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind", "case"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return notifications_for(self.request.user)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_object()
+        notification_mark_read(user=request.user, notification_id=notification.pk)
+        notification.refresh_from_db()
+        return Response(self.get_serializer(notification).data)

@@ -1,0 +1,23 @@
+"""Offers and counter-offers, agreements, the contact log, the practice fee schedule,
+utilization and notifications: one module per area; Django finds them all here."""
+
+from .agreements import Agreement, AgreementLine
+from .contacts import ContactLog, Direction
+from .fee_schedule import PracticeRate
+from .offers import Offer, OfferLine, OfferParty, OfferStatus
+from .reminders import Notification
+from .utilization import UtilizationEntry
+
+__all__ = [
+    "Agreement",
+    "AgreementLine",
+    "ContactLog",
+    "Direction",
+    "Notification",
+    "Offer",
+    "OfferLine",
+    "OfferParty",
+    "OfferStatus",
+    "PracticeRate",
+    "UtilizationEntry",
+]

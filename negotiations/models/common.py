@@ -1,0 +1,7 @@
+"""What the models of several areas share."""
+
+from django.core.validators import MinValueValidator
+
+# Money: dollars and cents, never negative. The serializers (DRF reads the model field) and the
+# forms (forms.common.money_field) take their bounds from the fields built with it.
+MONEY = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(0)]}

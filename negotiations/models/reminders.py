@@ -1,0 +1,29 @@
+"""In-app notifications (the reminders)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """An in-app notice for one user. ``key`` names the condition, so each fires once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=120)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_condition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for case {self.case_id}"

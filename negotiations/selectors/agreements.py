@@ -1,0 +1,82 @@
+"""Reads of the agreements: the agreement summary (also the content of the agreement summary
+document), the flags an agreement would carry, and the agreements that ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from billing_codes.models import code_label
+from cases.documents import DocumentNotAvailable, consent_form_context
+from cases.models import Case, CaseStatus
+
+from .. import pricing
+from ..models.agreements import Agreement
+from .fee_schedule import floor_rates_for
+
+
+def agreement_summary(agreement: Agreement) -> dict:
+    lines = list(agreement.lines.select_related("billing_code"))
+    value = pricing.agreement_value(
+        [(ln.rate, ln.units_authorized, ln.unit_period) for ln in lines],
+        agreement.start_date,
+        agreement.end_date,
+    )
+    return {
+        "id": agreement.pk,
+        "authorization_number": agreement.authorization_number,
+        "start_date": agreement.start_date,
+        "end_date": agreement.end_date,
+        "sessions_authorized": agreement.sessions_authorized,
+        "flags": agreement.flags,
+        "lines": [
+            {
+                "code": ln.billing_code.code,
+                "modifier": ln.modifier,
+                "rate": ln.rate,
+                "units_authorized": ln.units_authorized,
+                "unit_period": ln.unit_period,
+                "value": v,
+            }
+            for ln, v in zip(lines, value.lines, strict=True)
+        ],
+        "total_value": value.total,
+    }
+
+
+def agreement_summary_context(case) -> dict:
+    """The agreement summary's content, registered with the cases document pipeline."""
+    ctx = consent_form_context(case)
+    agreement = (
+        getattr(ctx["case"], "agreement", None) if hasattr(ctx["case"], "agreement") else None
+    )
+    if agreement is None:
+        raise DocumentNotAvailable("This case has no agreement yet.")
+    ctx["agreement"] = agreement_summary(agreement)
+    return ctx
+
+
+def agreement_flags(case: Case, lines: list[dict]) -> dict:
+    """Requested codes left out of the agreement, and lines below the practice's floor."""
+    agreed = {(line["billing_code"].pk, line["modifier"]) for line in lines}
+    missing = [
+        code_label(s.billing_code.code, s.modifier)
+        for s in case.services.select_related("billing_code")
+        if (s.billing_code_id, s.modifier) not in agreed
+    ]
+    floors = floor_rates_for(case.practice_id)
+    below = []
+    for line in lines:
+        key = (line["billing_code"].pk, line["modifier"])
+        floor = floors.get(key, floors.get((key[0], "")))
+        if floor is not None and line["rate"] < floor:
+            below.append(f"{line['billing_code'].code} ({line['rate']} < {floor})")
+    return {"missing_codes": missing, "below_floor": below}
+
+
+def ended_case_ids(today: dt.date) -> list[int]:
+    """Approved cases whose agreement ended before ``today``."""
+    return list(
+        Case.objects.filter(status=CaseStatus.APPROVED, agreement__end_date__lt=today).values_list(
+            "pk", flat=True
+        )
+    )

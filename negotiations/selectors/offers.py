@@ -1,0 +1,110 @@
+"""Reads of the offers: a case's offers, one offer of a case, and the negotiation summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from cases.models import Case
+from cases.selectors import case_policy
+
+from .. import pricing
+from ..models.offers import Offer, OfferParty, OfferStatus
+from .agreements import agreement_summary
+from .fee_schedule import practice_rates_by_code
+
+
+def offers_for(case: Case) -> QuerySet[Offer]:
+    return case.offers.prefetch_related("lines__billing_code").select_related("created_by")
+
+
+def get_offer_on(case: Case, offer_id: object) -> Offer:
+    """The case's offer ``offer_id``; another case's offer, or an id that is not one, is not
+    found (the tenant door: there is no other way to reach an offer)."""
+    raw = str(offer_id if offer_id is not None else "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        raise Http404("No such offer on this case.")
+    try:
+        return case.offers.get(pk=int(raw))
+    except Offer.DoesNotExist:
+        raise Http404("No such offer on this case.") from None
+
+
+def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
+    """The negotiation desk: the policy, a benchmark row per code for the latest insurer offer,
+    the suggested counter (negotiable policies only) and the agreement's value. A caller that
+    already loaded the services (with their codes) and the offers (entry order) passes them."""
+    policy = case_policy(case)
+    if services is None:
+        services = list(case.services.select_related("billing_code"))
+    if offers is None:
+        offers = list(offers_for(case))
+    insurer_offers = [o for o in offers if o.party == OfferParty.INSURER]
+    latest = insurer_offers[-1] if insurer_offers else None
+    offered = (
+        {(ln.billing_code_id, ln.modifier): ln.rate for ln in latest.lines.all()} if latest else {}
+    )
+    last_ask: dict[tuple[int, str], Decimal | None] = {
+        (s.billing_code_id, s.modifier): s.requested_rate for s in services
+    }
+    for o in offers:
+        if o.party == OfferParty.PRACTICE:
+            for ln in o.lines.all():
+                last_ask[(ln.billing_code_id, ln.modifier)] = ln.rate
+    policy_rates = (
+        {(r.billing_code_id, r.modifier): r for r in policy.rates.all()} if policy else {}
+    )
+    practice_rates = practice_rates_by_code(case.practice_id)
+    negotiable = policy is None or policy.is_negotiable
+    rows = []
+    for s in services:
+        key = (s.billing_code_id, s.modifier)
+        pr = policy_rates.get(key) or policy_rates.get((s.billing_code_id, ""))
+        own = practice_rates.get(key) or practice_rates.get((s.billing_code_id, ""))
+        row = pricing.benchmark_row(
+            code=s.billing_code.code,
+            modifier=s.modifier,
+            requested_rate=s.requested_rate,
+            offered_rate=offered.get(key),
+            highest_network_rate=pr.highest_network_rate if pr else None,
+            reference_rate=pr.reference_rate if pr else None,
+            usual_rate=own.usual_rate if own else None,
+            floor_rate=own.floor_rate if own else None,
+        )
+        suggestion = None
+        ask = last_ask.get(key)
+        if negotiable and row.offered_rate is not None and ask is not None:
+            suggestion = pricing.suggested_counter(
+                offered=row.offered_rate, last_ask=ask, floor=row.floor_rate
+            )
+        policy_pays = pricing.policy_pays(policy, pr) if policy and pr else None
+        rows.append(
+            {
+                **asdict(row),
+                "last_ask": ask,
+                "suggested_counter": suggestion,
+                "policy_rate": policy_pays,
+            }
+        )
+    agreement = getattr(case, "agreement", None) if hasattr(case, "agreement") else None
+    return {
+        "policy": (
+            {
+                "id": policy.pk,
+                "kind": policy.kind,
+                "negotiable": policy.is_negotiable,
+                "percent": policy.percent,
+                "reference_schedule": policy.reference_schedule,
+            }
+            if policy
+            else None
+        ),
+        "negotiable": negotiable,
+        "open_offer": next((o.pk for o in offers if o.status == OfferStatus.OPEN), None),
+        "latest_insurer_offer": latest.pk if latest else None,
+        "rows": rows,
+        "agreement": agreement_summary(agreement) if agreement else None,
+    }

@@ -1,0 +1,25 @@
+"""A utilization entry's shape."""
+
+from rest_framework import serializers
+
+from billing_codes.models import BillingCode
+
+from ..models.utilization import UtilizationEntry
+from ..services.utilization import (
+    UTILIZATION_FIELDS,
+    UTILIZATION_UNITS_MAX,
+    UTILIZATION_UNITS_MIN,
+)
+
+
+class UtilizationEntrySerializer(serializers.ModelSerializer):
+    billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
+    code = serializers.CharField(source="billing_code.code", read_only=True)
+
+    class Meta:
+        model = UtilizationEntry
+        fields = ["id", *UTILIZATION_FIELDS, "code", "over_authorized", "created_at"]
+        read_only_fields = ["over_authorized", "created_at"]
+        extra_kwargs = {
+            "units": {"min_value": UTILIZATION_UNITS_MIN, "max_value": UTILIZATION_UNITS_MAX}
+        }

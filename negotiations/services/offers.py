@@ -1,0 +1,181 @@
+"""The offers: the insurer's offer, the practice's counter, and the practice declining the
+insurer's terms. Accepting an offer writes the agreement (services.agreements)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, CaseAction, CaseStatus
+from cases.selectors import case_policy
+from cases.services import case_bump, check_transition, lock_case, record_event, validate_modifier
+from sca_portal.exceptions import DomainError, conflict
+
+from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus
+
+# The offer's details, as offer_record and offer_counter take them.
+OFFER_FIELDS = ["received_on", "channel", "rep_name", "reference_number", "notes"]
+# A line's units, when given (the API's serializer and the desk's form read these). Without
+# units, accepting takes the requested units.
+OFFER_LINE_UNITS_MIN = 1
+OFFER_LINE_UNITS_MAX = 100_000
+# The reason goes on the case's record (Case.decision_reason); both doors read the bound.
+DECLINE_REASON_MAX_LENGTH = 2000
+
+
+def _clean_lines(lines: list[dict], *, rate_required: bool = True) -> list[dict]:
+    if not lines:
+        raise ValidationError({"lines": "List at least one code with its rate."})
+    seen: set[tuple[int, str]] = set()
+    cleaned = []
+    for i, line in enumerate(lines):
+        code = line["billing_code"]
+        modifier = validate_modifier(line.get("modifier", ""), field=f"lines[{i}].modifier")
+        if (code.pk, modifier) in seen:
+            raise ValidationError({"lines": f"lines[{i}]: {code.code} {modifier} is listed twice."})
+        seen.add((code.pk, modifier))
+        rate = line.get("rate")
+        if rate_required and rate is None:
+            raise ValidationError({f"lines[{i}].rate": "Give the rate for this code."})
+        if rate is not None and rate < 0:
+            raise ValidationError({f"lines[{i}].rate": "A rate cannot be negative."})
+        units = line.get("units")
+        if units is not None and not OFFER_LINE_UNITS_MIN <= units <= OFFER_LINE_UNITS_MAX:
+            raise ValidationError(
+                {
+                    f"lines[{i}].units": f"Units are a whole number from {OFFER_LINE_UNITS_MIN} "
+                    f"to {OFFER_LINE_UNITS_MAX:,}."
+                }
+            )
+        cleaned.append({**line, "modifier": modifier})
+    return cleaned
+
+
+def _supersede_open(case: Case) -> None:
+    case.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.SUPERSEDED)
+
+
+def _create_offer(case: Case, actor, party: str, lines: list[dict], details: dict) -> Offer:
+    if details["received_on"] > timezone.localdate():
+        raise ValidationError({"received_on": "This date is in the future."})
+    _supersede_open(case)
+    offer = Offer(
+        case=case, party=party, created_by=actor if getattr(actor, "pk", None) else None, **details
+    )
+    offer.full_clean(exclude=["case"])
+    offer.save()
+    OfferLine.objects.bulk_create(
+        [
+            OfferLine(
+                offer=offer,
+                billing_code=line["billing_code"],
+                modifier=line["modifier"],
+                rate=line["rate"],
+                units=line.get("units"),
+                unit_period=line.get("unit_period") or "total",
+            )
+            for line in lines
+        ]
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_record(
+    *,
+    case_id: int,
+    actor,
+    lines: list[dict],
+    received_on: dt.date | None = None,
+    channel: str = "",
+    rep_name: str = "",
+    reference_number: str = "",
+    notes: str = "",
+) -> Offer:
+    """The insurer's offer. The first one moves a submitted case to in_negotiation."""
+    case = lock_case(case_id)
+    target = check_transition(case, CaseAction.RECEIVE_OFFER)
+    lines = _clean_lines(lines)
+    details = {
+        "received_on": received_on or timezone.localdate(),
+        "channel": channel,
+        "rep_name": rep_name,
+        "reference_number": reference_number,
+        "notes": notes,
+    }
+    offer = _create_offer(case, actor, OfferParty.INSURER, lines, details)
+    if case.status != target:
+        case.status = target
+        case_bump(case, ["status"])
+    record_event(case, actor, "offer_received", "The insurer made an offer.", {"offer": offer.pk})
+    return offer
+
+
+@transaction.atomic
+def offer_counter(
+    *,
+    case_id: int,
+    actor,
+    lines: list[dict],
+    received_on: dt.date | None = None,
+    channel: str = "",
+    rep_name: str = "",
+    reference_number: str = "",
+    notes: str = "",
+) -> Offer:
+    """The practice's counter-offer; only under a negotiable policy."""
+    case = lock_case(case_id)
+    if case.status != CaseStatus.IN_NEGOTIATION:
+        raise conflict(
+            "invalid_transition",
+            f"A counter-offer answers an insurer's offer; this case is "
+            f"{case.get_status_display().lower()}.",
+        )
+    policy = case_policy(case)
+    if policy is not None and not policy.is_negotiable:
+        raise DomainError(
+            code="rate_not_negotiable",
+            detail=(
+                f"{case.insurer.name} pays under a {policy.get_kind_display().lower()} policy: "
+                "there is no counter-offer. Accept the offer or decline the SCA."
+            ),
+        )
+    lines = _clean_lines(lines)
+    details = {
+        "received_on": received_on or timezone.localdate(),
+        "channel": channel,
+        "rep_name": rep_name,
+        "reference_number": reference_number,
+        "notes": notes,
+    }
+    offer = _create_offer(case, actor, OfferParty.PRACTICE, lines, details)
+    record_event(
+        case, actor, "counter_sent", "The practice sent a counter-offer.", {"offer": offer.pk}
+    )
+    return offer
+
+
+@transaction.atomic
+def case_decline(*, case_id: int, actor, reason: str) -> Case:
+    """The practice refuses the insurer's terms."""
+    case = lock_case(case_id)
+    target = check_transition(case, CaseAction.DECLINE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason; it goes on the case's record."})
+    if len(reason) > DECLINE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {DECLINE_REASON_MAX_LENGTH:,} characters."}
+        )
+    case.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.REJECTED)
+    case.status = target
+    case.decided_at = timezone.now()
+    case.decision_reason = reason
+    case_bump(case, ["status", "decided_at", "decision_reason"])
+    record_event(
+        case, actor, "declined", "The practice declined the insurer's terms.", {"reason": reason}
+    )
+    return case

@@ -1,0 +1,108 @@
+"""The reminders: the daily run that notifies (and emails) each condition once, and marking a
+notification read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.models import Case
+
+from ..models.reminders import Notification
+from ..selectors.reminders import (
+    agreements_running,
+    follow_ups_to_remind,
+    notifications_not_emailed,
+)
+from ..selectors.utilization import utilization_summary
+
+logger = logging.getLogger(__name__)
+
+
+def _notify(user, case: Case, kind: str, key: str, message: str) -> bool:
+    """Create the notification once per (user, condition); True when it is new."""
+    if user is None:
+        return False
+    try:
+        with transaction.atomic():
+            Notification.objects.create(user=user, case=case, kind=kind, key=key, message=message)
+    except IntegrityError:
+        return False  # already notified for this condition
+    return True
+
+
+def _recipient(case: Case):
+    return case.assigned_to or case.created_by
+
+
+def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
+    """Daily: follow-ups due, agreements ending within 30 days, 3 or fewer sessions left, a line
+    at 80% of its units. One notification per condition (never again the next day), and an
+    email to the user for each new one. Messages name the case number, never the client."""
+    today = today or timezone.localdate()
+    created: dict[str, int] = {"follow_up": 0, "ending_soon": 0, "sessions_low": 0, "units_high": 0}
+
+    for case in follow_ups_to_remind(today):
+        if _notify(
+            _recipient(case),
+            case,
+            "follow_up",
+            f"follow_up:{case.pk}:{case.follow_up_on.isoformat()}",
+            f"Follow-up due on SCA case #{case.pk} ({case.follow_up_on.isoformat()}).",
+        ):
+            created["follow_up"] += 1
+
+    for agreement in agreements_running(today):
+        case = agreement.case
+        user = _recipient(case)
+        summary = utilization_summary(agreement)
+        conditions = []
+        if agreement.end_date <= today + dt.timedelta(days=30):
+            end = agreement.end_date.isoformat()
+            conditions.append(
+                (
+                    "ending_soon",
+                    f"ending:{agreement.pk}:{end}",
+                    f"SCA case #{case.pk}: the agreement ends {end}; start the renewal.",
+                )
+            )
+        left = summary["sessions_remaining"]
+        if left is not None and left <= 3:
+            conditions.append(
+                (
+                    "sessions_low",
+                    f"sessions_low:{agreement.pk}",
+                    f"SCA case #{case.pk}: {left} session(s) left; start the renewal.",
+                )
+            )
+        for line in summary["lines"]:
+            pct = line["percent_used"]
+            if pct is not None and pct >= 80:
+                conditions.append(
+                    (
+                        "units_high",
+                        f"units80:{line['id']}",
+                        f"SCA case #{case.pk}: {line['code']} has used {pct}% of its units.",
+                    )
+                )
+        for kind, key, message in conditions:
+            created[kind] += _notify(user, case, kind, key, message)
+
+    for notification in notifications_not_emailed():
+        if notification.user.email:
+            send_mail("SCA Portal reminder", notification.message, None, [notification.user.email])
+        Notification.objects.filter(pk=notification.pk).update(emailed=True)
+    logger.info("reminders: %s", created)
+    return created
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    notification = Notification.objects.get(pk=notification_id, user=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

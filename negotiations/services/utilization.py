@@ -1,0 +1,78 @@
+"""Utilization: the units used on a service date, against the agreement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from billing_codes.models import code_label
+from cases.services import lock_case, record_event, validate_modifier
+from sca_portal.exceptions import DomainError
+
+from .. import pricing
+from ..models.agreements import Agreement
+from ..models.utilization import UtilizationEntry
+from ..selectors.utilization import units_used
+
+UTILIZATION_FIELDS = ["service_date", "billing_code", "modifier", "units"]
+# Units on one service date (the API's serializer and the desk's form read these; the model
+# field refuses fewer than 1 as well).
+UTILIZATION_UNITS_MIN = 1
+UTILIZATION_UNITS_MAX = 10_000
+
+
+@transaction.atomic
+def utilization_record(
+    *, case_id: int, actor, service_date: dt.date, billing_code, units: int, modifier: str = ""
+) -> UtilizationEntry:
+    """Units used on a service date. Outside the agreement's dates or for a code it does not
+    cover: refused. Past the authorized units: recorded, and flagged."""
+    case = lock_case(case_id)
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        raise DomainError(
+            code="no_agreement", detail="This case has no agreement to record use against."
+        )
+    modifier = validate_modifier(modifier)
+    if not agreement.start_date <= service_date <= agreement.end_date:
+        raise ValidationError(
+            {
+                "service_date": f"Outside the agreement ({agreement.start_date.isoformat()} to "
+                f"{agreement.end_date.isoformat()})."
+            }
+        )
+    line = agreement.lines.filter(billing_code=billing_code, modifier=modifier).first()
+    if line is None:
+        label = code_label(billing_code.code, modifier)
+        raise ValidationError(
+            {"billing_code": f"{label} is not in the agreement; claims for it would be denied."}
+        )
+    if units is None or units < UTILIZATION_UNITS_MIN:
+        raise ValidationError({"units": "Units must be at least 1."})
+    if units > UTILIZATION_UNITS_MAX:
+        raise ValidationError(
+            {"units": f"Record at most {UTILIZATION_UNITS_MAX:,} units on one date."}
+        )
+    used = units_used(agreement, billing_code, modifier)
+    authorized = pricing.period_units(
+        line.units_authorized, line.unit_period, agreement.start_date, agreement.end_date
+    )
+    entry = UtilizationEntry.objects.create(
+        agreement=agreement,
+        service_date=service_date,
+        billing_code=billing_code,
+        modifier=modifier,
+        units=units,
+        over_authorized=used + units > authorized,
+        entered_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record_event(
+        case,
+        actor,
+        "utilization_recorded",
+        f"{units} unit(s) of {billing_code.code} recorded.",
+        {"entry": entry.pk, "over_authorized": entry.over_authorized},
+    )
+    return entry
