@@ -29,18 +29,16 @@ from .models import (
     RatePolicy,
     RequestedService,
 )
-from .services import (
+from .services.people import (
+    CLIENT_FIELDS,
+    PROVIDER_FIELDS,
     client_create,
     client_update,
-    insurer_create,
-    insurer_update,
-    practice_update,
     provider_create,
     provider_update,
 )
-from .services.people import CLIENT_FIELDS, PROVIDER_FIELDS
-from .services.reference import INSURER_FIELDS
-from .services.tenancy import PRACTICE_FIELDS
+from .services.reference import INSURER_FIELDS, insurer_create, insurer_update
+from .services.tenancy import PRACTICE_FIELDS, practice_update
 from .web import REFUSALS, add_errors, flash_refusal
 
 

@@ -21,13 +21,8 @@ from .models import (
     OfferLine,
     PracticeRate,
 )
-from .services import (
-    CONTACT_FIELDS,
-    PRACTICE_RATE_FIELDS,
-    contact_log,
-    practice_rate_delete,
-    practice_rate_save,
-)
+from .services.contacts import CONTACT_FIELDS, contact_log
+from .services.fee_schedule import PRACTICE_RATE_FIELDS, practice_rate_delete, practice_rate_save
 
 
 class OfferLineInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -6,16 +6,15 @@ class NegotiationsConfig(AppConfig):
     verbose_name = "Negotiations"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registered in every process; see CasesConfig.ready)
-
-        from cases import documents
         from cases.models import DocumentKind
+        from cases.selectors import documents
 
+        from . import tasks  # noqa: F401  (registered in every process; see CasesConfig.ready)
         from .selectors.agreements import agreement_summary_context
 
         documents.register(DocumentKind.AGREEMENT_SUMMARY, agreement_summary_context)
 
-        from cases.audit_api import register_audited
+        from cases.api.audit import register_audited
 
         from .models import Agreement, Offer
 

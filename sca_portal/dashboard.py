@@ -9,11 +9,18 @@ from typing import Any
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from cases import selectors as case_selectors
 from cases.models import CaseStatus
 from cases.permissions import can
+from cases.selectors.case import follow_ups_due, my_drafts, recently_decided, with_readiness
 from cases.web import PracticeMixin
-from negotiations import selectors as negotiation_selectors
+from negotiations.selectors.reminders import unread_notifications
+from negotiations.selectors.reports import (
+    BOARD_STATUSES,
+    board_column,
+    negotiation_board,
+    reports_summary,
+)
+from negotiations.selectors.utilization import utilization_alerts, utilization_notices
 
 from .auth import signed_in_user
 from .queries import fetch_together
@@ -73,18 +80,16 @@ class DashboardView(PracticeMixin, TemplateView):
         today = timezone.localdate()
         billing = can(user, practice_id, "reports")
         case_lists = {
-            "drafts": (case_selectors.my_drafts(user, practice_id), 10),
-            "follow_ups": (case_selectors.follow_ups_due(user, practice_id, on=today), 15),
-            "decided": (case_selectors.recently_decided(user, practice_id), 8),
+            "drafts": (my_drafts(user, practice_id), 10),
+            "follow_ups": (follow_ups_due(user, practice_id, on=today), 15),
+            "decided": (recently_decided(user, practice_id), 8),
         }
-        notice_lists = {
-            "unread": (negotiation_selectors.unread_notifications(user, practice_id), 10)
-        }
+        notice_lists = {"unread": (unread_notifications(user, practice_id), 10)}
         if billing:
-            for status in negotiation_selectors.BOARD_STATUSES:
-                case_lists[status] = (negotiation_selectors.board_column(practice_id, status), 8)
+            for status in BOARD_STATUSES:
+                case_lists[status] = (board_column(practice_id, status), 8)
             notice_lists["utilization"] = (
-                negotiation_selectors.utilization_notices(practice_id),
+                utilization_notices(practice_id),
                 3 * ALERTS,
             )
         cases = fetch_together(case_lists)
@@ -94,7 +99,7 @@ class DashboardView(PracticeMixin, TemplateView):
             nav_section="dashboard",
             today=today,
             billing=billing,
-            drafts=case_selectors.with_readiness(cases["drafts"], on=today),
+            drafts=with_readiness(cases["drafts"], on=today),
             follow_ups=cases["follow_ups"],
             decided=cases["decided"],
             notifications=unread,
@@ -102,20 +107,16 @@ class DashboardView(PracticeMixin, TemplateView):
             nav_unread=unread[0].unread_total if unread else 0,
         )
         if billing:
-            report = negotiation_selectors.reports_summary(user, practice_id=practice_id)
+            report = reports_summary(user, practice_id=practice_id)
             achieved = report["achieved_rate_pct_of_requested"]
             ctx.update(
-                board=negotiation_selectors.negotiation_board(
-                    cases, report["cases_by_status"], today=today
-                ),
+                board=negotiation_board(cases, report["cases_by_status"], today=today),
                 report=report,
                 status_chart=status_chart(report["cases_by_status"]),
                 insurer_chart=insurer_chart(report["insurers"]),
                 achieved=achieved,
                 achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 2.8, 1),
-                alerts=negotiation_selectors.utilization_alerts(
-                    notices["utilization"], limit=ALERTS
-                ),
+                alerts=utilization_alerts(notices["utilization"], limit=ALERTS),
                 # A large practice has hundreds ending in a month: show the soonest.
                 ending=report["agreements_expiring_30_days"][:10],
                 ending_count=len(report["agreements_expiring_30_days"]),

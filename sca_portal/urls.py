@@ -8,9 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from billing_codes import api as billing_codes_api
-from cases import api as cases_api
-from cases.audit_api import ChangeHistoryView
-from negotiations import api as negotiations_api
+from cases.api import routes as cases_routes
+from cases.api.audit import ChangeHistoryView
+from negotiations.api import routes as negotiations_routes
+from negotiations.api.reports import ReportSummaryView
 
 from . import views
 from .auth import ObtainTokenView
@@ -28,8 +29,8 @@ class Router(DefaultRouter):
 
 router = Router()
 billing_codes_api.register(router)
-cases_api.register(router)
-negotiations_api.register(router)
+cases_routes.register(router)
+negotiations_routes.register(router)
 
 urlpatterns = [
     *(
@@ -52,7 +53,7 @@ urlpatterns = [
     path("api/v1/audit/changes/", ChangeHistoryView.as_view(), name="audit-changes"),
     path(
         "api/v1/reports/summary/",
-        negotiations_api.ReportSummaryView.as_view(),
+        ReportSummaryView.as_view(),
         name="report-summary",
     ),
     path("api/v1/", include(router.urls)),

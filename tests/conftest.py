@@ -38,7 +38,7 @@ def _test_settings(tmp_path, settings):
     from django.core.files.storage import storages
     from django.utils.functional import empty
 
-    from cases.models.case import private_storage
+    from cases.models.parts import private_storage
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache

@@ -198,4 +198,3 @@ class CaseEvent(models.Model):
 
 # Migration 0001 names Consent's upload path by this module, and the tests reset the private
 # storage here: both live with Consent (parts) and are named here too.
-from .parts import consent_upload_to, private_storage  # noqa: E402, F401

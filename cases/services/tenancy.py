@@ -34,9 +34,3 @@ def practice_update(*, practice: Practice, actor, **data) -> Practice:
         set_history_user(practice, actor)
         clean_and_save(practice)
     return practice
-
-
-# cases/admin.py reads the people's field lists here until it imports them from .people.
-from .people import CLIENT_FIELDS, PROVIDER_FIELDS  # noqa: E402
-
-__all__ = ["CLIENT_FIELDS", "PRACTICE_FIELDS", "PROVIDER_FIELDS", "practice_update"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 
-from cases.api import CaseChildMixin, CaseDetailSerializer
+from cases.api.common import CaseChildMixin
+from cases.serializers.case import CaseDetailSerializer
 
 from ..models.offers import Offer
 from ..serializers.agreements import AcceptSerializer

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rest_framework import status
 from rest_framework.response import Response
 
-from cases.api import CaseDetailSerializer
 from cases.permissions import allowed_actions
-from cases.selectors import case_detail_for
+from cases.selectors.case import case_detail_for
+from cases.serializers.case import CaseDetailSerializer
 
 
 def case_detail_response(request, case_id: int, code=status.HTTP_200_OK) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import mixins, viewsets
 
-from cases.api import CaseChildMixin
+from cases.api.common import CaseChildMixin
 
 from ..models.contacts import ContactLog
 from ..selectors.contacts import contacts_for

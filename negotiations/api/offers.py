@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api import CaseChildMixin, CaseDetailSerializer
+from cases.api.common import CaseChildMixin
+from cases.serializers.case import CaseDetailSerializer
 
 from ..models.offers import Offer, OfferParty
 from ..selectors.offers import get_offer_on, negotiation_summary, offers_for

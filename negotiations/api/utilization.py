@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api import CaseChildMixin
+from cases.api.common import CaseChildMixin
 
 from ..models.utilization import UtilizationEntry
 from ..selectors.utilization import utilization_for, utilization_summary

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from billing_codes.models import code_label
-from cases.documents import DocumentNotAvailable, consent_form_context
 from cases.models import Case, CaseStatus
+from cases.selectors.documents import DocumentNotAvailable, consent_form_context
 
 from .. import pricing
 from ..models.agreements import Agreement

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.models import Case
-from cases.selectors import case_policy
+from cases.selectors.reference import case_policy
 
 from .. import pricing
 from ..models.offers import Offer, OfferParty, OfferStatus

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStatus, RequestedService
 from cases.permissions import practice_ids_where
-from cases.selectors import case_summaries
+from cases.selectors.case import case_summaries
 
 from .. import pricing
 from ..models.agreements import Agreement, AgreementLine

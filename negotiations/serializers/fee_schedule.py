@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from billing_codes.models import BillingCode
-from cases.serializers import PracticeOwnedSerializer
+from cases.serializers.tenancy import PracticeOwnedSerializer
 
 from ..models.fee_schedule import PracticeRate
 from ..services.fee_schedule import PRACTICE_RATE_FIELDS

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseAction, CaseStatus
-from cases.selectors import case_policy
-from cases.services import case_bump, check_transition, lock_case, record_event
+from cases.selectors.reference import case_policy
+from cases.services.case import case_bump, check_transition, lock_case, record_event
 from sca_portal.exceptions import DomainError
 
 from .. import pricing

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.services import case_set_follow_up, lock_case, record_event
+from cases.services.case import case_set_follow_up, lock_case, record_event
 
 from ..models.contacts import ContactLog
 

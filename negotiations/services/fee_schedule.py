@@ -10,7 +10,7 @@ from django.db import transaction
 
 from billing_codes.models import BillingCode
 from cases.models import Practice
-from cases.services import validate_modifier
+from cases.services.reference import validate_modifier
 
 from ..models.fee_schedule import PracticeRate
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseAction, CaseStatus
-from cases.selectors import case_policy
-from cases.services import case_bump, check_transition, lock_case, record_event, validate_modifier
+from cases.selectors.reference import case_policy
+from cases.services.case import case_bump, check_transition, lock_case, record_event
+from cases.services.reference import validate_modifier
 from sca_portal.exceptions import DomainError, conflict
 
 from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from billing_codes.models import code_label
-from cases.services import lock_case, record_event, validate_modifier
+from cases.services.case import lock_case, record_event
+from cases.services.reference import validate_modifier
 from sca_portal.exceptions import DomainError
 
 from .. import pricing

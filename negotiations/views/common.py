@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 
-from cases.selectors import get_case_for
+from cases.selectors.case import get_case_for
 from cases.web import REFUSALS, PracticeMixin, flash_refusal
 
 # Each step's entry in the one role table (ACTION_ROLES): contacts and use are recorded by

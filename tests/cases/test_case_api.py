@@ -306,7 +306,7 @@ def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case, z
     from django.utils import timezone as tz
 
     from cases.models import Case
-    from cases.serializers import (
+    from cases.serializers.case import (
         CaseFieldsSerializer,
         CaseListSerializer,
         case_rows,

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from cases.models import Document
-from cases.services import document_render
+from cases.services.documents import document_render
 from cases.tasks import render_document
 from sca_portal.pdf import BASE_URL, StaticOnlyFetcher
 from tests.factories import (

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from cases.api import CaseViewSet
+from cases.api.case import CaseViewSet
 from tests.conftest import require_service
 
 FILTERS = {
@@ -119,7 +119,7 @@ def test_postgres_keeps_the_orms_join_order_past_the_fourth_join(db):
 def test_the_list_page_joins_four_tables_and_reads_the_assignee_by_subquery(world, ready_case):
     """A fifth join doubled the list query's planning time; the assignee's name is a subquery."""
     from cases.models import Case
-    from cases.serializers import CASE_ROW_COLUMNS, _with_assignee_name
+    from cases.serializers.case import CASE_ROW_COLUMNS, _with_assignee_name
 
     sql = str(_with_assignee_name(Case.objects.all()).values_list(*CASE_ROW_COLUMNS)[:26].query)
     assert sql.count(" JOIN ") == 3, sql

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, Consent
-from cases.selectors import case_readiness
+from cases.selectors.readiness import case_readiness
 from tests.factories import (
     BillingCodeFactory,
     ConsentFactory,

@@ -11,10 +11,18 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cases import selectors, services
 from cases.models import Document, InsurerContact, RatePolicy
+from cases.selectors.readiness import case_readiness
+from cases.selectors.reference import case_policy
+from cases.services.case import case_deny, case_submit
+from cases.services.reference import (
+    insurer_contact_create,
+    insurer_update,
+    rate_policy_revise,
+    rate_policy_update,
+)
 from negotiations.models import Agreement
-from negotiations.selectors import negotiation_summary
+from negotiations.selectors.offers import negotiation_summary
 from tests.factories import (
     BillingCodeFactory,
     CaseFactory,
@@ -85,7 +93,7 @@ def check(readiness, code):
 
 
 def submitted(case):
-    services.case_submit(case_id=case.pk, actor=None)
+    case_submit(case_id=case.pk, actor=None)
     case.refresh_from_db()
     return case
 
@@ -109,13 +117,13 @@ def letter_text(api, user, case, django_capture_on_commit_callbacks) -> str:
 def test_readiness_follows_the_case_practice(world, opposite, ready_case, aba_code):
     bright_policy, harbor_policy = opposite
     other = harbor_case(world, bright_policy.insurer, aba_code, searches=2)
-    assert selectors.case_readiness(ready_case).policy == bright_policy
-    harbor_readiness = selectors.case_readiness(other)
+    assert case_readiness(ready_case).policy == bright_policy
+    harbor_readiness = case_readiness(other)
     assert harbor_readiness.policy == harbor_policy
     assert check(harbor_readiness, "network_search_incomplete").ok  # 2 of Harbor's 2
     # The same two attempts fall short of Bright Path's three.
     ready_case.network_searches.all()[0].delete()
-    assert not check(selectors.case_readiness(ready_case), "network_search_incomplete").ok
+    assert not check(case_readiness(ready_case), "network_search_incomplete").ok
 
 
 def test_readiness_follows_the_client_line_of_business(world, policy, ready_case):
@@ -125,11 +133,11 @@ def test_readiness_follows_the_client_line_of_business(world, policy, ready_case
         line_of_business="medicaid",
         min_network_attempts=5,
     )
-    assert selectors.case_readiness(ready_case).policy == policy
+    assert case_readiness(ready_case).policy == policy
     ready_case.client.line_of_business = "medicaid"
     ready_case.client.save()
     ready_case.refresh_from_db()
-    readiness = selectors.case_readiness(ready_case)
+    readiness = case_readiness(ready_case)
     assert readiness.policy == medicaid
     assert not check(readiness, "network_search_incomplete").ok
 
@@ -139,16 +147,16 @@ def test_submit_records_the_policy_and_later_changes_do_not_reach_the_case(
 ):
     case = submitted(ready_case)
     assert case.rate_policy == policy
-    revised = services.rate_policy_revise(
+    revised = rate_policy_revise(
         policy=policy,
         actor=world.admin,
         effective_from=TODAY(),
         reason="Insurer stopped negotiating",
         kind="highest_network_rate",
     )
-    assert selectors.case_policy(case) == policy  # what it was submitted under
+    assert case_policy(case) == policy  # what it was submitted under
     draft = CaseFactory(practice=world.practice, insurer=policy.insurer)
-    assert selectors.case_policy(draft) == revised  # a draft reads today's
+    assert case_policy(draft) == revised  # a draft reads today's
 
 
 def test_negotiation_summary_and_counter_follow_the_case_practice(
@@ -213,7 +221,7 @@ def test_letter_uses_the_practice_contact_before_the_directory(
     insurer = policy.insurer
     insurer.sca_fax, insurer.sca_email = "800-555-0102", "sca@directory.example"
     insurer.save()
-    services.insurer_contact_create(
+    insurer_contact_create(
         actor=world.admin,
         practice=world.practice,
         insurer=insurer,
@@ -483,7 +491,7 @@ def test_a_client_cannot_be_given_an_archived_insurer(world, api):
 
 def test_a_renewal_on_an_archived_insurer_is_400(world, api, ready_case):
     submitted(ready_case)
-    services.case_deny(case_id=ready_case.pk, actor=world.staff, reason="Network adequate.")
+    case_deny(case_id=ready_case.pk, actor=world.staff, reason="Network adequate.")
     ready_case.insurer.is_active = False
     ready_case.insurer.save()
     response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
@@ -506,7 +514,7 @@ def operator(username="site_operator"):
 def test_directory_and_catalog_history_is_for_operators(world, api):
     ops = operator()
     insurer = InsurerFactory()
-    services.insurer_update(insurer=insurer, actor=ops, sca_fax="800-555-0199")
+    insurer_update(insurer=insurer, actor=ops, sca_fax="800-555-0199")
     code = BillingCodeFactory(code="97155")
     response = api(ops).patch(f"/api/v1/billing-codes/{code.pk}/", {"is_aba": False}, format="json")
     assert response.status_code == 200, response.content
@@ -527,8 +535,8 @@ def test_policy_history_is_the_practice_own(world, api, harbor, opposite, aba_co
     world.admin.first_name, world.admin.last_name = "Ada", "Admin"
     world.admin.save()
     bright_policy, harbor_policy = opposite
-    services.rate_policy_update(policy=bright_policy, actor=world.admin, protocol_notes="Call")
-    services.rate_policy_update(
+    rate_policy_update(policy=bright_policy, actor=world.admin, protocol_notes="Call")
+    rate_policy_update(
         policy=harbor_policy,
         actor=harbor["admin"],
         rates=[{"billing_code": aba_code, "modifier": "", "highest_network_rate": Decimal("14")}],
@@ -546,7 +554,7 @@ def test_policy_history_is_the_practice_own(world, api, harbor, opposite, aba_co
 
 
 def test_contact_history_is_the_practice_own(world, api, harbor, insurer):
-    services.insurer_contact_create(
+    insurer_contact_create(
         actor=harbor["admin"], practice=world.other_practice, insurer=insurer, fax="207-555-0100"
     )
     rows = api(world.admin).get("/api/v1/audit/changes/?model=insurer_contact").json()["results"]
@@ -593,7 +601,7 @@ def test_a_revision_reason_longer_than_the_history_keeps_is_400_on_reason(world,
 def test_rate_changes_are_audited_for_a_policy_without_history_rows(world, api, policy, aba_code):
     # Policies written in bulk (seed_scale) or by migrations may have no history row.
     RatePolicy.history.filter(id=policy.pk).delete()
-    services.rate_policy_update(
+    rate_policy_update(
         policy=policy,
         actor=world.admin,
         rates=[{"billing_code": aba_code, "modifier": "", "highest_network_rate": Decimal("14")}],

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cases.models import Membership
-from cases.selectors import case_readiness
+from cases.selectors.readiness import case_readiness
 
 COUNTED = [
     "cases.Practice",

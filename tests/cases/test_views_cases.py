@@ -96,7 +96,7 @@ def _queries(browser, url) -> int:
 def test_filter_selects_read_their_choices_in_one_plain_query(world):
     """Django reads choices with .iterator(), a server-side cursor on PostgreSQL: three round
     trips (DECLARE, FETCH, CLOSE) per select."""
-    from cases.forms import CaseFilterForm
+    from cases.forms.case import CaseFilterForm
 
     ProviderFactory(practice=world.practice)
     form = CaseFilterForm({}, practice_id=world.practice.pk)
@@ -115,7 +115,8 @@ def test_fast_select_renders_what_djangos_select_renders(world, value):
 
     from django import forms
 
-    from cases.forms import CaseFilterForm, Select
+    from cases.forms.case import CaseFilterForm
+    from cases.forms.common import Select
 
     ProviderFactory(practice=world.practice)
     form = CaseFilterForm({"status": value} if value is not None else {},

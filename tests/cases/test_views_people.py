@@ -434,7 +434,7 @@ def test_import_needs_the_required_columns(world, web):
 
 
 def test_import_is_capped_in_size_and_rows(world, web, monkeypatch):
-    from cases.services import imports
+    from cases.services import people as imports
 
     big = HEADER + "\n" + "x" * (imports.MAX_BYTES + 1)
     response = upload(web(world.staff), big)

@@ -18,7 +18,7 @@ from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from cases.models import Document
-from cases.services import document_render, document_request, documents_sweep
+from cases.services.documents import document_render, document_request, documents_sweep
 from sca_portal.celery import app as celery_app
 from tests.conftest import require_service
 

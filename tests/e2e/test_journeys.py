@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from cases import services
 from cases.models import Case, CaseStatus, InsurerContact
+from cases.services.case import case_submit
 from negotiations.models import Agreement
 from tests.e2e.conftest import allow_browser_errors, assert_accessible, login, screenshot
 from tests.factories import (
@@ -147,7 +147,7 @@ def submitted_case_under_fixed_rates(world, aba_code):
     RequestedServiceFactory(case=case, billing_code=aba_code)
     NetworkSearchFactory.create_batch(3, case=case)
     ConsentFactory(case=case)
-    services.case_submit(case_id=case.pk, actor=world.staff, submission_channel="fax")
+    case_submit(case_id=case.pk, actor=world.staff, submission_channel="fax")
     return case
 
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from cases.models import Case
 from negotiations.models import Notification, UtilizationEntry
-from negotiations.services import agreements_expire, reminders_run
+from negotiations.services.agreements import agreements_expire
+from negotiations.services.reminders import reminders_run
 from tests.factories import AgreementFactory, AgreementLineFactory, BillingCodeFactory, CaseFactory
 
 

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus, PolicyKind
-from cases.services import case_submit
-from negotiations import services
+from cases.services.case import case_submit
 from negotiations.models import Agreement, ContactLog, Offer, UtilizationEntry
+from negotiations.services.agreements import offer_accept
+from negotiations.services.offers import offer_record
 from tests.factories import (
     CaseFactory,
     InsurerFactory,
@@ -49,7 +50,7 @@ def submit(case, world) -> Case:
 
 def record_offer(case, world, rate="14.00", **data):
     service = case.services.select_related("billing_code").get()
-    return services.offer_record(
+    return offer_record(
         case_id=case.pk,
         actor=world.billing,
         lines=[{"billing_code": service.billing_code, "modifier": "", "rate": Decimal(rate)}],
@@ -444,7 +445,7 @@ def test_a_contact_without_a_summary_is_refused(world, web, submitted):
 @pytest.fixture
 def approved(world, negotiating) -> Case:
     offer = Offer.objects.get(case=negotiating)
-    services.offer_accept(
+    offer_accept(
         case_id=negotiating.pk,
         offer_id=offer.pk,
         actor=world.billing,

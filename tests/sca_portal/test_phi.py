@@ -81,7 +81,7 @@ def test_patient_marker_never_appears_in_logs_of_a_full_journey(
         format="json",
     )
     billing.get(f"{base}/negotiation/")
-    from negotiations.services import reminders_run
+    from negotiations.services.reminders import reminders_run
 
     reminders_run()
     # another practice probing: 404s that say nothing
