@@ -89,9 +89,16 @@ def validate_icd10_code(value: str) -> None:
         )
 
 
+MAX_DIAGNOSIS_CODES = 12  # a claim form carries twelve diagnosis pointers (CMS-1500 box 21)
+
+
 def validate_diagnosis_codes(value) -> None:
     if not isinstance(value, list):
         raise ValidationError("Diagnosis codes are a list of ICD-10-CM codes.", code="icd10_list")
+    if len(value) > MAX_DIAGNOSIS_CODES:
+        raise ValidationError(
+            f"Give at most {MAX_DIAGNOSIS_CODES} diagnosis codes.", code="icd10_too_many"
+        )
     for code in value:
         validate_icd10_code(code)
     if len(set(value)) != len(value):

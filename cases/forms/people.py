@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from cases.models import Client, Insurer, LineOfBusiness, Provider
 from cases.services.people import CLIENT_FIELDS, MAX_BYTES, PROVIDER_FIELDS
+from cases.validators import MAX_DIAGNOSIS_CODES
 
 from .common import DATE, Select
 
@@ -20,7 +21,10 @@ PROVIDER_FORM_FIELDS = [name for name in PROVIDER_FIELDS if name != "is_active"]
 
 
 class DiagnosisCodesField(forms.CharField):
-    """ICD-10-CM codes typed as "F84.0, F88"; stored as a list."""
+    """ICD-10-CM codes typed as "F84.0, F88"; stored as a list. The count and each code's
+    format are the model field's rules (cases.validators), as in the API."""
+
+    max_items = MAX_DIAGNOSIS_CODES
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -36,7 +40,6 @@ class ClientForm(forms.ModelForm):
     diagnosis_codes = DiagnosisCodesField(
         label="Diagnosis codes",
         required=False,
-        max_length=200,
         help_text="ICD-10-CM codes separated by commas, e.g. F84.0, F88.",
     )
 

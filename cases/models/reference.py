@@ -171,10 +171,14 @@ class PolicyRate(models.Model):
     modifier = models.CharField(
         max_length=2, blank=True, help_text="Modifier code; empty for none."
     )
+    # Not negative: the field's validator names the field for both doors; the check constraint
+    # below holds the database to it.
     highest_network_rate = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    reference_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    reference_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     history = HistoricalRecords()
 
     class Meta:

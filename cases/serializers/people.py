@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from cases.models import Client, Insurer, Provider
 from cases.services.people import CLIENT_FIELDS, PROVIDER_FIELDS
+from cases.validators import MAX_DIAGNOSIS_CODES
 
 from .tenancy import PracticeOwnedSerializer
 
@@ -19,7 +20,7 @@ class ClientSerializer(PracticeOwnedSerializer):
         source="insurer.name", read_only=True, default=None, allow_null=True
     )
     diagnosis_codes = serializers.ListField(
-        child=serializers.CharField(max_length=10), required=False, max_length=12
+        child=serializers.CharField(max_length=10), required=False, max_length=MAX_DIAGNOSIS_CODES
     )
 
     class Meta:

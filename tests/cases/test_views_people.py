@@ -478,3 +478,36 @@ def test_refused_edit_shows_the_saved_client_until_it_is_fixed(world, web):
     assert response.context["object"].is_active
     client.refresh_from_db()
     assert client.first_name == "Saved" and client.is_active
+
+
+THIRTEEN_CODES = ["F84.0", "F84.2", "F84.3", "F84.5", "F84.8", "F84.9", "F88", "F89", "F80.0",
+                  "F80.1", "F80.2", "F80.4", "F80.9"]  # fmt: skip
+
+
+def test_at_most_twelve_diagnosis_codes_by_either_door(world, web, api):
+    # One rule on the model field: the form and the API refuse the thirteenth code alike.
+    insurer = InsurerFactory()
+    page = web(world.staff).post(
+        reverse("cases:client_create"),
+        client_form(insurer, diagnosis_codes=", ".join(THIRTEEN_CODES)),
+    )
+    assert page.status_code == 400
+    assert page.context["form"].errors["diagnosis_codes"] == ["Give at most 12 diagnosis codes."]
+    assert ", ".join(THIRTEEN_CODES) in page.content.decode()  # what was typed is kept
+    body = {
+        "practice": world.practice.pk,
+        "first_name": "Ava",
+        "last_name": "Martinez",
+        "date_of_birth": "2019-03-14",
+        "insurer": insurer.pk,
+        "member_id": "EVG100201",
+        "diagnosis_codes": THIRTEEN_CODES,
+    }
+    response = api(world.staff).post("/api/v1/clients/", body, format="json")
+    assert response.status_code == 400
+    assert "diagnosis_codes" in response.json()
+    twelve = api(world.staff).post(
+        "/api/v1/clients/", {**body, "diagnosis_codes": THIRTEEN_CODES[:12]}, format="json"
+    )
+    assert twelve.status_code == 201, twelve.content
+    assert not Client.objects.exclude(pk=twelve.json()["id"]).exists()

@@ -63,6 +63,8 @@ def _load(dotted: str):
 
 def _bounds(field) -> dict:
     """What a form field or a serializer field refuses, in one shape."""
+    from rest_framework import serializers
+
     found: dict = {}
     for attr in ("max_length", "min_value", "max_value", "max_digits", "decimal_places"):
         value = getattr(field, attr, None)
@@ -78,10 +80,42 @@ def _bounds(field) -> dict:
         elif isinstance(validator, dj.DecimalValidator):
             found["max_digits"] = validator.max_digits
             found["decimal_places"] = validator.decimal_places
+    # A list's length is its count of items: a form field for a list says ``max_items``.
+    if isinstance(field, serializers.ListField) and "max_length" in found:
+        found["max_items"] = found.pop("max_length")
+    if getattr(field, "max_items", None) is not None:
+        found["max_items"] = field.max_items
     for key in ("min_value", "max_value"):
         if key in found and not callable(found[key]):
             found[key] = Decimal(str(found[key]))
     return found
+
+
+TIGHTEST = {"max_length": min, "max_items": min, "min_value": max, "max_value": min,
+            "max_digits": min, "decimal_places": min}  # fmt: skip
+
+
+def _effective(field, model_field) -> dict:
+    """What is refused once the service has run: the door's own bounds, and the model field's
+    validators, which every service runs (``full_clean``) whichever door the input came by."""
+    found = _bounds(field)
+    if model_field is not None:
+        for key, value in _bounds(model_field).items():
+            found[key] = TIGHTEST[key](found[key], value) if key in found else value
+    return found
+
+
+def _model_field(model, name: str):
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except Exception:  # noqa: BLE001 - not a model field: the doors' bounds are all there is
+        return None
+
+
+def _model_of(*classes):
+    return next(
+        (c.Meta.model for c in classes if hasattr(c, "Meta") and hasattr(c.Meta, "model")), None
+    )
 
 
 def _form_fields(form_class) -> dict:
@@ -95,15 +129,19 @@ def _serializer_fields(serializer_class) -> dict:
 
 @pytest.mark.parametrize(("form_path", "serializer_path"), PAIRS, ids=[f for f, _ in PAIRS])
 def test_form_and_serializer_refuse_the_same_bounds(form_path, serializer_path):
-    form_fields = _form_fields(_load(form_path))
-    serializer_fields = _serializer_fields(_load(serializer_path))
+    form_class, serializer_class = _load(form_path), _load(serializer_path)
+    model = _model_of(serializer_class, form_class)
+    form_fields = _form_fields(form_class)
+    serializer_fields = _serializer_fields(serializer_class)
     shared = sorted(set(form_fields) & set(serializer_fields))
     assert shared, "the pair shares no field: the table is stale"
-    differ = {
-        name: (_bounds(form_fields[name]), _bounds(serializer_fields[name]))
-        for name in shared
-        if _bounds(form_fields[name]) != _bounds(serializer_fields[name])
-    }
+    differ = {}
+    for name in shared:
+        model_field = _model_field(model, name)
+        form = _effective(form_fields[name], model_field)
+        api = _effective(serializer_fields[name], model_field)
+        if form != api:
+            differ[name] = (form, api)
     assert differ == {}
 
 
@@ -120,3 +158,8 @@ def test_bounds_reads_both_kinds_of_field():
     assert _bounds(forms.DecimalField(max_digits=8, decimal_places=2)) == _bounds(
         serializers.DecimalField(max_digits=8, decimal_places=2)
     )
+    # A bound the model holds counts for both doors: the service validates the model.
+    from django.db import models
+
+    field = models.PositiveSmallIntegerField(validators=[dj.MaxValueValidator(52)])
+    assert _effective(forms.IntegerField(), field)["max_value"] == 52
