@@ -130,7 +130,7 @@ def test_doors_are_found():
 
 
 def test_views_api_admin_and_tasks_never_write_models_themselves():
-    """Every write goes through a service (DESIGN rule 2): API, pages, the admin and the tasks
+    """Every write goes through a service (DESIGN.md section 3, house rules 1 and 3): API, pages, the admin and the tasks
     stay thin. A write here would skip the service's rules, history and events."""
     found = [hit for path in _sources(*DOORS) for hit in _door_writes(path.read_text(), _rel(path))]
     assert found == []
