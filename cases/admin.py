@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
@@ -28,17 +28,29 @@ from .models import (
     Provider,
     RatePolicy,
     RequestedService,
+    Role,
 )
+from .services.common import as_data
 from .services.people import (
     CLIENT_FIELDS,
     PROVIDER_FIELDS,
+    ClientData,
+    ProviderData,
     client_create,
     client_update,
     provider_create,
     provider_update,
 )
-from .services.reference import INSURER_FIELDS, insurer_create, insurer_update
-from .services.tenancy import PRACTICE_FIELDS, practice_update
+from .services.reference import INSURER_FIELDS, InsurerData, insurer_create, insurer_update
+from .services.tenancy import (
+    PRACTICE_FIELDS,
+    PracticeData,
+    membership_add,
+    membership_remove,
+    membership_update,
+    practice_create,
+    practice_update,
+)
 from .web import REFUSALS, add_errors, flash_refusal
 
 
@@ -174,15 +186,28 @@ class ServiceHistoryAdmin(ServiceAdmin, SimpleHistoryAdmin):
         )
 
 
-class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+def save_memberships(request, practice: Practice, formset) -> None:
+    """The practice's member rows through the membership services: additions and promotions
+    first, so that handing the administrator role over in one save keeps one throughout."""
+    formset.save(commit=False)  # writes nothing: sorts the rows into new, changed and deleted
+    for member in formset.new_objects:
+        membership_add(actor=request.user, practice=practice, user=member.user, role=member.role)
+    for member, changed in sorted(formset.changed_objects, key=lambda c: c[0].role != Role.ADMIN):
+        if "user" in changed:  # one user's: another user is a new membership
+            raise ValidationError({"user": "Remove this member and add the other user instead."})
+        membership_update(actor=request.user, membership=member, role=member.role)
+    for member in formset.deleted_objects:
+        membership_remove(actor=request.user, membership=member)
+
+
+class MembershipInline(admin.TabularInline):  # saved by PracticeAdmin.save_formset
     model = Membership
     extra = 0
 
 
 @admin.register(Practice)
 class PracticeAdmin(ServiceHistoryAdmin):
-    """Changes through practice_update. No service creates a practice yet, so none is added
-    here; is_active is not among the fields the service changes."""
+    """Through practice_create, practice_update and the membership services (not is_active)."""
 
     list_display = ["name", "npi", "city", "state", "is_active"]
     list_filter = ["is_active", "state"]
@@ -191,22 +216,40 @@ class PracticeAdmin(ServiceHistoryAdmin):
     readonly_fields = ["is_active"]
     inlines = [MembershipInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
     def save_through_service(self, request, obj, form, change):
-        return practice_update(
-            practice=obj, actor=request.user, **service_data(form, PRACTICE_FIELDS)
-        )
+        data = as_data(service_data(form, PRACTICE_FIELDS), PracticeData)
+        if change:
+            return practice_update(practice=obj, actor=request.user, data=data)
+        return practice_create(actor=request.user, data=data)
+
+    def save_formset(self, request, form, formset, change):
+        try:
+            save_memberships(request, form.instance, formset)
+        except REFUSALS as exc:
+            raise _Refused(exc) from exc
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only until a membership service exists: nothing else writes memberships."""
+class MembershipAdmin(ServiceAdmin):
+    """Through membership_add, _update and _remove (a practice keeps an administrator)."""
 
     list_display = ["user", "practice", "role", "created_at"]
     list_filter = ["role", "practice"]
     search_fields = ["user__username", "user__email", "practice__name"]
+    deletes_through_service = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "practice"] if obj else []
+
+    def save_through_service(self, request, obj, form, change):
+        role = form.cleaned_data["role"]
+        if change:
+            return membership_update(actor=request.user, membership=obj, role=role)
+        practice, user = form.cleaned_data["practice"], form.cleaned_data["user"]
+        return membership_add(actor=request.user, practice=practice, user=user, role=role)
+
+    def delete_through_service(self, request, obj) -> None:
+        membership_remove(actor=request.user, membership=obj)
 
 
 class PracticeRecordAdmin(ServiceHistoryAdmin):
@@ -226,10 +269,10 @@ class ClientAdmin(PracticeRecordAdmin):
     fields = ["practice", *CLIENT_FIELDS]
 
     def save_through_service(self, request, obj, form, change):
-        data = service_data(form, CLIENT_FIELDS)
+        data = as_data(service_data(form, CLIENT_FIELDS), ClientData)
         if change:
-            return client_update(client=obj, actor=request.user, **data)
-        return client_create(actor=request.user, practice=form.cleaned_data["practice"], **data)
+            return client_update(client=obj, actor=request.user, data=data)
+        return client_create(actor=request.user, practice=form.cleaned_data["practice"], data=data)
 
 
 @admin.register(Provider)
@@ -241,10 +284,12 @@ class ProviderAdmin(PracticeRecordAdmin):
     fields = ["practice", *PROVIDER_FIELDS]
 
     def save_through_service(self, request, obj, form, change):
-        data = service_data(form, PROVIDER_FIELDS)
+        data = as_data(service_data(form, PROVIDER_FIELDS), ProviderData)
         if change:
-            return provider_update(provider=obj, actor=request.user, **data)
-        return provider_create(actor=request.user, practice=form.cleaned_data["practice"], **data)
+            return provider_update(provider=obj, actor=request.user, data=data)
+        return provider_create(
+            actor=request.user, practice=form.cleaned_data["practice"], data=data
+        )
 
 
 @admin.register(Insurer)
@@ -259,10 +304,10 @@ class InsurerAdmin(ServiceHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_through_service(self, request, obj, form, change):
-        data = service_data(form, INSURER_FIELDS)
+        data = as_data(service_data(form, INSURER_FIELDS), InsurerData)
         if change:
-            return insurer_update(insurer=obj, actor=request.user, **data)
-        return insurer_create(actor=request.user, **data)
+            return insurer_update(insurer=obj, actor=request.user, data=data)
+        return insurer_create(actor=request.user, data=data)
 
 
 @admin.register(InsurerContact)

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from .models import TRANSITIONS, Case, Membership, Role
 
-ROLE_RANK = {Role.STAFF: 1, Role.BILLING: 2, Role.ADMIN: 3}
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+ROLE_RANK: dict[str, int] = {Role.STAFF: 1, Role.BILLING: 2, Role.ADMIN: 3}
+
+# Where user_roles keeps its per-request cache on the user object (not model fields).
+_ROLES_ATTR = "_sca_roles"
+_NAMES_ATTR = "_sca_practice_names"
 
 
-def user_roles(user) -> dict[int, str]:
+def user_roles(user: User | AnonymousUser | None) -> dict[int, str]:
     """{practice_id: role} for the user, loaded once per user object (i.e. per request)."""
     if not user or not user.is_authenticated:
         return {}
-    cached = getattr(user, "_sca_roles", None)
+    cached: dict[int, str] | None = getattr(user, _ROLES_ATTR, None)
     if cached is None:
         # order_by(): Membership's default ordering would join auth_user for nothing.
         rows = list(
@@ -22,28 +33,31 @@ def user_roles(user) -> dict[int, str]:
             .values_list("practice_id", "role", "practice__name")
         )
         cached = {practice_id: role for practice_id, role, _name in rows}
-        user._sca_roles = cached
+        setattr(user, _ROLES_ATTR, cached)
         # The same query names the practices, for the navigation's switcher.
-        user._sca_practice_names = {practice_id: name for practice_id, _role, name in rows}
+        setattr(user, _NAMES_ATTR, {practice_id: name for practice_id, _role, name in rows})
     return cached
 
 
-def user_practice_names(user) -> dict[int, str]:
+def user_practice_names(user: User | AnonymousUser | None) -> dict[int, str]:
     """{practice_id: name} of the user's practices, from the same query as ``user_roles``."""
     user_roles(user)
-    return getattr(user, "_sca_practice_names", {})
+    names: dict[int, str] = getattr(user, _NAMES_ATTR, {})
+    return names
 
 
-def role_in(user, practice_id: int) -> str | None:
+def role_in(user: User | AnonymousUser | None, practice_id: int) -> str | None:
     return user_roles(user).get(practice_id)
 
 
-def has_role(user, practice_id: int, minimum: str) -> bool:
+def has_role(user: User | AnonymousUser | None, practice_id: int, minimum: str) -> bool:
     role = role_in(user, practice_id)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
 
 
-def is_operator(user, perm: str | None = "cases.change_insurer") -> bool:
+def is_operator(
+    user: User | AnonymousUser | None, perm: str | None = "cases.change_insurer"
+) -> bool:
     """The people who run the site: Django staff holding the model permission ``perm``. They
     maintain the insurer directory and the billing-code catalog, which every practice reads
     and no practice's member changes, its administrators included."""
@@ -89,17 +103,17 @@ def role_for(action: str) -> str:
     return ACTION_ROLES[action]
 
 
-def can(user, practice_id: int, action: str) -> bool:
+def can(user: User | AnonymousUser | None, practice_id: int, action: str) -> bool:
     """The user's role in the practice suffices for ``action`` (a key of ACTION_ROLES)."""
     return has_role(user, practice_id, role_for(action))
 
 
-def practice_ids_where(user, action: str) -> list[int]:
+def practice_ids_where(user: User | AnonymousUser | None, action: str) -> list[int]:
     """The user's practices in which they may do ``action``."""
     return [pid for pid in user_roles(user) if can(user, pid, action)]
 
 
-def allowed_actions(case: Case, user) -> list[str]:
+def allowed_actions(case: Case, user: User | AnonymousUser | None) -> list[str]:
     """What this user may do to this case now: its status allows it and their role suffices."""
     return [
         action
@@ -121,7 +135,7 @@ class ReferenceDataPermission(DjangoModelPermissions):
         "DELETE": ["%(app_label)s.change_%(model_name)s"],
     }
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
         if request.method in SAFE_METHODS:
@@ -129,7 +143,9 @@ class ReferenceDataPermission(DjangoModelPermissions):
         return is_operator(request.user, perm=None) and super().has_permission(request, view)
 
 
-def practice_id_of(obj) -> int:
+def practice_id_of(obj: Any) -> int:
+    """The practice of a practice's object or of a case's part (any model: DRF hands the
+    permission whatever the view's queryset holds)."""
     if hasattr(obj, "practice_id"):
         return obj.practice_id
     return obj.case.practice_id
@@ -143,18 +159,19 @@ class PracticeRolePermission(BasePermission):
 
     message = "Your role in this practice does not allow this."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated)
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         practice_id = practice_id_of(obj)
         if request.method in SAFE_METHODS:
             return role_in(request.user, practice_id) is not None
         return has_role(request.user, practice_id, required_role(view))
 
 
-def required_role(view) -> str:
-    action = getattr(view, "role_action", "case")
+def required_role(view: APIView) -> str:
+    # A dict is keyed by the ViewSet's action (None outside a ViewSet's routes).
+    action: str | dict[str | None, str] = getattr(view, "role_action", "case")
     if isinstance(action, dict):
         action = action.get(getattr(view, "action", None), action["default"])
     return role_for(action)

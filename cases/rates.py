@@ -5,6 +5,10 @@ re-exports them) apply one rule."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotations only: nothing here touches the ORM
+    from .models import PolicyRate, RatePolicy
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -33,7 +37,7 @@ def policy_rate(
     return None
 
 
-def policy_pays(policy, rate) -> Decimal | None:
+def policy_pays(policy: RatePolicy, rate: PolicyRate) -> Decimal | None:
     """What ``policy`` (a RatePolicy) pays for the code of ``rate`` (one of its PolicyRates);
     None when the policy is negotiated or the rate unknown."""
     return policy_rate(

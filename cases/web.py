@@ -1,16 +1,19 @@
 """What every browser view shares: the current practice, the role check, and turning a
-service's refusal into form errors (the HTML side of DESIGN rule 2)."""
+service's refusal into form errors (the HTML side of DESIGN.md section 3, house rule 2)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
+from django_htmx.middleware import HtmxDetails
 
 from sca_portal.exceptions import DomainError
 
@@ -20,7 +23,14 @@ from .permissions import can, user_roles
 SESSION_KEY = "practice_id"
 
 
-def current_practice_id(request) -> int | None:
+class HtmxHttpRequest(HttpRequest):
+    """A request as the views see it: django_htmx's middleware (settings.MIDDLEWARE) adds
+    ``htmx``. For annotations only; Django never builds this class."""
+
+    htmx: HtmxDetails
+
+
+def current_practice_id(request: HttpRequest) -> int | None:
     """The practice the user is working in: the one chosen in the switcher if they still
     belong to it, else their first practice by name."""
     roles = user_roles(request.user)
@@ -45,13 +55,17 @@ class PracticeMixin(LoginRequiredMixin):
     """
 
     role_action = "case"
+    request: HttpRequest  # set by View.setup before dispatch
+    practice_id: int
+    role: str
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.practice_id = current_practice_id(request)
-        if self.practice_id is None:
+        practice_id = current_practice_id(request)
+        if practice_id is None:
             raise PermissionDenied("You are not a member of any practice.")
+        self.practice_id = practice_id
         if not can(request.user, self.practice_id, self.role_action):
             raise PermissionDenied("Your role does not allow this page.")
         self.role = user_roles(request.user)[self.practice_id]
@@ -107,7 +121,7 @@ def refusal_status(exc: Exception) -> int:
     return 400
 
 
-def flash_refusal(request, exc: Exception) -> None:
+def flash_refusal(request: HttpRequest, exc: Exception) -> None:
     """A refusal as messages on the next page, each naming its field when there is one."""
     from django.contrib import messages
 
@@ -117,7 +131,7 @@ def flash_refusal(request, exc: Exception) -> None:
             messages.error(request, label + message)
 
 
-def htmx_done(request, url: str) -> HttpResponse:
+def htmx_done(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """Go to the next step: htmx follows HX-Redirect, a plain form a 302."""
     if request.htmx:
         response = HttpResponse(status=204)

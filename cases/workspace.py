@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import HttpRequest
 
@@ -14,7 +15,7 @@ from .models import Case
 @dataclass
 class Panel:
     template: str
-    context: dict
+    context: dict[str, object]
 
 
 PanelBuilder = Callable[[HttpRequest, Case], Panel | None]
@@ -32,7 +33,7 @@ def panels_for(request: HttpRequest, case: Case) -> list[Panel]:
 
 # The practice's usual rate per code, from the fee schedule (kept by negotiations): the
 # guided request prefills the requested rate with it.
-RateSource = Callable[[int], dict[tuple[int, str], object]]
+RateSource = Callable[[int], dict[tuple[int, str], Decimal]]
 _rate_sources: list[RateSource] = []
 
 
@@ -41,15 +42,17 @@ def register_rate_source(source: RateSource) -> None:
         _rate_sources.append(source)
 
 
-def usual_rates(practice_id: int) -> dict[tuple[int, str], object]:
+def usual_rates(practice_id: int) -> dict[tuple[int, str], Decimal]:
     """{(billing_code_id, modifier): usual rate} for the practice."""
-    rates: dict[tuple[int, str], object] = {}
+    rates: dict[tuple[int, str], Decimal] = {}
     for source in _rate_sources:
         rates.update(source(practice_id))
     return rates
 
 
-def usual_rate(practice_id: int, billing_code_id: int | None, modifier: str = ""):
+def usual_rate(practice_id: int, billing_code_id: int | None, modifier: str = "") -> Decimal | None:
     """The practice's usual rate for a code and modifier (or the code without one)."""
     rates = usual_rates(practice_id)
+    if billing_code_id is None:  # no code chosen yet: no rate
+        return None
     return rates.get((billing_code_id, modifier), rates.get((billing_code_id, "")))

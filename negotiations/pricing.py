@@ -6,13 +6,26 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cases.rates import (  # noqa: F401  (one rule, re-exported)
-    CENT,
-    HUNDRED,
-    policy_pays,
-    policy_rate,
-    to_cent,
-)
+from cases.rates import CENT, HUNDRED, policy_pays, policy_rate, to_cent
+
+# The rates' rules live in cases.rates (one rule); pricing re-exports them for negotiations.
+__all__ = [
+    "CENT",
+    "DAYS_PER_WEEK",
+    "HUNDRED",
+    "MONTHS_PER_DAY",
+    "AgreementValue",
+    "BenchmarkRow",
+    "agreement_value",
+    "benchmark_row",
+    "line_value",
+    "percent_of",
+    "period_units",
+    "policy_pays",
+    "policy_rate",
+    "suggested_counter",
+    "to_cent",
+]
 
 DAYS_PER_WEEK = Decimal(7)
 MONTHS_PER_DAY = Decimal(12) / Decimal(365)

@@ -3,6 +3,7 @@ number of queries whatever the data (tested), and the reports part is cached."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +48,7 @@ def status_chart(by_status: dict[str, int]) -> dict[str, Any]:
     return {"bars": bars, "height": len(bars) * (BAR_HEIGHT + 8), "bar_height": BAR_HEIGHT}
 
 
-def insurer_chart(insurers: list[dict[str, Any]]) -> dict[str, Any]:
+def insurer_chart(insurers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     rows = []
     peak_days = max((float(r["median_days_to_decision"] or 0) for r in insurers), default=0) or 1
     for i, r in enumerate(insurers[:12]):

@@ -3,6 +3,8 @@ of the shared directory and catalog for the site's operators."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters as filters
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -42,7 +44,7 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AccessLogSerializer
     filterset_class = AccessLogFilter
     ordering_fields = ["at"]
-    search_fields = []
+    search_fields: list[str] = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -56,7 +58,9 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # model name -> (model, how its history rows reach the practice, how they reach the client).
 # OPERATORS as the practice path: shared data, whose history only the site's operators read.
 OPERATORS = "operators"
-AUDITED = {
+# Any: the models' ``history`` managers (and so their rows) are added by simple_history at run
+# time, which ships no types.
+AUDITED: dict[str, tuple[Any, str | None, str | None]] = {
     "case": (Case, "practice_id", "client_id"),
     "client": (Client, "practice_id", "id"),
     "provider": (Provider, "practice_id", None),
@@ -70,12 +74,14 @@ AUDITED = {
 }
 
 
-def register_audited(name: str, model, practice_path: str | None, client_path: str | None) -> None:
+def register_audited(
+    name: str, model: Any, practice_path: str | None, client_path: str | None
+) -> None:
     """negotiations adds offers and agreements at start-up (cases never imports it)."""
     AUDITED[name] = (model, practice_path, client_path)
 
 
-def _value(v):
+def _value(v: object) -> str | None:
     return None if v is None else str(v)
 
 
@@ -142,7 +148,7 @@ class ChangeHistoryView(APIView):
                     raise ValidationError({key: ["Use a date as YYYY-MM-DD."]}) from None
                 rows = rows.filter(**{f"history_date__date__{lookup}": value})
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page: list[Any] = paginator.paginate_queryset(rows, request, view=self)  # history rows
         results = []
         for record in page:
             changes = []

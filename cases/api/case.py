@@ -27,6 +27,7 @@ from cases.serializers.case import (
 )
 from cases.services.audit import access_record
 from cases.services.case import (
+    CaseData,
     case_create,
     case_deny,
     case_renew,
@@ -34,7 +35,9 @@ from cases.services.case import (
     case_update,
     case_withdraw,
 )
+from cases.services.common import as_data
 from sca_portal.api import FilterBackend
+from sca_portal.auth import signed_in_user
 
 from .common import CaseChildMixin
 
@@ -107,7 +110,7 @@ class CaseViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
-        access_record(user=request.user, action="view_case", obj=case)
+        access_record(user=signed_in_user(request), action="view_case", obj=case)
         data = self.get_serializer(case).data
         data["allowed_actions"] = allowed_actions(case, request.user)
         return Response(data)
@@ -119,7 +122,11 @@ class CaseViewSet(
         data = serializer.validated_data
         if not can(request.user, data["practice"].pk, "case"):
             raise PermissionDenied("Your role in this practice does not allow this.")
-        case = case_create(actor=request.user, **data)
+        data = dict(data)
+        practice = data.pop("practice")
+        case = case_create(
+            actor=signed_in_user(request), practice=practice, data=as_data(data, CaseData)
+        )
         return self._detail(case.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseDetailSerializer})
@@ -134,7 +141,12 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version")
-        case_update(case_id=case.pk, actor=request.user, version=version, **data)
+        case_update(
+            case_id=case.pk,
+            actor=signed_in_user(request),
+            version=version,
+            data=as_data(data, CaseData),
+        )
         return self._detail(case.pk)
 
     @extend_schema(request=SubmitSerializer, responses={200: CaseDetailSerializer})
@@ -144,7 +156,7 @@ class CaseViewSet(
         case = self.get_object()
         body = SubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case_submit(case_id=case.pk, actor=request.user, **body.validated_data)
+        case_submit(case_id=case.pk, actor=signed_in_user(request), **body.validated_data)
         return self._detail(case.pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
@@ -154,7 +166,7 @@ class CaseViewSet(
         case = self.get_object()
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case_deny(case_id=case.pk, actor=request.user, **body.validated_data)
+        case_deny(case_id=case.pk, actor=signed_in_user(request), **body.validated_data)
         return self._detail(case.pk)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
@@ -163,7 +175,7 @@ class CaseViewSet(
         case = self.get_object()
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case_withdraw(case_id=case.pk, actor=request.user, **body.validated_data)
+        case_withdraw(case_id=case.pk, actor=signed_in_user(request), **body.validated_data)
         return self._detail(case.pk)
 
     @extend_schema(request=None, responses={201: CaseDetailSerializer})
@@ -171,7 +183,7 @@ class CaseViewSet(
     def renew(self, request, pk=None):
         """Start the renewal: a new draft linked to this case."""
         case = self.get_object()
-        new = case_renew(case_id=case.pk, actor=request.user)
+        new = case_renew(case_id=case.pk, actor=signed_in_user(request))
         return self._detail(new.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ReadinessSerializer})

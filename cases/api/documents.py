@@ -12,6 +12,7 @@ from cases.models import Document
 from cases.selectors.documents import documents_visible_to
 from cases.serializers.documents import DocumentRequestSerializer, DocumentSerializer
 from cases.services.documents import document_request
+from sca_portal.auth import signed_in_user
 
 from .common import CaseChildMixin
 
@@ -35,7 +36,9 @@ class CaseDocumentViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.Generi
         body = DocumentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         document, created = document_request(
-            case_id=self.get_case().pk, actor=request.user, kind=body.validated_data["kind"]
+            case_id=self.get_case().pk,
+            actor=signed_in_user(request),
+            kind=body.validated_data["kind"],
         )
         document.refresh_from_db()
         return Response(
@@ -63,4 +66,4 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
                 {"code": "not_ready", "detail": f"The document is {document.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        return document_response(request.user, document)
+        return document_response(signed_in_user(request), document)

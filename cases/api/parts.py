@@ -15,7 +15,9 @@ from cases.serializers.parts import (
     NetworkSearchSerializer,
     RequestedServiceSerializer,
 )
+from cases.services.common import as_data
 from cases.services.parts import (
+    ConsentData,
     consent_add,
     consent_remove,
     consent_update,
@@ -26,6 +28,7 @@ from cases.services.parts import (
     service_remove,
     service_update,
 )
+from sca_portal.auth import signed_in_user
 
 from .common import CaseChildMixin
 
@@ -44,16 +47,20 @@ class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = network_search_add(
-            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+            case_id=self.get_case().pk,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_update(self, serializer):
         serializer.instance = network_search_update(
-            search_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+            search_id=serializer.instance.pk,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        network_search_remove(search_id=instance.pk, actor=self.request.user)
+        network_search_remove(search_id=instance.pk, actor=signed_in_user(self.request))
 
 
 class RequestedServiceViewSet(CaseChildMixin, viewsets.ModelViewSet):
@@ -70,16 +77,20 @@ class RequestedServiceViewSet(CaseChildMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = service_add(
-            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+            case_id=self.get_case().pk,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_update(self, serializer):
         serializer.instance = service_update(
-            service_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+            service_id=serializer.instance.pk,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        service_remove(service_id=instance.pk, actor=self.request.user)
+        service_remove(service_id=instance.pk, actor=signed_in_user(self.request))
 
 
 class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
@@ -97,17 +108,27 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
         return case.consents.all()
 
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        file = data.pop("file", None)
         serializer.instance = consent_add(
-            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+            case_id=self.get_case().pk,
+            actor=signed_in_user(self.request),
+            data=as_data(data, ConsentData),
+            file=file,
         )
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        file = data.pop("file", None)
         serializer.instance = consent_update(
-            consent_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+            consent_id=serializer.instance.pk,
+            actor=signed_in_user(self.request),
+            data=as_data(data, ConsentData),
+            file=file,
         )
 
     def perform_destroy(self, instance):
-        consent_remove(consent_id=instance.pk, actor=self.request.user)
+        consent_remove(consent_id=instance.pk, actor=signed_in_user(self.request))
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
@@ -115,4 +136,4 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
         consent = self.get_object()
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        return consent_response(request.user, consent)
+        return consent_response(signed_in_user(request), consent)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import viewsets
 from rest_framework.response import Response
 
@@ -9,14 +11,32 @@ from cases.permissions import PracticeRolePermission
 from cases.selectors.people import clients_visible_to, providers_visible_to
 from cases.serializers.people import ClientSerializer, ProviderSerializer
 from cases.services.audit import access_record
-from cases.services.people import client_create, client_update, provider_create, provider_update
+from cases.services.common import as_data
+from cases.services.people import (
+    ClientData,
+    ProviderData,
+    client_create,
+    client_update,
+    provider_create,
+    provider_update,
+)
+from sca_portal.auth import signed_in_user
+
+from .common import ViewSetBase
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 
-class ArchiveOnDeleteMixin:
+class ArchiveOnDeleteMixin(ViewSetBase):
     """Records holding patient data are archived, never deleted (``is_active`` false)."""
 
-    def perform_destroy(self, instance):
-        self.update_service(instance, is_active=False)
+    if TYPE_CHECKING:  # each ViewSet's own update service
+
+        def update_service(self, instance: Any, data: Any) -> Model: ...
+
+    def perform_destroy(self, instance: Any) -> None:
+        self.update_service(instance, {"is_active": False})
 
 
 class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
@@ -33,17 +53,21 @@ class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         client = self.get_object()
-        access_record(user=request.user, action="view_client", obj=client)
+        access_record(user=signed_in_user(request), action="view_client", obj=client)
         return Response(self.get_serializer(client).data)
 
-    def update_service(self, instance, **data):
-        return client_update(client=instance, actor=self.request.user, **data)
+    def update_service(self, instance, data):
+        return client_update(client=instance, actor=signed_in_user(self.request), data=data)
 
     def perform_create(self, serializer):
-        serializer.instance = client_create(actor=self.request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        practice = data.pop("practice")
+        serializer.instance = client_create(
+            actor=signed_in_user(self.request), practice=practice, data=as_data(data, ClientData)
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
+        serializer.instance = self.update_service(serializer.instance, serializer.validated_data)
 
 
 class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
@@ -58,11 +82,15 @@ class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return providers_visible_to(self.request.user)
 
-    def update_service(self, instance, **data):
-        return provider_update(provider=instance, actor=self.request.user, **data)
+    def update_service(self, instance, data):
+        return provider_update(provider=instance, actor=signed_in_user(self.request), data=data)
 
     def perform_create(self, serializer):
-        serializer.instance = provider_create(actor=self.request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        practice = data.pop("practice")
+        serializer.instance = provider_create(
+            actor=signed_in_user(self.request), practice=practice, data=as_data(data, ProviderData)
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = self.update_service(serializer.instance, **serializer.validated_data)
+        serializer.instance = self.update_service(serializer.instance, serializer.validated_data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases.filters import RatePolicyFilter
-from cases.models import Insurer
+from cases.models import ContactPurpose, Insurer, Practice
 from cases.permissions import (
     PracticeRolePermission,
     ReferenceDataPermission,
@@ -23,7 +25,10 @@ from cases.serializers.reference import (
     RatePolicyReviseSerializer,
     RatePolicySerializer,
 )
+from cases.services.common import as_data
 from cases.services.reference import (
+    ContactData,
+    PolicyData,
     insurer_contact_create,
     insurer_contact_delete,
     insurer_contact_update,
@@ -34,6 +39,12 @@ from cases.services.reference import (
     rate_policy_revise,
     rate_policy_update,
 )
+from sca_portal.auth import signed_in_user
+
+from .common import ModelViewSetBase
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class InsurerViewSet(viewsets.ModelViewSet):
@@ -49,18 +60,24 @@ class InsurerViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = insurer_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = insurer_create(
+            actor=signed_in_user(self.request), data=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = insurer_update(
-            insurer=serializer.instance, actor=self.request.user, **serializer.validated_data
+            insurer=serializer.instance,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        insurer_update(insurer=instance, actor=self.request.user, is_active=False)
+        insurer_update(
+            insurer=instance, actor=signed_in_user(self.request), data={"is_active": False}
+        )
 
 
-class PracticeAdminWritesMixin:
+class PracticeAdminWritesMixin(ModelViewSetBase):
     """Records a practice keeps for itself: its members read them, its administrators write
     them, and another practice's are not found (404)."""
 
@@ -68,13 +85,13 @@ class PracticeAdminWritesMixin:
     role_action = "reference"
     refusal = "Only an administrator of the practice changes this."
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Refused before the body is read when the user administers no practice.
         if not practice_ids_where(request.user, "reference"):
             raise PermissionDenied(self.refusal)
         return super().create(request, *args, **kwargs)
 
-    def checked_practice(self, data: dict):
+    def checked_practice(self, data: dict[str, Any]) -> Practice:
         practice = data.pop("practice")
         if not can(self.request.user, practice.pk, "reference"):
             raise PermissionDenied(self.refusal)
@@ -99,15 +116,27 @@ class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         practice = self.checked_practice(data)
-        serializer.instance = rate_policy_create(actor=self.request.user, practice=practice, **data)
+        insurer, rates = data.pop("insurer"), data.pop("rates", None)
+        serializer.instance = rate_policy_create(
+            actor=signed_in_user(self.request),
+            practice=practice,
+            insurer=insurer,
+            data=as_data(data, PolicyData),
+            rates=rates,
+        )
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        rates = data.pop("rates", None)
         serializer.instance = rate_policy_update(
-            policy=serializer.instance, actor=self.request.user, **serializer.validated_data
+            policy=serializer.instance,
+            actor=signed_in_user(self.request),
+            data=as_data(data, PolicyData),
+            rates=rates,
         )
 
     def perform_destroy(self, instance):
-        rate_policy_delete(policy=instance, actor=self.request.user)
+        rate_policy_delete(policy=instance, actor=signed_in_user(self.request))
 
     @extend_schema(request=RatePolicyReviseSerializer, responses={201: RatePolicySerializer})
     @action(detail=True, methods=["post"])
@@ -117,7 +146,15 @@ class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
         policy = self.get_object()
         body = RatePolicyReviseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        new = rate_policy_revise(policy=policy, actor=request.user, **body.validated_data)
+        data = dict(body.validated_data)
+        new = rate_policy_revise(
+            policy=policy,
+            actor=signed_in_user(request),
+            effective_from=data.pop("effective_from"),
+            reason=data.pop("reason"),
+            rates=data.pop("rates", None),
+            data=as_data(data, PolicyData),
+        )
         fresh = self.get_queryset().get(pk=new.pk)
         return Response(RatePolicySerializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -138,14 +175,21 @@ class InsurerContactViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         practice = self.checked_practice(data)
+        insurer, purpose = data.pop("insurer"), data.pop("purpose", ContactPurpose.SCA_REQUEST)
         serializer.instance = insurer_contact_create(
-            actor=self.request.user, practice=practice, **data
+            actor=signed_in_user(self.request),
+            practice=practice,
+            insurer=insurer,
+            purpose=purpose,
+            data=as_data(data, ContactData),
         )
 
     def perform_update(self, serializer):
         serializer.instance = insurer_contact_update(
-            contact=serializer.instance, actor=self.request.user, **serializer.validated_data
+            contact=serializer.instance,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        insurer_contact_delete(contact=instance, actor=self.request.user)
+        insurer_contact_delete(contact=instance, actor=signed_in_user(self.request))

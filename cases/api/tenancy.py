@@ -9,6 +9,7 @@ from cases.permissions import can
 from cases.selectors.tenancy import practices_for
 from cases.serializers.tenancy import PracticeSerializer
 from cases.services.tenancy import practice_update
+from sca_portal.auth import signed_in_user
 
 
 class PracticeViewSet(
@@ -34,5 +35,7 @@ class PracticeViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = practice_update(
-            practice=serializer.instance, actor=self.request.user, **serializer.validated_data
+            practice=serializer.instance,
+            actor=signed_in_user(self.request),
+            data=serializer.validated_data,
         )

@@ -4,6 +4,7 @@ lifecycle and tracking forms."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 
 from cases.models import (
     Case,
@@ -22,7 +23,7 @@ from cases.services.case import (
     SESSIONS_REQUESTED_BOUNDS,
 )
 
-from .common import DATE, ModelChoiceField, Select, UserChoiceField, members
+from .common import DATE, ModelChoiceField, Select, UserChoiceField, members, model_choice
 
 SORTS = {
     "newest": ("Newest first", ["-created_at", "-id"]),
@@ -67,14 +68,16 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, practice_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True).order_by("name")
-        self.fields["provider"].queryset = Provider.objects.filter(
+        model_choice(self, "insurer").queryset = Insurer.objects.filter(is_active=True).order_by(
+            "name"
+        )
+        model_choice(self, "provider").queryset = Provider.objects.filter(
             practice_id=practice_id
         ).order_by("last_name", "first_name")
-        self.fields["assigned_to"].queryset = members(practice_id)
+        model_choice(self, "assigned_to").queryset = members(practice_id)
         self.fields["page"].widget = forms.HiddenInput()
 
-    def apply(self, queryset, *, search_practice_ids):
+    def apply(self, queryset: QuerySet[Case], *, search_practice_ids: list[int]) -> QuerySet[Case]:
         data = self.cleaned_data
         for name in ("status", "reason"):
             if data.get(name):
@@ -122,8 +125,10 @@ class CaseDetailsForm(forms.Form):
 
     def __init__(self, *args, practice_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True).order_by("name")
-        self.fields["provider"].queryset = Provider.objects.filter(
+        model_choice(self, "insurer").queryset = Insurer.objects.filter(is_active=True).order_by(
+            "name"
+        )
+        model_choice(self, "provider").queryset = Provider.objects.filter(
             practice_id=practice_id, is_active=True
         ).order_by("last_name", "first_name")
 
@@ -153,4 +158,4 @@ class TrackingForm(forms.Form):
 
     def __init__(self, *args, practice_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = members(practice_id)
+        model_choice(self, "assigned_to").queryset = members(practice_id)

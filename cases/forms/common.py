@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def members(practice_id: int):
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's select of rows ``name``, typed as one (``fields`` holds plain Fields)."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def members(practice_id: int) -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(memberships__practice_id=practice_id)

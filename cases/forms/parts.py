@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django import forms
 
+from billing_codes.models import BillingCode
 from cases.models import Consent, NetworkSearch, RequestedService
 from cases.services.parts import SEARCH_FIELDS, SERVICE_FIELDS
 
-from .common import DATE
+from .common import DATE, model_choice
+
+
+class BillingCodeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: BillingCode) -> str:
+        return f"{obj.code} · {obj.short_description}"
 
 
 class ServiceForm(forms.ModelForm):
@@ -15,16 +21,15 @@ class ServiceForm(forms.ModelForm):
         model = RequestedService
         fields = SERVICE_FIELDS
         labels = {"requested_rate": "Requested rate per unit ($)"}
+        field_classes = {"billing_code": BillingCodeChoiceField}
 
     def __init__(self, *args, aba_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        codes = self.fields["billing_code"].queryset.filter(is_active=True).order_by("code")
+        billing_code = model_choice(self, "billing_code")
+        codes = BillingCode.objects.filter(is_active=True).order_by("code")
         if aba_only:
             codes = codes.filter(is_aba=True)
-        self.fields["billing_code"].queryset = codes
-        self.fields["billing_code"].label_from_instance = lambda c: (
-            f"{c.code} · {c.short_description}"
-        )
+        billing_code.queryset = codes
         self.fields["requested_rate"].required = False
         self.fields[
             "requested_rate"

@@ -13,7 +13,7 @@ from cases.models import Client, Insurer, LineOfBusiness, Provider
 from cases.services.people import CLIENT_FIELDS, MAX_BYTES, PROVIDER_FIELDS
 from cases.validators import MAX_DIAGNOSIS_CODES
 
-from .common import DATE, Select
+from .common import DATE, Select, model_choice
 
 # What the pages edit: the services' fields but the archive flag (its own button).
 CLIENT_FORM_FIELDS = [name for name in CLIENT_FIELDS if name != "is_active"]
@@ -33,7 +33,7 @@ class DiagnosisCodesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        return [c.upper() for c in re.split(r"[;,\s]+", text) if c]
+        return [c.upper() for c in re.split(r"[;,\s]+", text or "") if c]
 
 
 class ClientForm(forms.ModelForm):
@@ -57,10 +57,11 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         insurer_id = self.instance.insurer_id if self.instance.pk else None
         # Active insurers, plus the client's own even if it has since been archived.
-        self.fields["insurer"].queryset = Insurer.objects.filter(
-            Q(is_active=True) | Q(pk=insurer_id)
-        ).order_by("name")
-        self.fields["insurer"].empty_label = "(none yet)"
+        insurer = model_choice(self, "insurer")
+        insurer.queryset = Insurer.objects.filter(Q(is_active=True) | Q(pk=insurer_id)).order_by(
+            "name"
+        )
+        insurer.empty_label = "(none yet)"
         # Most clients are on a commercial plan; a form that leaves it out keeps that.
         self.fields["line_of_business"].required = False
         if not self.instance.pk:
@@ -134,9 +135,14 @@ class ClientImportConfirmForm(forms.Form):
 # ------------------------------------------------------------------- the guided request
 
 
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Client) -> str:
+        return f"{obj.last_name}, {obj.first_name} · {obj.member_id}"
+
+
 class ClientPickForm(forms.Form):
     # Thousands of clients in a large practice: Django's chunked reading, our quick options.
-    client = forms.ModelChoiceField(
+    client = ClientChoiceField(
         widget=Select,
         label="Existing client", required=False, queryset=Client.objects.none(),
         empty_label="Choose a client",
@@ -144,13 +150,10 @@ class ClientPickForm(forms.Form):
 
     def __init__(self, *args, practice_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = (
+        model_choice(self, "client").queryset = (
             Client.objects.filter(practice_id=practice_id, is_active=True)
             .select_related("insurer")
             .order_by("last_name", "first_name")
-        )
-        self.fields["client"].label_from_instance = lambda c: (
-            f"{c.last_name}, {c.first_name} · {c.member_id}"
         )
 
 
@@ -170,7 +173,9 @@ class NewClientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["insurer"].queryset = Insurer.objects.filter(is_active=True).order_by("name")
+        model_choice(self, "insurer").queryset = Insurer.objects.filter(is_active=True).order_by(
+            "name"
+        )
         self.fields["insurer"].required = True
         self.fields["member_id"].required = True
 

@@ -6,7 +6,9 @@ The forms only shape and check input; the services in ``cases.services.reference
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 
@@ -20,6 +22,7 @@ from cases.services.reference import (
     REVISED_FIELDS,
 )
 
+RATE_ERROR_KEY = re.compile(r"^rates\[(\d+)\]\.(\w+)$")
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
@@ -144,6 +147,10 @@ class PolicyRateForm(forms.Form):
 
 
 class BasePolicyRateFormSet(forms.BaseFormSet):
+    if TYPE_CHECKING:  # Django's, missing from django-stubs
+
+        def _should_delete_form(self, form: forms.Form) -> bool: ...
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -178,6 +185,23 @@ class BasePolicyRateFormSet(forms.BaseFormSet):
 
     def kept_forms(self):
         return [f for _, f in self.numbered_rows()]
+
+    def add_rate_errors(self, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A policy service's ``rates[i].field`` errors go on the row they name; the others
+        come back."""
+        rows = self.kept_forms()
+        rest = {}
+        for name, messages in errors.items():
+            match = RATE_ERROR_KEY.match(name)
+            index = int(match.group(1)) if match else -1
+            if match and index < len(rows):
+                field = match.group(2)
+                field = "code" if field == "billing_code" else field
+                for message in messages:
+                    rows[index].add_error(field if field in rows[index].fields else None, message)
+            else:
+                rest[name] = messages
+        return rest
 
     def rates(self) -> list[dict]:
         """The rows as ``rate_policy_create/update`` take them."""

@@ -2,8 +2,10 @@
 (billing codes) and the signed consents."""
 
 import uuid
+from typing import cast
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -129,13 +131,15 @@ class ConsentMethod(models.TextChoices):
 
 
 class _PrivateStorage(LazyObject):
-    def _setup(self):
+    def _setup(self) -> None:
         from django.core.files.storage import storages
 
         self._wrapped = storages["private"]
 
 
-private_storage = _PrivateStorage()
+# A Storage to every caller: the LazyObject passes everything through to the storage it wraps
+# (as Django's own default_storage does).
+private_storage = cast(Storage, _PrivateStorage())
 
 
 def consent_upload_to(instance, filename: str) -> str:

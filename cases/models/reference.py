@@ -2,6 +2,8 @@
 for itself about an insurer: its dated SCA rate policies with their rates and protocol, and its
 own SCA contact (DESIGN.md section 1: who owns what)."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -180,6 +182,8 @@ class PolicyRate(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     history = HistoricalRecords()
+    # Not a field: what the policy pays for this rate, set by the insurer page for its table.
+    pays: Decimal | None
 
     class Meta:
         ordering = ["billing_code__code", "modifier"]

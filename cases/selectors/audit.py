@@ -3,16 +3,26 @@ history as its page shows it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypedDict
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
 from billing_codes.models import code_label
 from cases.models import PolicyRate, RatePolicy, Role
 from cases.permissions import user_roles
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def admin_practice_ids(user) -> list[int]:
+
+def admin_practice_ids(user: User | AnonymousUser) -> list[int]:
     return [pid for pid, role in user_roles(user).items() if role == Role.ADMIN]
 
 
-def author_name(user) -> str | None:
+def author_name(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.username
@@ -23,8 +33,44 @@ def author_name(user) -> str | None:
 HIDDEN_HISTORY_FIELDS = ["updated_at", "created_at"]
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
+Change = tuple[str, str, str]  # (field label, old value, new value), as the page shows them
 
-def _show(field, value) -> str:
+
+class FieldChange(Protocol):
+    field: str
+    old: object
+    new: object
+
+
+class Delta(Protocol):
+    changes: list[FieldChange]
+
+
+class HistoryRow(Protocol):
+    """What is read of a django-simple-history row (its models are built at run time and the
+    library ships no types)."""
+
+    id: int
+    history_id: int
+    history_date: dt.datetime
+    history_type: str
+    history_user: User | None
+
+    def diff_against(self, old: HistoryRow, *, excluded_fields: list[str]) -> Delta: ...
+
+
+class HistoryEntry(TypedDict):
+    at: dt.datetime
+    order: int
+    user: str | None
+    reason: str
+    action: str
+    what: str
+    changes: list[Change]
+    record: HistoryRow
+
+
+def _show(field: models.Field[object, object] | None, value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -34,23 +80,28 @@ def _show(field, value) -> str:
     return str(value)
 
 
-def _field(model, name):
+def _field(model: type[models.Model], name: str) -> models.Field[object, object] | None:
     try:
-        return model._meta.get_field(name)
-    except Exception:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
         return None
+    return field if isinstance(field, models.Field) else None
 
 
-def _label(model, name) -> str:
+def _label(model: type[models.Model], name: str) -> str:
     field = _field(model, name)
     return str(field.verbose_name) if field is not None else name.replace("_", " ")
 
 
-def history_entries(records, model, what) -> list[dict]:
+def history_entries(
+    records: Iterable[HistoryRow],
+    model: type[models.Model],
+    what: Callable[[HistoryRow], str],
+) -> list[HistoryEntry]:
     """One entry per history row, diffed against the previous row of the same object in
     memory (no query per row)."""
-    previous: dict[int, object] = {}
-    entries = []
+    previous: dict[int, HistoryRow] = {}
+    entries: list[HistoryEntry] = []
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
         before = previous.get(record.id)
         if record.history_type == "~" and before is not None:
@@ -81,19 +132,20 @@ def history_entries(records, model, what) -> list[dict]:
     return entries
 
 
-def _rate_what(record) -> str:
-    code = record.billing_code.code if record.billing_code else "?"
-    return f"Rate {code_label(code, record.modifier)}"
+def _rate_what(record: HistoryRow) -> str:
+    billing_code = getattr(record, "billing_code", None)
+    code = billing_code.code if billing_code else "?"
+    return f"Rate {code_label(code, getattr(record, 'modifier', ''))}"
 
 
-def _rate_values(record) -> list[tuple[str, str, str]]:
+def _rate_values(record: HistoryRow) -> list[Change]:
     return [
         (_label(PolicyRate, name), "—", _show(None, getattr(record, name)))
         for name in ("highest_network_rate", "reference_rate")
     ]
 
 
-def policy_history(policy: RatePolicy) -> list[dict]:
+def policy_history(policy: RatePolicy) -> list[HistoryEntry]:
     """The policy's changes and its rates' changes, newest first."""
     policy_rows = RatePolicy.history.filter(id=policy.pk).select_related("history_user")
     rate_rows = PolicyRate.history.filter(policy_id=policy.pk).select_related(

@@ -4,6 +4,8 @@ timeline, and the dashboard's lists."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
@@ -23,12 +25,15 @@ from .readiness import Readiness, case_readiness
 from .reference import policies_in_force, policy_key
 from .tenancy import practice_ids_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def cases_visible_to(user) -> QuerySet[Case]:
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     return Case.objects.filter(practice_id__in=practice_ids_for(user))
 
 
-def case_list_for(user) -> QuerySet[Case]:
+def case_list_for(user: User | AnonymousUser) -> QuerySet[Case]:
     return cases_visible_to(user).select_related(
         "client", "provider", "insurer", "assigned_to", "practice"
     )
@@ -40,7 +45,9 @@ def case_list_for(user) -> QuerySet[Case]:
 SEARCH_CLIENT_IDS_MAX = 5000
 
 
-def search_cases(queryset: QuerySet[Case], practice_ids, terms: list[str]) -> QuerySet[Case]:
+def search_cases(
+    queryset: QuerySet[Case], practice_ids: Iterable[int], terms: list[str]
+) -> QuerySet[Case]:
     """Every word must match the start of the client's first name, last name or member id,
     or be the insurer's reference or authorization number exactly.
 
@@ -65,7 +72,7 @@ def search_cases(queryset: QuerySet[Case], practice_ids, terms: list[str]) -> Qu
     return queryset
 
 
-def case_detail_for(user) -> QuerySet[Case]:
+def case_detail_for(user: User | AnonymousUser) -> QuerySet[Case]:
     return (
         case_list_for(user)
         .select_related("created_by", "renewal_of")
@@ -77,7 +84,7 @@ def case_detail_for(user) -> QuerySet[Case]:
     )
 
 
-def get_case_for(user, case_id) -> Case:
+def get_case_for(user: User | AnonymousUser, case_id: int | str) -> Case:
     """The case if the user may see it; another practice's case is simply not found."""
     try:
         return cases_visible_to(user).get(pk=case_id)
@@ -109,7 +116,7 @@ def case_summaries(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.select_related("client", "insurer").only(*SUMMARY_FIELDS)
 
 
-def my_drafts(user, practice_id: int) -> QuerySet[Case]:
+def my_drafts(user: User | AnonymousUser, practice_id: int) -> QuerySet[Case]:
     """The user's drafts (created by or assigned to them), newest first."""
     return (
         case_summaries(cases_visible_to(user))
@@ -119,7 +126,7 @@ def my_drafts(user, practice_id: int) -> QuerySet[Case]:
     )
 
 
-def follow_ups_due(user, practice_id: int, *, on: dt.date) -> QuerySet[Case]:
+def follow_ups_due(user: User | AnonymousUser, practice_id: int, *, on: dt.date) -> QuerySet[Case]:
     """Open cases of the practice with a follow-up today or earlier, oldest first."""
     return (
         case_summaries(cases_visible_to(user))
@@ -129,7 +136,7 @@ def follow_ups_due(user, practice_id: int, *, on: dt.date) -> QuerySet[Case]:
     )
 
 
-def recently_decided(user, practice_id: int) -> QuerySet[Case]:
+def recently_decided(user: User | AnonymousUser, practice_id: int) -> QuerySet[Case]:
     return (
         case_summaries(cases_visible_to(user))
         .filter(practice_id=practice_id, decided_at__isnull=False)
@@ -171,8 +178,8 @@ def sessions_still_remaining(case: Case) -> int | None:
     """Sessions of a transition not yet used: the agreement's count less utilization when
     the negotiations app reports it (duck-typed: cases never imports negotiations)."""
     agreement = getattr(case, "agreement", None) if case.status == CaseStatus.APPROVED else None
-    used = getattr(agreement, "sessions_used", None)
-    authorized = getattr(agreement, "sessions_authorized", None)
+    used: int | None = getattr(agreement, "sessions_used", None)
+    authorized: int | None = getattr(agreement, "sessions_authorized", None)
     if agreement is not None and authorized is not None and used is not None:
         return max(authorized - used, 0)
     return case.sessions_remaining

@@ -8,6 +8,7 @@ agreement, which lives in ``negotiations``, so that app registers its builder at
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -17,20 +18,25 @@ from cases.models import Case, CaseStatus, Document, DocumentKind
 from .reference import case_policy, insurer_contact_for
 from .tenancy import practice_ids_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def documents_visible_to(user) -> QuerySet[Document]:
+
+def documents_visible_to(user: User | AnonymousUser) -> QuerySet[Document]:
     return Document.objects.filter(case__practice_id__in=practice_ids_for(user))
 
 
-def document_kinds_for(case) -> list[str]:
+def document_kinds_for(case: Case) -> list[str]:
     """The kinds of document this case can have now: the agreement summary once approved."""
-    kinds = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
+    kinds: list[str] = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
     if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
         kinds.append(DocumentKind.AGREEMENT_SUMMARY)
     return kinds
 
 
-ContextBuilder = Callable[[Case], dict]
+# What a document template reads: named values of many kinds (a case, a date, a list).
+Context = dict[str, object]
+ContextBuilder = Callable[[Case], Context]
 BUILDERS: dict[str, ContextBuilder] = {}
 
 
@@ -42,12 +48,16 @@ def register(kind: str, builder: ContextBuilder) -> None:
     BUILDERS[kind] = builder
 
 
-def _base(case: Case) -> dict:
-    case = (
+def _loaded(case: Case) -> Case:
+    return (
         Case.objects.select_related("practice", "client", "provider", "insurer", "client__insurer")
         .prefetch_related("services__billing_code", "network_searches", "consents")
         .get(pk=case.pk)
     )
+
+
+def _base(case: Case) -> Context:
+    """What every document reads; ``case`` comes from ``_loaded``."""
     return {
         "case": case,
         "practice": case.practice,
@@ -61,16 +71,18 @@ def _base(case: Case) -> dict:
     }
 
 
-def request_letter_context(case: Case) -> dict:
+def request_letter_context(case: Case) -> Context:
+    case = _loaded(case)
     ctx = _base(case)
-    ctx["services"] = list(ctx["case"].services.all())
-    ctx["searches"] = list(ctx["case"].network_searches.all())
+    ctx["services"] = list(case.services.all())
+    ctx["searches"] = list(case.network_searches.all())
     return ctx
 
 
-def consent_form_context(case: Case) -> dict:
+def consent_form_context(case: Case) -> Context:
+    case = _loaded(case)
     ctx = _base(case)
-    consents = [c for c in ctx["case"].consents.all() if c.estimated_patient_cost is not None]
+    consents = [c for c in case.consents.all() if c.estimated_patient_cost is not None]
     ctx["estimated_cost"] = consents[-1].estimated_patient_cost if consents else None
     return ctx
 
@@ -79,7 +91,7 @@ register(DocumentKind.REQUEST_LETTER, request_letter_context)
 register(DocumentKind.CONSENT_FORM, consent_form_context)
 
 
-def context_for(kind: str, case: Case) -> dict:
+def context_for(kind: str, case: Case) -> Context:
     builder = BUILDERS.get(kind)
     if builder is None:
         raise DocumentNotAvailable(f"No builder for {kind}")

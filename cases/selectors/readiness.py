@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import asdict, dataclass
 
 from django.utils import timezone
@@ -37,7 +38,7 @@ class Readiness:
     def failing_errors(self) -> list[Check]:
         return [c for c in self.checks if c.severity == "error" and not c.ok]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"ready": self.ready, "checks": [asdict(c) for c in self.checks]}
 
 
@@ -53,10 +54,13 @@ def _label(service: RequestedService) -> str:
     return code_label(service.billing_code.code, service.modifier)
 
 
-_UNSET = object()
+class _Unset(enum.Enum):
+    UNSET = enum.auto()  # the policy was not looked up by the caller
 
 
-def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> Readiness:
+def case_readiness(
+    case: Case, *, on: dt.date | None = None, policy: RatePolicy | None | _Unset = _Unset.UNSET
+) -> Readiness:
     """Every submission check for ``case`` as of ``on`` (default: today), errors and warnings.
 
     The insurer's policy in force that day supplies the protocol numbers; without one
@@ -64,7 +68,7 @@ def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> R
     for ABA). Runs a fixed number of queries whatever the case holds.
     """
     on = on or timezone.localdate()
-    if policy is _UNSET:
+    if isinstance(policy, _Unset):
         policy = case_policy(case, on=on)
     prefetched = getattr(case, "_prefetched_objects_cache", {})
     services = list(
@@ -164,7 +168,7 @@ def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> R
             )
         )
         exceeds = (
-            has_remaining
+            case.sessions_remaining is not None
             and case.sessions_requested is not None
             and case.sessions_requested > case.sessions_remaining
         )
@@ -210,7 +214,7 @@ def case_readiness(case: Case, *, on: dt.date | None = None, policy=_UNSET) -> R
         ok, detail = True, f"Requested period {start.isoformat()} to {end.isoformat()}."
     checks.append(_error("period_invalid", ok, detail))
     max_days = policy.max_agreement_days if policy else None
-    if ok and max_days:
+    if ok and max_days and start is not None and end is not None:
         days = (end - start).days + 1
         too_long = days > max_days
         checks.append(

@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, ContactPurpose, Insurer, InsurerContact, RatePolicy
 
 from .tenancy import practice_ids_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def insurers_active() -> QuerySet[Insurer]:
@@ -51,20 +56,22 @@ def insurer_policies(
 ) -> tuple[list[RatePolicy], RatePolicy | None]:
     """The practice's policies for the insurer, each with its ``status`` on ``on`` ("in force",
     "future", "past"), and the one in force on ``on`` for the line of business."""
-    policies = list(
-        RatePolicy.objects.filter(practice_id=practice_id, insurer=insurer).order_by(
-            "line_of_business", "-effective_from"
-        )
+    in_force_ids = {p.pk for p in policies_on(on, practice_id=practice_id).filter(insurer=insurer)}
+    status = models.Case(
+        models.When(pk__in=in_force_ids, then=models.Value("in force")),
+        models.When(effective_from__gt=on, then=models.Value("future")),
+        default=models.Value("past"),
+        output_field=models.CharField(),
+    )
+    policies: list[RatePolicy] = list(
+        RatePolicy.objects.filter(practice_id=practice_id, insurer=insurer)
+        .annotate(status=status)
+        .order_by("line_of_business", "-effective_from")
     )
     in_force = policy_in_force(
         practice_id=practice_id, insurer_id=insurer.pk, line_of_business=line, on=on
     )
     current = next((p for p in policies if in_force and p.pk == in_force.pk), None)
-    in_force_ids = {p.pk for p in policies_on(on, practice_id=practice_id).filter(insurer=insurer)}
-    for p in policies:
-        p.status = (
-            "in force" if p.pk in in_force_ids else ("future" if p.effective_from > on else "past")
-        )
     return policies, current
 
 
@@ -117,13 +124,13 @@ def case_policy(case: Case, *, on: dt.date | None = None) -> RatePolicy | None:
     )
 
 
-def rate_policies_visible_to(user) -> QuerySet[RatePolicy]:
+def rate_policies_visible_to(user: User | AnonymousUser) -> QuerySet[RatePolicy]:
     return RatePolicy.objects.filter(practice_id__in=practice_ids_for(user)).select_related(
         "insurer", "practice"
     )
 
 
-def insurer_contacts_visible_to(user) -> QuerySet[InsurerContact]:
+def insurer_contacts_visible_to(user: User | AnonymousUser) -> QuerySet[InsurerContact]:
     return InsurerContact.objects.filter(practice_id__in=practice_ids_for(user)).select_related(
         "insurer"
     )

@@ -18,7 +18,7 @@ from cases.services.case import (
     TRACKING_FIELDS,
 )
 
-from .common import request_user
+from .common import related_field, request_user
 from .parts import ConsentSerializer, NetworkSearchSerializer, RequestedServiceSerializer
 from .tenancy import ScopedPracticeField, default_practice
 
@@ -269,10 +269,10 @@ class CaseWriteSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = request_user(self)
-        self.fields["client"].queryset = clients_visible_to(user)
-        self.fields["provider"].queryset = providers_visible_to(user)
+        related_field(self, "client").queryset = clients_visible_to(user)
+        related_field(self, "provider").queryset = providers_visible_to(user)
         # Only colleagues can be assignees: other users' ids are not even confirmed to exist.
-        self.fields["assigned_to"].queryset = User.objects.filter(
+        related_field(self, "assigned_to").queryset = User.objects.filter(
             is_active=True, memberships__practice_id__in=list(user_roles(user))
         ).distinct()
 
@@ -293,7 +293,7 @@ class CaseWriteSerializer(serializers.ModelSerializer):
 
 class SubmitSerializer(serializers.Serializer):
     submission_channel = serializers.ChoiceField(
-        choices=Case._meta.get_field("submission_channel").choices, required=False, allow_blank=True
+        choices=SubmissionChannel.choices, required=False, allow_blank=True
     )
     insurer_reference = serializers.CharField(
         max_length=Case._meta.get_field("insurer_reference").max_length,

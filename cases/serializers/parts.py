@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from billing_codes.models import BillingCode
 from cases.models import Consent, NetworkSearch, RequestedService
 from cases.services.parts import CONSENT_FIELDS, SEARCH_FIELDS, SERVICE_FIELDS
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class RequestedServiceSerializer(serializers.ModelSerializer):
@@ -17,7 +22,7 @@ class RequestedServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestedService
         fields = ["id", *SERVICE_FIELDS, "code", "description"]
-        validators = []
+        validators: list[Validator[Any]] = []
 
 
 class NetworkSearchSerializer(serializers.ModelSerializer):

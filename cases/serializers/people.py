@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from cases.models import Client, Insurer, Provider
@@ -9,6 +11,9 @@ from cases.services.people import CLIENT_FIELDS, PROVIDER_FIELDS
 from cases.validators import MAX_DIAGNOSIS_CODES
 
 from .tenancy import PracticeOwnedSerializer
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class ClientSerializer(PracticeOwnedSerializer):
@@ -34,4 +39,5 @@ class ProviderSerializer(PracticeOwnedSerializer):
         model = Provider
         fields = ["id", "practice", *PROVIDER_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
-        validators = []  # the (practice, npi) rule is checked by the model with a clear message
+        # The (practice, npi) rule is checked by the model with a clear message.
+        validators: list[Validator[Any]] = []

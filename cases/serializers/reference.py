@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from billing_codes.models import BillingCode
@@ -15,6 +17,9 @@ from cases.services.reference import (
 )
 
 from .tenancy import PracticeOwnedSerializer
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class InsurerSerializer(serializers.ModelSerializer):
@@ -38,7 +43,7 @@ class PolicyRateSerializer(serializers.ModelSerializer):
             "reference_rate",
         ]
         read_only_fields = ["id"]
-        validators = []
+        validators: list[Validator[Any]] = []
 
 
 class RatePolicySerializer(PracticeOwnedSerializer):
@@ -101,7 +106,8 @@ class InsurerContactSerializer(PracticeOwnedSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        validators = []  # one per (practice, insurer, purpose): the model says so by name
+        # One per (practice, insurer, purpose): the model says so by name.
+        validators: list[Validator[Any]] = []
 
     def validate(self, attrs):
         if self.instance is not None:

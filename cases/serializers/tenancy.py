@@ -62,7 +62,7 @@ class PracticeSerializer(serializers.ModelSerializer):
         model = Practice
         fields = ["id", *PRACTICE_FIELDS, "is_active", "role"]
         read_only_fields = ["is_active"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"name": {"validators": []}}
 
     def get_role(self, obj) -> str | None:
         return user_roles(request_user(self)).get(obj.pk)

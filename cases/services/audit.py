@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cases.models import AccessAction, AccessLog, Case, Client, Consent, Document
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def access_record(*, user, action: str, obj) -> AccessLog:
+
+def access_record(*, user: User, action: str, obj: Client | Case | Document | Consent) -> AccessLog:
     """Append one access. ``obj`` is the client, case, document or consent that was read."""
     if isinstance(obj, Client):
         client_id, case_id, practice_id = obj.pk, None, obj.practice_id
@@ -27,7 +32,7 @@ def access_record(*, user, action: str, obj) -> AccessLog:
     )
 
 
-def access_record_export(*, user, practice_id: int) -> AccessLog:
+def access_record_export(*, user: User, practice_id: int) -> AccessLog:
     """The case list exported as CSV: a bulk read of the practice's patient data."""
     return AccessLog.objects.create(
         user=user,

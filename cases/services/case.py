@@ -4,6 +4,8 @@ of is written by ``parts``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,26 +28,40 @@ from cases.selectors.case import sessions_still_remaining
 from cases.selectors.readiness import case_readiness
 from sca_portal.exceptions import DomainError, conflict
 
-from .common import apply_fields, clean_and_save, jsonable
+from .common import Changes, apply_fields, check_same_practice, clean_and_save, jsonable, lock_row
 from .reference import check_insurer_open
 
-# Fields that describe the request: frozen once the case leaves draft.
-DRAFT_FIELDS = [
-    "client",
-    "provider",
-    "insurer",
-    "reason",
-    "initiated_by",
-    "service_type",
-    "planned_start_date",
-    "requested_start",
-    "requested_end",
-    "sessions_requested",
-    "sessions_remaining",
-    "clinical_justification",
-]
-# Tracking fields: editable in any status (assignment, follow-ups, the insurer's numbers).
-TRACKING_FIELDS = ["assigned_to", "follow_up_on", "insurer_reference", "authorization_number"]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+# What a caller may set on a case (an update names what it changes). The request's fields are
+# frozen once the case leaves draft; the tracking fields (assignment, follow-ups, the insurer's
+# numbers) are editable in any status.
+class DraftData(TypedDict, total=False):
+    client: Client
+    provider: Provider | None
+    insurer: Insurer
+    reason: str
+    initiated_by: str
+    service_type: str
+    planned_start_date: dt.date | None
+    requested_start: dt.date | None
+    requested_end: dt.date | None
+    sessions_requested: int | None
+    sessions_remaining: int | None
+    clinical_justification: str
+
+
+class CaseData(DraftData, total=False):
+    assigned_to: User | None
+    follow_up_on: dt.date | None
+    insurer_reference: str
+    authorization_number: str
+
+
+DRAFT_FIELDS = list(DraftData.__annotations__)
+TRACKING_FIELDS = [name for name in CaseData.__annotations__ if name not in DRAFT_FIELDS]
 LONG_TEXT_FIELDS = {"clinical_justification"}
 # Bounds both doors (the API's serializer and the request form) take from here.
 SESSIONS_REQUESTED_BOUNDS = (1, 100_000)
@@ -56,7 +72,9 @@ DECISION_REASON_MAX_LENGTH = 2000
 # ----------------------------------------------------------------------------- helpers
 
 
-def record_event(case: Case, actor, kind: str, message: str, data: dict | None = None) -> CaseEvent:
+def record_event(
+    case: Case, actor: User | None, kind: str, message: str, data: dict[str, object] | None = None
+) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -66,7 +84,7 @@ def record_event(case: Case, actor, kind: str, message: str, data: dict | None =
     )
 
 
-def changes_for_event(changed: dict[str, tuple]) -> dict:
+def changes_for_event(changed: Changes) -> dict[str, list[object]]:
     # Long free text is not copied into the timeline, only the fact that it changed.
     return {
         name: ["(edited)"] if name in LONG_TEXT_FIELDS else [jsonable(old), jsonable(new)]
@@ -75,10 +93,10 @@ def changes_for_event(changed: dict[str, tuple]) -> dict:
 
 
 def lock_case(case_id: int) -> Case:
-    return Case.objects.select_for_update().select_related("insurer").get(pk=case_id)
+    return lock_row(Case.objects.select_related("insurer"), case_id, "This case")
 
 
-ACTION_PAST = {
+ACTION_PAST: dict[str, str] = {
     CaseAction.SUBMIT: "submitted",
     CaseAction.RECEIVE_OFFER: "given an offer",
     CaseAction.APPROVE: "approved",
@@ -91,15 +109,16 @@ ACTION_PAST = {
 }
 
 
-def check_transition(case: Case, action: str) -> str | None:
-    """The status ``action`` leads to from the case's status, or 409 invalid_transition."""
+def check_transition(case: Case, action: str) -> str:
+    """The status ``action`` leads to from the case's status (the same one where the action
+    starts a new case, as renew does), or 409 invalid_transition."""
     allowed_from, target = TRANSITIONS[action]
     if case.status not in allowed_from:
         raise conflict(
             "invalid_transition",
             f"A case that is {case.get_status_display().lower()} cannot be {ACTION_PAST[action]}.",
         )
-    return target
+    return target or case.status
 
 
 def require_draft(case: Case, what: str) -> None:
@@ -111,23 +130,14 @@ def require_draft(case: Case, what: str) -> None:
         )
 
 
-def _check_same_practice(practice_id: int, **objs) -> None:
-    errors = {}
-    for name, obj in objs.items():
-        if obj is not None and getattr(obj, "practice_id", practice_id) != practice_id:
-            errors[name] = "Not found in this practice."
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_assignee(practice_id: int, assignee) -> None:
+def _check_assignee(practice_id: int, assignee: User | None) -> None:
     if assignee is None:
         return
     if not Membership.objects.filter(practice_id=practice_id, user=assignee).exists():
         raise ValidationError({"assigned_to": "Assign the case to a member of its practice."})
 
 
-def _check_sessions(case: Case, names) -> None:
+def _check_sessions(case: Case, names: Iterable[str]) -> None:
     bounds = {
         "sessions_requested": SESSIONS_REQUESTED_BOUNDS,
         "sessions_remaining": SESSIONS_REMAINING_BOUNDS,
@@ -144,7 +154,8 @@ def _check_sessions(case: Case, names) -> None:
 
 def case_bump(case: Case, fields: list[str]) -> None:
     """Save ``fields`` of a changed case with its version one up: every write to a case goes
-    through here, so a client holding the old version gets 409 (DESIGN rule 2)."""
+    through here, so a client holding the old version gets 409 (DESIGN.md section 3, house
+    rule 1)."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
 
@@ -153,25 +164,16 @@ def case_bump(case: Case, fields: list[str]) -> None:
 
 
 @transaction.atomic
-def case_create(
-    *,
-    actor,
-    practice: Practice,
-    client: Client,
-    insurer: Insurer,
-    reason: str,
-    provider: Provider | None = None,
-    **data,
-) -> Case:
-    _check_same_practice(practice.pk, client=client, provider=provider)
-    _check_assignee(practice.pk, data.get("assigned_to"))
-    check_insurer_open(insurer)
-    case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
-    apply_fields(
-        case,
-        {"client": client, "provider": provider, "insurer": insurer, "reason": reason, **data},
-        DRAFT_FIELDS + TRACKING_FIELDS,
+def case_create(*, actor: User, practice: Practice, data: CaseData) -> Case:
+    """A draft; ``data`` names at least the client, the insurer and the reason."""
+    check_same_practice(
+        practice.pk, {"client": data.get("client"), "provider": data.get("provider")}
     )
+    _check_assignee(practice.pk, data.get("assigned_to"))
+    if "insurer" in data:  # without one, the model's validation names the field
+        check_insurer_open(data["insurer"])
+    case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
+    apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
     _check_sessions(case, DRAFT_FIELDS)
     clean_and_save(case)
     record_event(case, actor, "created", "Case created as a draft.")
@@ -179,7 +181,7 @@ def case_create(
 
 
 @transaction.atomic
-def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
+def case_update(*, case_id: int, actor: User, version: int | str | None, data: CaseData) -> Case:
     """Change a case. ``version`` must be the one the editor loaded: a stale one is refused
     (409 stale_version) so two people editing at once never overwrite each other."""
     case = lock_case(case_id)
@@ -195,7 +197,9 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
             f"Someone changed this case meanwhile (version {case.version}, you edited "
             f"version {version}). Reload and apply your change again.",
         )
-    _check_same_practice(case.practice_id, client=data.get("client"), provider=data.get("provider"))
+    check_same_practice(
+        case.practice_id, {"client": data.get("client"), "provider": data.get("provider")}
+    )
     _check_assignee(case.practice_id, data.get("assigned_to"))
     changed = apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
     if "insurer" in changed:
@@ -214,7 +218,7 @@ def case_update(*, case_id: int, actor, version: int | None, **data) -> Case:
 
 
 @transaction.atomic
-def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> Case:
+def case_set_follow_up(*, case_id: int, actor: User, follow_up_on: dt.date | None) -> Case:
     """Set the next follow-up date (a tracking field: no version needed, any status)."""
     case = lock_case(case_id)
     if case.follow_up_on != follow_up_on:
@@ -232,7 +236,9 @@ def case_set_follow_up(*, case_id: int, actor, follow_up_on: dt.date | None) -> 
 
 
 @transaction.atomic
-def case_set_tracking(*, case_id: int, actor, assigned_to, follow_up_on: dt.date | None) -> Case:
+def case_set_tracking(
+    *, case_id: int, actor: User, assigned_to: User | None, follow_up_on: dt.date | None
+) -> Case:
     """Assignee and follow-up together (the workspace's form), in one transaction: tracking
     fields, open at any status and without a version."""
     case = lock_case(case_id)
@@ -253,7 +259,7 @@ def case_set_tracking(*, case_id: int, actor, assigned_to, follow_up_on: dt.date
 
 @transaction.atomic
 def case_submit(
-    *, case_id: int, actor, submission_channel: str = "", insurer_reference: str = ""
+    *, case_id: int, actor: User, submission_channel: str = "", insurer_reference: str = ""
 ) -> Case:
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.SUBMIT)
@@ -276,17 +282,8 @@ def case_submit(
     if policy and policy.expected_response_days and case.follow_up_on is None:
         case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
     case.full_clean()
-    case_bump(
-        case,
-        [
-            "status",
-            "submitted_at",
-            "rate_policy",
-            "submission_channel",
-            "insurer_reference",
-            "follow_up_on",
-        ],
-    )
+    written = ["status", "submitted_at", "rate_policy", "submission_channel", "follow_up_on"]
+    case_bump(case, [*written, "insurer_reference"])
     record_event(
         case,
         actor,
@@ -309,7 +306,7 @@ def _require_reason(reason: str) -> str:
 
 
 @transaction.atomic
-def case_deny(*, case_id: int, actor, reason: str) -> Case:
+def case_deny(*, case_id: int, actor: User, reason: str) -> Case:
     """The insurer denied the request."""
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.DENY)
@@ -324,7 +321,7 @@ def case_deny(*, case_id: int, actor, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
+def case_withdraw(*, case_id: int, actor: User, reason: str) -> Case:
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.WITHDRAW)
     case.status = target
@@ -342,7 +339,7 @@ def case_withdraw(*, case_id: int, actor, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_renew(*, case_id: int, actor) -> Case:
+def case_renew(*, case_id: int, actor: User) -> Case:
     """A new draft for the same client, provider and insurer, linked to this case."""
     case = lock_case(case_id)
     check_transition(case, CaseAction.RENEW)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,9 @@ from sca_portal.exceptions import conflict
 
 from .case import lock_case, record_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
@@ -40,7 +44,7 @@ def _enqueue(document_id: int) -> None:
 
 
 @transaction.atomic
-def document_request(*, case_id: int, actor, kind: str) -> tuple[Document, bool]:
+def document_request(*, case_id: int, actor: User, kind: str) -> tuple[Document, bool]:
     """A queued document of ``kind`` for the case, or the one already queued or rendering.
     Returns (document, created). The render task is sent only after the commit."""
     if kind not in DocumentKind.values:

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -13,28 +17,45 @@ from cases.models import Consent, NetworkSearch, RequestedService
 from cases.workspace import usual_rate
 
 from .case import changes_for_event, lock_case, record_event, require_draft
-from .common import apply_fields, clean_and_save
+from .common import apply_fields, clean_and_save, lock_row
 from .reference import validate_modifier
 
-SEARCH_FIELDS = [
-    "provider_name",
-    "provider_npi",
-    "contacted_on",
-    "method",
-    "outcome",
-    "wait_weeks",
-    "distance_miles",
-    "notes",
-]
-SERVICE_FIELDS = ["billing_code", "modifier", "units", "unit_period", "requested_rate"]
-CONSENT_FIELDS = [
-    "signer_name",
-    "signer_relationship",
-    "signed_on",
-    "acknowledges_costs",
-    "estimated_patient_cost",
-    "method",
-]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+# What a caller may set, per part of a case; an update names only what it changes.
+class SearchData(TypedDict, total=False):
+    provider_name: str
+    provider_npi: str
+    contacted_on: dt.date
+    method: str
+    outcome: str
+    wait_weeks: int | None
+    distance_miles: Decimal | None
+    notes: str
+
+
+class ServiceData(TypedDict, total=False):
+    billing_code: BillingCode
+    modifier: str
+    units: int
+    unit_period: str
+    requested_rate: Decimal | None
+
+
+class ConsentData(TypedDict, total=False):
+    signer_name: str
+    signer_relationship: str
+    signed_on: dt.date
+    acknowledges_costs: bool
+    estimated_patient_cost: Decimal | None
+    method: str
+
+
+SEARCH_FIELDS = list(SearchData.__annotations__)
+SERVICE_FIELDS = list(ServiceData.__annotations__)
+CONSENT_FIELDS = list(ConsentData.__annotations__)
 
 ALLOWED_UPLOADS = {
     b"%PDF-": ("pdf", "application/pdf"),
@@ -46,7 +67,7 @@ ALLOWED_UPLOADS = {
 
 
 @transaction.atomic
-def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
+def network_search_add(*, case_id: int, actor: User, data: SearchData) -> NetworkSearch:
     case = lock_case(case_id)
     require_draft(case, "The in-network search log")
     search = NetworkSearch(case=case)
@@ -63,8 +84,8 @@ def network_search_add(*, case_id: int, actor, **data) -> NetworkSearch:
 
 
 @transaction.atomic
-def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
-    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+def network_search_update(*, search_id: int, actor: User, data: SearchData) -> NetworkSearch:
+    search = lock_row(NetworkSearch.objects.all(), search_id, "This in-network attempt")
     case = lock_case(search.case_id)
     require_draft(case, "The in-network search log")
     changed = apply_fields(search, data, SEARCH_FIELDS)
@@ -81,8 +102,8 @@ def network_search_update(*, search_id: int, actor, **data) -> NetworkSearch:
 
 
 @transaction.atomic
-def network_search_remove(*, search_id: int, actor) -> None:
-    search = NetworkSearch.objects.select_for_update().get(pk=search_id)
+def network_search_remove(*, search_id: int, actor: User) -> None:
+    search = lock_row(NetworkSearch.objects.all(), search_id, "This in-network attempt")
     case = lock_case(search.case_id)
     require_draft(case, "The in-network search log")
     search.delete()
@@ -115,7 +136,7 @@ def _normalize_service(service: RequestedService) -> None:
 
 
 @transaction.atomic
-def service_add(*, case_id: int, actor, **data) -> RequestedService:
+def service_add(*, case_id: int, actor: User, data: ServiceData) -> RequestedService:
     case = lock_case(case_id)
     require_draft(case, "The requested services")
     service = RequestedService(case=case)
@@ -131,8 +152,8 @@ def service_add(*, case_id: int, actor, **data) -> RequestedService:
 
 
 @transaction.atomic
-def service_update(*, service_id: int, actor, **data) -> RequestedService:
-    service = RequestedService.objects.select_for_update().get(pk=service_id)
+def service_update(*, service_id: int, actor: User, data: ServiceData) -> RequestedService:
+    service = lock_row(RequestedService.objects.all(), service_id, "This requested service")
     case = lock_case(service.case_id)
     require_draft(case, "The requested services")
     changed = apply_fields(service, data, SERVICE_FIELDS)
@@ -150,12 +171,9 @@ def service_update(*, service_id: int, actor, **data) -> RequestedService:
 
 
 @transaction.atomic
-def service_remove(*, service_id: int, actor) -> None:
-    service = (
-        RequestedService.objects.select_for_update()
-        .select_related("billing_code")
-        .get(pk=service_id)
-    )
+def service_remove(*, service_id: int, actor: User) -> None:
+    requested = RequestedService.objects.select_related("billing_code")
+    service = lock_row(requested, service_id, "This requested service")
     case = lock_case(service.case_id)
     require_draft(case, "The requested services")
     label = str(service)
@@ -166,7 +184,7 @@ def service_remove(*, service_id: int, actor) -> None:
 # ----------------------------------------------------------------------------- consents
 
 
-def validate_upload(upload: UploadedFile) -> str:
+def validate_upload(upload: UploadedFile[bytes]) -> str:
     """PDF, PNG or JPEG only, judged by the file's content (not its name), size-limited."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
@@ -181,7 +199,9 @@ def validate_upload(upload: UploadedFile) -> str:
 
 
 @transaction.atomic
-def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
+def consent_add(
+    *, case_id: int, actor: User, data: ConsentData, file: UploadedFile[bytes] | None = None
+) -> Consent:
     case = lock_case(case_id)
     require_draft(case, "Consents")
     consent = Consent(case=case, recorded_by=actor if getattr(actor, "pk", None) else None)
@@ -203,8 +223,10 @@ def consent_add(*, case_id: int, actor, file: UploadedFile | None = None, **data
 
 
 @transaction.atomic
-def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, **data) -> Consent:
-    consent = Consent.objects.select_for_update().get(pk=consent_id)
+def consent_update(
+    *, consent_id: int, actor: User, data: ConsentData, file: UploadedFile[bytes] | None = None
+) -> Consent:
+    consent = lock_row(Consent.objects.all(), consent_id, "This consent")
     case = lock_case(consent.case_id)
     require_draft(case, "Consents")
     changed = apply_fields(consent, data, CONSENT_FIELDS)
@@ -230,8 +252,8 @@ def consent_update(*, consent_id: int, actor, file: UploadedFile | None = None, 
 
 
 @transaction.atomic
-def consent_remove(*, consent_id: int, actor) -> None:
-    consent = Consent.objects.select_for_update().get(pk=consent_id)
+def consent_remove(*, consent_id: int, actor: User) -> None:
+    consent = lock_row(Consent.objects.all(), consent_id, "This consent")
     case = lock_case(consent.case_id)
     require_draft(case, "Consents")
     name = consent.file.name if consent.file else ""

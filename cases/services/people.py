@@ -5,9 +5,11 @@ item 6)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,42 +18,54 @@ from simple_history.utils import bulk_create_with_history
 
 from cases.models import Client, Insurer, Practice, Provider
 
-from .common import apply_fields, clean_and_save, set_history_user
+from .common import Changes, apply_fields, clean_and_save, set_history_user
 
-CLIENT_FIELDS = [
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "insurer",
-    "member_id",
-    "line_of_business",
-    "group_number",
-    "plan_name",
-    "subscriber_name",
-    "guardian_name",
-    "guardian_relationship",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "zip_code",
-    "diagnosis_codes",
-    "is_active",
-]
-PROVIDER_FIELDS = [
-    "first_name",
-    "last_name",
-    "credential",
-    "npi",
-    "license_number",
-    "license_state",
-    "taxonomy_code",
-    "email",
-    "phone",
-    "is_active",
-]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class ClientData(TypedDict, total=False):
+    """A client's fields a caller may set; an update names only those it changes."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    insurer: Insurer | None
+    member_id: str
+    line_of_business: str
+    group_number: str
+    plan_name: str
+    subscriber_name: str
+    guardian_name: str
+    guardian_relationship: str
+    phone: str
+    email: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    zip_code: str
+    diagnosis_codes: list[str]
+    is_active: bool
+
+
+class ProviderData(TypedDict, total=False):
+    """A provider's fields a caller may set; an update names only those it changes."""
+
+    first_name: str
+    last_name: str
+    credential: str
+    npi: str
+    license_number: str
+    license_state: str
+    taxonomy_code: str
+    email: str
+    phone: str
+    is_active: bool
+
+
+CLIENT_FIELDS = list(ClientData.__annotations__)
+PROVIDER_FIELDS = list(ProviderData.__annotations__)
 
 
 def normalize_client(client: Client) -> None:
@@ -61,16 +75,15 @@ def normalize_client(client: Client) -> None:
         raise ValidationError({"member_id": "A member id is required when an insurer is set."})
 
 
-def _check_insurer_active(client: Client, changed: dict) -> None:
+def _check_insurer_active(client: Client, changed: Changes) -> None:
     # A client keeps an insurer that was archived since; it cannot be given one.
-    if "insurer" in changed and client.insurer_id and not client.insurer.is_active:
-        raise ValidationError(
-            {"insurer": f"{client.insurer.name} is archived in the insurer directory."}
-        )
+    insurer = client.insurer if "insurer" in changed else None
+    if insurer is not None and not insurer.is_active:
+        raise ValidationError({"insurer": f"{insurer.name} is archived in the insurer directory."})
 
 
 @transaction.atomic
-def client_create(*, actor, practice: Practice, **data) -> Client:
+def client_create(*, actor: User, practice: Practice, data: ClientData) -> Client:
     client = Client(practice=practice)
     _check_insurer_active(client, apply_fields(client, data, CLIENT_FIELDS))
     normalize_client(client)
@@ -80,7 +93,7 @@ def client_create(*, actor, practice: Practice, **data) -> Client:
 
 
 @transaction.atomic
-def client_update(*, client: Client, actor, **data) -> Client:
+def client_update(*, client: Client, actor: User, data: ClientData) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
     changed = apply_fields(client, data, CLIENT_FIELDS)
     if changed:
@@ -92,7 +105,7 @@ def client_update(*, client: Client, actor, **data) -> Client:
 
 
 @transaction.atomic
-def provider_create(*, actor, practice: Practice, **data) -> Provider:
+def provider_create(*, actor: User, practice: Practice, data: ProviderData) -> Provider:
     provider = Provider(practice=practice)
     apply_fields(provider, data, PROVIDER_FIELDS)
     set_history_user(provider, actor)
@@ -101,7 +114,7 @@ def provider_create(*, actor, practice: Practice, **data) -> Provider:
 
 
 @transaction.atomic
-def provider_update(*, provider: Provider, actor, **data) -> Provider:
+def provider_update(*, provider: Provider, actor: User, data: ProviderData) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if apply_fields(provider, data, PROVIDER_FIELDS):
         set_history_user(provider, actor)
@@ -223,7 +236,7 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
             problems.append(f"Column(s) listed twice: {', '.join(repeated)}.")
         if problems:
             raise ValidationError(problems)
-        rows = []
+        rows: list[tuple[int, dict[str, str]]] = []
         last_line = reader.line_num
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
@@ -306,12 +319,13 @@ def client_import_preview(*, practice: Practice, text: str) -> ClientImport:
             continue
         row = _build(line, practice, values, insurers)
         client = row.client
-        if client.insurer_id and client.member_id:
-            key = (client.insurer_id, client.member_id.upper())
+        insurer = client.insurer  # resolved by _build: no query
+        if insurer is not None and client.member_id:
+            key = (insurer.pk, client.member_id.upper())
             if key in existing:
                 row.errors.append(
                     f"member_id: This practice already has a client with this member id at "
-                    f"{client.insurer.name}."
+                    f"{insurer.name}."
                 )
             elif key in seen:
                 row.errors.append(
@@ -324,17 +338,18 @@ def client_import_preview(*, practice: Practice, text: str) -> ClientImport:
 
 
 @transaction.atomic
-def client_import(*, actor, practice: Practice, text: str) -> list[Client]:
+def client_import(*, actor: User, practice: Practice, text: str) -> list[Client]:
     """Save every row or none: any bad row refuses the whole file, listing the lines."""
     # One import at a time per practice, so that the duplicate check holds until commit.
     Practice.objects.select_for_update().get(pk=practice.pk)
     result = client_import_preview(practice=practice, text=text)
     if result.errors:
         raise ValidationError(result.errors)
-    return bulk_create_with_history(
+    created: list[Client] = bulk_create_with_history(
         [row.client for row in result.rows],
         Client,
         batch_size=500,
-        default_user=actor if getattr(actor, "is_authenticated", False) else None,
+        default_user=actor if actor.is_authenticated else None,
         default_change_reason="CSV import",
     )
+    return created

@@ -5,47 +5,76 @@ call which is checked by the API and the views; these keep the rules."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from billing_codes.models import Modifier
+from billing_codes.models import BillingCode, Modifier
 from cases.models import Insurer, InsurerContact, PolicyRate, Practice, RatePolicy
 from sca_portal.exceptions import DomainError, conflict
 
-from .common import apply_fields, clean_and_save, set_history_user
+from .common import apply_fields, clean_and_save, set_change_reason, set_history_user
 
-INSURER_FIELDS = [
-    "name",
-    "payer_id",
-    "sca_phone",
-    "sca_fax",
-    "sca_email",
-    "sca_address",
-    "portal_url",
-    "behavioral_health_org",
-    "notes",
-    "is_active",
-]
-POLICY_FIELDS = [
-    "line_of_business",
-    "effective_from",
-    "effective_to",
-    "kind",
-    "percent",
-    "reference_schedule",
-    "min_network_attempts",
-    "requires_consent",
-    "requires_pre_treatment",
-    "max_agreement_days",
-    "expected_response_days",
-    "submission_channel",
-    "protocol_notes",
-    "confirmed_with",
-    "confirmed_on",
-    "reference",
-]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+# What a caller may set, per subject (the field lists derive from these); an update names some.
+class InsurerData(TypedDict, total=False):
+    name: str
+    payer_id: str
+    sca_phone: str
+    sca_fax: str
+    sca_email: str
+    sca_address: str
+    portal_url: str
+    behavioral_health_org: str
+    notes: str
+    is_active: bool
+
+
+class PolicyData(TypedDict, total=False):
+    line_of_business: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    kind: str
+    percent: Decimal | None
+    reference_schedule: str
+    min_network_attempts: int
+    requires_consent: bool
+    requires_pre_treatment: bool
+    max_agreement_days: int | None
+    expected_response_days: int | None
+    submission_channel: str
+    protocol_notes: str
+    confirmed_with: str
+    confirmed_on: dt.date | None
+    reference: str
+
+
+class RateRow(TypedDict, total=False):  # one rate of a policy, as ``rates`` lists them
+    billing_code: Required[BillingCode]
+    modifier: str
+    highest_network_rate: Decimal | None
+    reference_rate: Decimal | None
+
+
+class ContactData(TypedDict, total=False):
+    department: str
+    address: str
+    fax: str
+    email: str
+    phone: str
+    portal_url: str
+    notes: str
+
+
+INSURER_FIELDS = list(InsurerData.__annotations__)
+POLICY_FIELDS = list(PolicyData.__annotations__)
 # What a new policy copies from the one in force (the period is its own), and what a revision
 # may change (the line of business stays: it is the same policy's next period).
 COPIED_FIELDS = [name for name in POLICY_FIELDS if name not in ("effective_from", "effective_to")]
@@ -55,11 +84,11 @@ REVISED_FIELDS = [name for name in COPIED_FIELDS if name != "line_of_business"]
 CORRECTABLE_WHEN_USED = {"effective_to", "confirmed_with", "confirmed_on", "reference"}
 # The history keeps a change's reason in 100 characters, "Ended: " included.
 REASON_MAX_LENGTH = 90
-CONTACT_FIELDS = ["department", "address", "fax", "email", "phone", "portal_url", "notes"]
+CONTACT_FIELDS = list(ContactData.__annotations__)
 
 
 @transaction.atomic
-def insurer_create(*, actor, **data) -> Insurer:
+def insurer_create(*, actor: User, data: InsurerData) -> Insurer:
     insurer = Insurer()
     apply_fields(insurer, data, INSURER_FIELDS)
     set_history_user(insurer, actor)
@@ -68,7 +97,7 @@ def insurer_create(*, actor, **data) -> Insurer:
 
 
 @transaction.atomic
-def insurer_update(*, insurer: Insurer, actor, **data) -> Insurer:
+def insurer_update(*, insurer: Insurer, actor: User, data: InsurerData) -> Insurer:
     insurer = Insurer.objects.select_for_update().get(pk=insurer.pk)
     changed = apply_fields(insurer, data, INSURER_FIELDS)
     if changed:
@@ -87,41 +116,36 @@ def validate_modifier(code: str, field: str = "modifier") -> str:
 def check_no_overlap(policy: RatePolicy) -> None:
     """Two policies of one practice, insurer and line of business may not be in force on the
     same day."""
-    overlapping = RatePolicy.objects.filter(
+    others = RatePolicy.objects.filter(
         practice_id=policy.practice_id,
         insurer_id=policy.insurer_id,
         line_of_business=policy.line_of_business,
     ).exclude(pk=policy.pk)
     if policy.effective_to is not None:
-        overlapping = overlapping.filter(effective_from__lte=policy.effective_to)
-    overlapping = overlapping.filter(
+        others = others.filter(effective_from__lte=policy.effective_to)
+    overlapping = others.filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=policy.effective_from)
     ).first()
     if overlapping:
         end = overlapping.effective_to.isoformat() if overlapping.effective_to else "open-ended"
+        start = overlapping.effective_from.isoformat()
         raise ValidationError(
             {
-                "effective_from": (
-                    f"This period overlaps the practice's policy for this insurer and line "
-                    f"of business from "
-                    f"{overlapping.effective_from.isoformat()} to {end}; end that one first."
-                )
+                "effective_from": "This period overlaps the practice's policy for this insurer "
+                f"and line of business from {start} to {end}; end that one first."
             }
         )
 
 
-def _rates_differ(policy: RatePolicy, rates: list[dict]) -> bool:
-    def key(code_id, modifier, highest, reference):
-        return (code_id, (modifier or "").strip().upper(), highest, reference)
-
+def _rates_differ(policy: RatePolicy, rates: list[RateRow]) -> bool:
     current = {
-        key(r.billing_code_id, r.modifier, r.highest_network_rate, r.reference_rate)
+        (r.billing_code_id, r.modifier.strip().upper(), r.highest_network_rate, r.reference_rate)
         for r in policy.rates.all()
     }
     wanted = {
-        key(
+        (
             r["billing_code"].pk,
-            r.get("modifier", ""),
+            (r.get("modifier") or "").strip().upper(),
             r.get("highest_network_rate"),
             r.get("reference_rate"),
         )
@@ -130,7 +154,7 @@ def _rates_differ(policy: RatePolicy, rates: list[dict]) -> bool:
     return current != wanted or len(rates) != len(current)
 
 
-def _replace_rates(policy: RatePolicy, rates: list[dict], actor) -> None:
+def _replace_rates(policy: RatePolicy, rates: list[RateRow], actor: User) -> None:
     seen: set[tuple[int, str]] = set()
     errors = []
     normalized = []
@@ -170,28 +194,34 @@ def _lock_insurer(insurer_id: int) -> None:
 @transaction.atomic
 def rate_policy_create(
     *,
-    actor,
+    actor: User,
     practice: Practice,
     insurer: Insurer,
-    rates: list[dict] | None = None,
+    data: PolicyData,
+    rates: list[RateRow] | None = None,
     reason: str = "",
-    **data,
 ) -> RatePolicy:
-    _lock_insurer(insurer.pk)
     policy = RatePolicy(practice=practice, insurer=insurer)
+    return _create(policy, data, rates or [], actor, reason)
+
+
+def _create(
+    policy: RatePolicy, data: Mapping[str, object], rates: list[RateRow], actor: User, reason: str
+) -> RatePolicy:
+    _lock_insurer(policy.insurer_id)
     apply_fields(policy, data, POLICY_FIELDS)
     policy.full_clean()
     check_no_overlap(policy)
     set_history_user(policy, actor)
-    policy._change_reason = reason.strip() or None
+    set_change_reason(policy, reason.strip() or None)
     policy.save()
-    _replace_rates(policy, rates or [], actor)
+    _replace_rates(policy, rates, actor)
     return policy
 
 
 @transaction.atomic
 def rate_policy_update(
-    *, policy: RatePolicy, actor, rates: list[dict] | None = None, **data
+    *, policy: RatePolicy, actor: User, data: PolicyData, rates: list[RateRow] | None = None
 ) -> RatePolicy:
     """Correct a policy in place (the practice and insurer never change). To change terms
     from a date on, ``rate_policy_revise`` keeps the old period as it was."""
@@ -221,11 +251,11 @@ def rate_policy_update(
 def rate_policy_revise(
     *,
     policy: RatePolicy,
-    actor,
+    actor: User,
     effective_from: dt.date,
     reason: str,
-    rates: list[dict] | None = None,
-    **data,
+    data: PolicyData | None = None,
+    rates: list[RateRow] | None = None,
 ) -> RatePolicy:
     """New terms from ``effective_from`` on: the policy's period closes the day before and a
     new policy (its fields and rates, changed by ``data`` and ``rates``) runs to where the old
@@ -240,30 +270,28 @@ def rate_policy_revise(
     _lock_insurer(policy.insurer_id)
     old = RatePolicy.objects.select_for_update().get(pk=policy.pk)
     if effective_from is None or effective_from <= old.effective_from:
+        start = old.effective_from.isoformat()
         raise ValidationError(
             {
-                "effective_from": (
-                    f"The change must take effect after the policy starts "
-                    f"({old.effective_from.isoformat()}); edit the policy to correct it."
-                )
+                "effective_from": f"The change must take effect after the policy starts "
+                f"({start}); edit the policy to correct it."
             }
         )
     if old.effective_to is not None and effective_from > old.effective_to:
         raise ValidationError(
             {
-                "effective_from": (
-                    f"The policy ended on {old.effective_to.isoformat()}; add a new policy "
-                    "for a later period instead."
-                )
+                "effective_from": f"The policy ended on {old.effective_to.isoformat()}; add a "
+                "new policy for a later period instead."
             }
         )
-    unknown = set(data) - set(REVISED_FIELDS)
+    changes: PolicyData = data or {}
+    unknown = set(changes) - set(REVISED_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
     ends_on = old.effective_to
     old.effective_to = effective_from - dt.timedelta(days=1)
     set_history_user(old, actor)
-    old._change_reason = f"Ended: {reason}"
+    set_change_reason(old, f"Ended: {reason}")
     old.save(update_fields=["effective_to", "updated_at"])
     if rates is None:
         rates = [
@@ -275,22 +303,15 @@ def rate_policy_revise(
             }
             for r in old.rates.select_related("billing_code")
         ]
-    fields = {name: getattr(old, name) for name in COPIED_FIELDS}
-    fields.update(data)
-    return rate_policy_create(
-        actor=actor,
-        practice=old.practice,
-        insurer=old.insurer,
-        rates=rates,
-        reason=reason,
-        effective_from=effective_from,
-        effective_to=ends_on,
-        **fields,
-    )
+    fields: dict[str, object] = {name: getattr(old, name) for name in COPIED_FIELDS}
+    fields.update(changes)
+    fields.update(effective_from=effective_from, effective_to=ends_on)
+    new = RatePolicy(practice=old.practice, insurer=old.insurer)
+    return _create(new, fields, rates, actor, reason)
 
 
 @transaction.atomic
-def rate_policy_delete(*, policy: RatePolicy, actor) -> None:
+def rate_policy_delete(*, policy: RatePolicy, actor: User) -> None:
     """Only a policy no case was submitted under is deleted; a used one is ended instead
     (``effective_to``), so that its cases keep reading what they were negotiated under."""
     used = policy.cases.count()
@@ -317,7 +338,12 @@ def _clean_contact(contact: InsurerContact) -> None:
 
 @transaction.atomic
 def insurer_contact_create(
-    *, actor, practice: Practice, insurer: Insurer, purpose: str = "sca_request", **data
+    *,
+    actor: User,
+    practice: Practice,
+    insurer: Insurer,
+    data: ContactData,
+    purpose: str = "sca_request",
 ) -> InsurerContact:
     contact = InsurerContact(practice=practice, insurer=insurer, purpose=purpose)
     apply_fields(contact, data, CONTACT_FIELDS)
@@ -328,7 +354,9 @@ def insurer_contact_create(
 
 
 @transaction.atomic
-def insurer_contact_update(*, contact: InsurerContact, actor, **data) -> InsurerContact:
+def insurer_contact_update(
+    *, contact: InsurerContact, actor: User, data: ContactData
+) -> InsurerContact:
     contact = InsurerContact.objects.select_for_update().get(pk=contact.pk)
     if apply_fields(contact, data, CONTACT_FIELDS):
         _clean_contact(contact)
@@ -339,7 +367,7 @@ def insurer_contact_update(*, contact: InsurerContact, actor, **data) -> Insurer
 
 @transaction.atomic
 def insurer_contact_save(
-    *, actor, practice: Practice, insurer: Insurer, purpose: str, **data
+    *, actor: User, practice: Practice, insurer: Insurer, purpose: str, data: ContactData
 ) -> InsurerContact:
     """The practice's contact for this insurer and purpose, created or changed (the page's
     one form)."""
@@ -348,13 +376,13 @@ def insurer_contact_save(
     ).first()
     if existing is None:
         return insurer_contact_create(
-            actor=actor, practice=practice, insurer=insurer, purpose=purpose, **data
+            actor=actor, practice=practice, insurer=insurer, purpose=purpose, data=data
         )
-    return insurer_contact_update(contact=existing, actor=actor, **data)
+    return insurer_contact_update(contact=existing, actor=actor, data=data)
 
 
 @transaction.atomic
-def insurer_contact_delete(*, contact: InsurerContact, actor) -> None:
+def insurer_contact_delete(*, contact: InsurerContact, actor: User) -> None:
     set_history_user(contact, actor)
     contact.delete()
 

@@ -6,14 +6,15 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from cases.forms.case import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
-from cases.models import CaseAction, CaseStatus, Reason, ServiceType
+from cases.models import Case, CaseAction, CaseStatus, Reason, ServiceType
 from cases.permissions import allowed_actions, can
 from cases.selectors.case import case_detail_for, case_events, cases_visible_to, get_case_for
 from cases.selectors.documents import document_kinds_for
@@ -23,6 +24,7 @@ from cases.services.case import case_deny, case_renew, case_set_tracking, case_s
 from cases.web import REFUSALS, PracticeMixin, flash_refusal
 from cases.workspace import panels_for
 from sca_portal.api import fetch_page
+from sca_portal.auth import signed_in_user
 
 from .documents import DOCUMENT_BUTTONS
 
@@ -30,7 +32,9 @@ PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
 
 
-def _filtered_cases(request, practice_id: int, data) -> tuple[CaseFilterForm, object]:
+def _filtered_cases(
+    request: HttpRequest, practice_id: int, data: QueryDict
+) -> tuple[CaseFilterForm, QuerySet[Case] | None]:
     form = CaseFilterForm(data, practice_id=practice_id)
     if not form.is_valid():
         return form, None
@@ -60,7 +64,8 @@ class CaseListView(PracticeMixin, View):
 
     def render_list(self, request, data):
         form, queryset = _filtered_cases(request, self.practice_id, data)
-        rows, has_next, number = [], False, 1
+        rows: list[Case] = []
+        has_next, number = False, 1
         if queryset is not None:
             number = form.cleaned_data.get("page") or 1
             # A shallow page is one query; a deep one finds its ids first (fetch_page).
@@ -102,7 +107,7 @@ class CaseExportView(PracticeMixin, View):
             "insurer_reference", "authorization_number", "created_at",
         )[:EXPORT_LIMIT]  # fmt: skip
         labels = {**dict(CaseStatus.choices), **dict(Reason.choices), **dict(ServiceType.choices)}
-        access_record_export(user=request.user, practice_id=self.practice_id)
+        access_record_export(user=signed_in_user(request), practice_id=self.practice_id)
 
         class Echo:
             def write(self, value):
@@ -146,7 +151,7 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         case = get_object_or_404(case_detail_for(self.request.user), pk=kwargs["pk"])
-        access_record(user=self.request.user, action="view_case", obj=case)
+        access_record(user=signed_in_user(self.request), action="view_case", obj=case)
         readiness = case_readiness(case) if case.is_draft else None
         actions = allowed_actions(case, self.request.user)
         ctx.update(
@@ -187,7 +192,7 @@ class CaseTrackingView(PracticeMixin, View):
             try:
                 case_set_tracking(
                     case_id=case.pk,
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     assigned_to=form.cleaned_data["assigned_to"],
                     follow_up_on=form.cleaned_data["follow_up_on"],
                 )
@@ -196,8 +201,8 @@ class CaseTrackingView(PracticeMixin, View):
                 flash_refusal(request, exc)
         else:
             for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+                for error in errors:  # ErrorList hands out its messages as text
+                    messages.error(request, str(error))
         return redirect("cases:detail", pk=case.pk)
 
 
@@ -222,25 +227,25 @@ class CaseActionView(PracticeMixin, View):
                     raise ValidationError({name: list(errs) for name, errs in form.errors.items()})
                 case_submit(
                     case_id=case.pk,
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     submission_channel=form.cleaned_data.get("submission_channel", ""),
                     insurer_reference=form.cleaned_data.get("insurer_reference", ""),
                 )
                 messages.success(request, "Submitted. The case now waits on the insurer.")
             elif action == CaseAction.RENEW:
-                renewal = case_renew(case_id=case.pk, actor=request.user)
+                renewal = case_renew(case_id=case.pk, actor=signed_in_user(request))
                 messages.success(request, "Renewal drafted from this case. Review each step.")
                 return redirect("cases:request_step", pk=renewal.pk, step="details")
             else:
-                form = ReasonForm(request.POST)
+                reason_form = ReasonForm(request.POST)
                 # A refused reason (blank, too long) goes to the service, which says why.
                 reason = (
-                    form.cleaned_data["reason"]
-                    if form.is_valid()
+                    reason_form.cleaned_data["reason"]
+                    if reason_form.is_valid()
                     else request.POST.get("reason", "")
                 )
                 service = case_deny if action == CaseAction.DENY else case_withdraw
-                service(case_id=case.pk, actor=request.user, reason=reason)
+                service(case_id=case.pk, actor=signed_in_user(request), reason=reason)
                 messages.success(
                     request, "Recorded as denied." if action == CaseAction.DENY else "Withdrawn."
                 )

@@ -13,9 +13,10 @@ from cases.selectors.case import get_case_for
 from cases.selectors.documents import documents_visible_to
 from cases.services.documents import document_request
 from cases.web import REFUSALS, PracticeMixin, error_messages, flash_refusal, refusal_status
+from sca_portal.auth import signed_in_user
 
 # Button labels: "Generate the request letter", "... the consent form", and so on.
-DOCUMENT_BUTTONS = {
+DOCUMENT_BUTTONS: dict[str, str] = {
     DocumentKind.REQUEST_LETTER: "request letter",
     DocumentKind.CONSENT_FORM: "consent form",
     DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
@@ -28,7 +29,7 @@ class DocumentCreateView(PracticeMixin, View):
         self.require(case.practice_id, "case")
         try:
             document, _created = document_request(
-                case_id=case.pk, actor=request.user, kind=request.POST.get("kind", "")
+                case_id=case.pk, actor=signed_in_user(request), kind=request.POST.get("kind", "")
             )
         except REFUSALS as exc:
             if request.htmx:
@@ -74,4 +75,4 @@ class DocumentDownloadView(PracticeMixin, View):
         if document.status != DocumentStatus.READY or not document.file:
             messages.error(request, f"The document is {document.get_status_display().lower()}.")
             return redirect("cases:detail", pk=document.case_id)
-        return document_response(request.user, document)
+        return document_response(signed_in_user(request), document)

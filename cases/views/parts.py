@@ -3,18 +3,24 @@ and consent steps (``RequestStepView`` takes them in), and a consent's signed sc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
 from cases.downloads import consent_response
 from cases.forms.parts import ConsentForm, NetworkSearchForm, ServiceForm
-from cases.models import ServiceType
+from cases.models import Case, ServiceType
 from cases.selectors.parts import consents_visible_to
 from cases.selectors.readiness import case_readiness
+from cases.services.common import as_data
 from cases.services.parts import (
+    ConsentData,
+    SearchData,
+    ServiceData,
     consent_add,
     consent_remove,
     network_search_add,
@@ -24,10 +30,17 @@ from cases.services.parts import (
 )
 from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal, htmx_done
 from cases.workspace import usual_rate, usual_rates
+from sca_portal.auth import signed_in_user
 
 
 class PartsSteps:
     """The request's steps that write a case's parts; the view provides ``render_step``."""
+
+    if TYPE_CHECKING:
+
+        def render_step(
+            self, request: HttpRequest, case: Case, step: str, status: int = 200, **extra: Any
+        ) -> HttpResponse: ...
 
     # ----------------------------------------------------------------- services
     def service_form(self, case, data=None):
@@ -75,7 +88,7 @@ class PartsSteps:
         if "remove" in request.POST:
             try:
                 service = case.services.get(pk=int(request.POST["remove"]))
-                service_remove(service_id=service.pk, actor=request.user)
+                service_remove(service_id=service.pk, actor=signed_in_user(request))
             except (ValueError, case.services.model.DoesNotExist):
                 raise Http404("No such service on this case.") from None
             except REFUSALS as exc:
@@ -87,7 +100,9 @@ class PartsSteps:
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:  # a blank rate takes the practice's usual rate (the service's rule)
-                service_add(case_id=case.pk, actor=request.user, **data)
+                service_add(
+                    case_id=case.pk, actor=signed_in_user(request), data=as_data(data, ServiceData)
+                )
             except REFUSALS as exc:
                 add_errors(form, exc)
             else:
@@ -114,7 +129,7 @@ class PartsSteps:
             except (ValueError, case.network_searches.model.DoesNotExist):
                 raise Http404("No such search on this case.") from None
             try:
-                network_search_remove(search_id=search.pk, actor=request.user)
+                network_search_remove(search_id=search.pk, actor=signed_in_user(request))
             except REFUSALS as exc:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="searches")
@@ -123,7 +138,11 @@ class PartsSteps:
         form = NetworkSearchForm(request.POST, prefix="ns")
         if form.is_valid():
             try:
-                network_search_add(case_id=case.pk, actor=request.user, **form.cleaned_data)
+                network_search_add(
+                    case_id=case.pk,
+                    actor=signed_in_user(request),
+                    data=as_data(form.cleaned_data, SearchData),
+                )
             except REFUSALS as exc:
                 add_errors(form, exc)
             else:
@@ -150,7 +169,7 @@ class PartsSteps:
             except (ValueError, case.consents.model.DoesNotExist):
                 raise Http404("No such consent on this case.") from None
             try:
-                consent_remove(consent_id=consent.pk, actor=request.user)
+                consent_remove(consent_id=consent.pk, actor=signed_in_user(request))
             except REFUSALS as exc:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="consent")
@@ -161,7 +180,12 @@ class PartsSteps:
             data = dict(form.cleaned_data)
             upload = data.pop("file", None)
             try:
-                consent_add(case_id=case.pk, actor=request.user, file=upload or None, **data)
+                consent_add(
+                    case_id=case.pk,
+                    actor=signed_in_user(request),
+                    data=as_data(data, ConsentData),
+                    file=upload or None,
+                )
             except REFUSALS as exc:
                 add_errors(form, exc)
             else:
@@ -175,4 +199,4 @@ class ConsentDownloadView(PracticeMixin, View):
         consent = get_object_or_404(consents_visible_to(request.user).select_related("case"), pk=pk)
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        return consent_response(request.user, consent)
+        return consent_response(signed_in_user(request), consent)

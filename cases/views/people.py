@@ -10,13 +10,16 @@ import copy
 import csv
 import hashlib
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
@@ -47,6 +50,7 @@ from cases.services.people import (
     provider_update,
 )
 from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal
+from sca_portal.auth import signed_in_user
 
 PAGE_SIZE = 25
 PREVIEW_ROWS = 100  # rows shown in the preview table; every row is checked
@@ -63,7 +67,8 @@ class PeopleListView(PracticeMixin, TemplateView):
     a name search is POSTed to the same URL and pages by posting the form again."""
 
     http_method_names = ["get", "post"]
-    selector = None
+    selector: ClassVar[Callable[[User], QuerySet[Client] | QuerySet[Provider]]]
+    nav_section: str
     name_fields: tuple[str, ...] = ()
 
     def post(self, request, *args, **kwargs):
@@ -75,7 +80,8 @@ class PeopleListView(PracticeMixin, TemplateView):
         filters = form.cleaned_data if form.is_valid() else {}
         q = filters.get("q", "") if self.request.method == "POST" else ""
         archived = bool(filters.get("archived"))
-        objects = type(self).selector(self.request.user).filter(practice_id=self.practice_id)
+        objects = type(self).selector(signed_in_user(self.request))
+        objects = objects.filter(practice_id=self.practice_id)
         if not archived:
             objects = objects.filter(is_active=True)
         for term in q.split():
@@ -116,16 +122,25 @@ class PeopleFormView(PracticeMixin, View):
     is a 404) one client or provider through the services."""
 
     role_action = "people"
-    form_class = None
+    model: type[Client] | type[Provider]
+    form_class: type[ClientForm] | type[ProviderForm]
     template_name = ""
     nav_section = ""
     noun = ""
+    list_url: str
+
+    if TYPE_CHECKING:  # each page's own selector, services and message (static methods)
+
+        def lookup(self, user: User) -> QuerySet[Client] | QuerySet[Provider]: ...
+        def create(self, *, actor: User, practice: Practice, data: Any) -> Client | Provider: ...
+        def update(self, obj: Any, *, actor: User, data: Any) -> Client | Provider: ...
+        def saved_message(self, obj: Any, created: bool) -> str: ...
 
     def get_object(self):
         if "pk" not in self.kwargs:
             return None
         try:
-            obj = self.lookup(self.request.user).get(pk=self.kwargs["pk"])
+            obj = self.lookup(signed_in_user(self.request)).get(pk=self.kwargs["pk"])
         except self.model.DoesNotExist:
             raise Http404(f"No such {self.noun}.") from None
         self.require(obj.practice_id, self.role_action)
@@ -145,14 +160,13 @@ class PeopleFormView(PracticeMixin, View):
         # The form writes the posted values onto its instance; the page heading keeps the saved.
         form = self.form_class(request.POST, instance=copy.copy(obj))
         if form.is_valid():
+            actor = signed_in_user(request)
             try:
                 if obj is None:
                     practice = Practice.objects.get(pk=self.practice_id)
-                    saved = self.create(
-                        actor=request.user, practice=practice, **form.service_data()
-                    )
+                    saved = self.create(actor=actor, practice=practice, data=form.service_data())
                 else:
-                    saved = self.update(obj, actor=request.user, **form.service_data())
+                    saved = self.update(obj, actor=actor, data=form.service_data())
             except REFUSALS as exc:
                 add_errors(form, exc)
             else:
@@ -178,7 +192,7 @@ class ClientFormView(PeopleFormView):
 
     def viewed(self, obj) -> None:
         if obj is not None:
-            access_record(user=self.request.user, action="view_client", obj=obj)
+            access_record(user=signed_in_user(self.request), action="view_client", obj=obj)
 
     @staticmethod
     def create(**kwargs):
@@ -219,19 +233,19 @@ class ProviderFormView(PeopleFormView):
         return f"Provider {obj.full_name} {'added' if created else 'saved'}."
 
 
-class ArchiveMixin:
+class ArchiveMixin(PeopleFormView):
     """POST only: archive (the services' ``is_active=False``), then back to the list."""
 
     http_method_names = ["post"]
     edit_url = ""
 
-    def archived_message(self, obj) -> str:
+    def archived_message(self, obj: Any) -> str:
         raise NotImplementedError
 
-    def post(self, request, pk):
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get_object()
         try:
-            self.update(obj, actor=request.user, is_active=False)
+            self.update(obj, actor=signed_in_user(request), data={"is_active": False})
         except REFUSALS as exc:
             flash_refusal(request, exc)
             return redirect(self.edit_url, pk=obj.pk)
@@ -345,7 +359,7 @@ class ClientImportView(PracticeMixin, View):
             )
         practice = Practice.objects.get(pk=self.practice_id)
         try:
-            clients = client_import(actor=request.user, practice=practice, text=text)
+            clients = client_import(actor=signed_in_user(request), practice=practice, text=text)
         except REFUSALS:
             # Something changed since the preview (e.g. a client added meanwhile): show why.
             return self.preview(form, text, status=400)

@@ -9,7 +9,7 @@ Writes go through ``cases.services.reference``.
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
+from django.views.generic.base import ContextMixin
 
 from billing_codes.models import BillingCode
 from cases.forms.reference import (
@@ -42,23 +43,29 @@ from cases.selectors.reference import (
     rate_policies_visible_to,
 )
 from cases.selectors.tenancy import practices_for
+from cases.services.common import as_data
 from cases.services.reference import (
     CONTACT_FIELDS,
     POLICY_FIELDS,
     REVISED_FIELDS,
+    ContactData,
+    PolicyData,
+    RateRow,
     insurer_contact_save,
     rate_policy_create,
     rate_policy_revise,
     rate_policy_update,
 )
 from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages, refusal_status
+from sca_portal.auth import signed_in_user
 
 CREATE_EXTRA_ROWS = 5
 EDIT_EXTRA_ROWS = 3
 
 
-class ReferenceMixin(PracticeMixin):
-    def get_context_data(self, **kwargs):
+# ContextMixin: every view below is a template view already, so their MRO is unchanged.
+class ReferenceMixin(PracticeMixin, ContextMixin):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["nav_section"] = "insurers"
         ctx["can_edit"] = can(self.request.user, self.practice_id, "reference")
@@ -180,11 +187,13 @@ class ContactEditView(PracticeAdminMixin, TemplateView):
             return self.render_form(form, status=400)
         try:
             insurer_contact_save(
-                actor=request.user,
+                actor=signed_in_user(request),
                 practice=practices_for(request.user).get(pk=self.practice_id),
                 insurer=self.insurer,
                 purpose=self.purpose,
-                **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
+                data=as_data(
+                    {name: form.cleaned_data[name] for name in CONTACT_FIELDS}, ContactData
+                ),
             )
         except REFUSALS as exc:
             add_errors(form, exc)
@@ -195,25 +204,12 @@ class ContactEditView(PracticeAdminMixin, TemplateView):
 
 # ----------------------------------------------------------------------------- policies
 
-RATE_ERROR_KEY = re.compile(r"^rates\[(\d+)\]\.(\w+)$")
-
 
 def add_policy_errors(form, formset, exc: Exception, revision=None) -> None:
     """A refusal from the policy services: ``rates[i].field`` errors go on the row they name,
     the change's date and reason on the revision form, the rest on the policy form."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        rows = formset.kept_forms()
-        rest = {}
-        for name, messages_ in error_messages(exc).items():
-            match = RATE_ERROR_KEY.match(name)
-            index = int(match.group(1)) if match else -1
-            if match and index < len(rows):
-                field = match.group(2)
-                field = "code" if field == "billing_code" else field
-                for message in messages_:
-                    rows[index].add_error(field if field in rows[index].fields else None, message)
-            else:
-                rest[name] = messages_
+        rest = formset.add_rate_errors(error_messages(exc))
         if revision is not None:
             mine = {k: v for k, v in rest.items() if k in revision.fields}
             if mine:
@@ -230,11 +226,17 @@ class PolicyFormView(PracticeAdminMixin, TemplateView):
 
     template_name = "cases/ratepolicy_form.html"
     extra_rows = CREATE_EXTRA_ROWS
+    insurer: Insurer
     policy: RatePolicy | None = None
     revising = False
 
     def setup_objects(self) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # each view's
+
+        def form_instance(self) -> RatePolicy: ...
+        def save(self, *, form: Any, rates: list[RateRow], revision: Any) -> RatePolicy: ...
 
     def initial_rates(self) -> list[dict]:
         return []
@@ -313,11 +315,11 @@ class PolicyCreateView(PolicyFormView):
 
     def save(self, *, form, rates, revision) -> RatePolicy:
         return rate_policy_create(
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             practice=practices_for(self.request.user).get(pk=self.practice_id),
             insurer=self.insurer,
             rates=rates,
-            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
+            data=as_data({name: form.cleaned_data[name] for name in POLICY_FIELDS}, PolicyData),
         )
 
 
@@ -326,6 +328,7 @@ class PolicyEditView(PolicyFormView):
     date on, with a reason: its period closes and a new one starts (``rate_policy_revise``)."""
 
     extra_rows = EDIT_EXTRA_ROWS
+    policy: RatePolicy  # set by setup_objects
 
     def setup_objects(self) -> None:
         self.policy = get_object_or_404(
@@ -351,17 +354,19 @@ class PolicyEditView(PolicyFormView):
         if revision is not None:
             return rate_policy_revise(
                 policy=self.policy,
-                actor=self.request.user,
+                actor=signed_in_user(self.request),
                 effective_from=revision.cleaned_data["effective_from"],
                 reason=revision.cleaned_data["reason"],
                 rates=rates,
-                **{name: form.cleaned_data[name] for name in REVISED_FIELDS},
+                data=as_data(
+                    {name: form.cleaned_data[name] for name in REVISED_FIELDS}, PolicyData
+                ),
             )
         return rate_policy_update(
             policy=self.policy,
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             rates=rates,
-            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
+            data=as_data({name: form.cleaned_data[name] for name in POLICY_FIELDS}, PolicyData),
         )
 
 

@@ -16,9 +16,11 @@ from cases.models import Client, Practice
 from cases.selectors.case import case_detail_for
 from cases.selectors.people import clients_visible_to
 from cases.selectors.readiness import case_readiness
-from cases.services.case import case_create, case_update
-from cases.services.people import client_create
+from cases.services.case import CaseData, case_create, case_update
+from cases.services.common import as_data
+from cases.services.people import ClientData, client_create
 from cases.web import REFUSALS, PracticeMixin, add_errors, htmx_done
+from sca_portal.auth import signed_in_user
 
 from .parts import PartsSteps
 
@@ -118,9 +120,9 @@ class RequestStartView(PracticeMixin, View):
             if new.is_valid():
                 try:
                     client = client_create(
-                        actor=request.user,
+                        actor=signed_in_user(request),
                         practice=Practice.objects.get(pk=self.practice_id),
-                        **new.cleaned_data,
+                        data=as_data(new.cleaned_data, ClientData),
                     )
                 except REFUSALS as exc:
                     add_errors(new, exc)
@@ -152,11 +154,9 @@ class RequestStartView(PracticeMixin, View):
             data = dict(form.cleaned_data)
             try:
                 case = case_create(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     practice=client.practice,
-                    client=client,
-                    assigned_to=request.user,
-                    **data,
+                    data=as_data({**data, "client": client, "assigned_to": request.user}, CaseData),
                 )
             except REFUSALS as exc:
                 add_errors(form, exc)
@@ -216,9 +216,9 @@ class RequestStepView(PartsSteps, PracticeMixin, View):
             try:
                 case_update(
                     case_id=case.pk,
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     version=request.POST.get("version"),
-                    **form.cleaned_data,
+                    data=form.cleaned_data,
                 )
             except REFUSALS as exc:
                 add_errors(form, exc)

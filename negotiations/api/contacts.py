@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import mixins, viewsets
 
 from cases.api.common import CaseChildMixin
+from sca_portal.auth import signed_in_user
 
 from ..models.contacts import ContactLog
 from ..selectors.contacts import contacts_for
@@ -26,5 +27,7 @@ class ContactLogViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = contact_log(
-            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+            case_id=self.get_case().pk,
+            actor=signed_in_user(self.request),
+            **serializer.validated_data,
         )

@@ -6,6 +6,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from cases.permissions import PracticeRolePermission, can
+from sca_portal.auth import signed_in_user
 
 from ..selectors.fee_schedule import practice_rates_visible_to
 from ..selectors.reports import billing_practice_ids
@@ -37,16 +38,18 @@ class PracticeRateViewSet(viewsets.ModelViewSet):
         practice = data.pop("practice")
         if not can(self.request.user, practice.pk, "fee_schedule"):
             raise PermissionDenied("The fee schedule is edited by billing managers.")
-        serializer.instance = practice_rate_save(actor=self.request.user, practice=practice, **data)
+        serializer.instance = practice_rate_save(
+            actor=signed_in_user(self.request), practice=practice, **data
+        )
 
     def perform_update(self, serializer):
         instance = serializer.instance
         serializer.instance = practice_rate_save(
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             practice=instance.practice,
             instance=instance,
             **serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        practice_rate_delete(actor=self.request.user, instance=instance)
+        practice_rate_delete(actor=signed_in_user(self.request), instance=instance)

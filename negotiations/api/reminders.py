@@ -7,6 +7,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from sca_portal.auth import signed_in_user
+
 from ..models.reminders import Notification
 from ..selectors.reminders import notifications_for
 from ..serializers.reminders import NotificationSerializer
@@ -25,7 +27,7 @@ class NotificationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return notifications_for(self.request.user)
+        return notifications_for(signed_in_user(self.request))
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.api.common import CaseChildMixin
+from sca_portal.auth import signed_in_user
 
 from ..models.utilization import UtilizationEntry
 from ..selectors.utilization import utilization_for, utilization_summary
@@ -30,7 +31,9 @@ class UtilizationViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = utilization_record(
-            case_id=self.get_case().pk, actor=self.request.user, **serializer.validated_data
+            case_id=self.get_case().pk,
+            actor=signed_in_user(self.request),
+            **serializer.validated_data,
         )
 
     @extend_schema(

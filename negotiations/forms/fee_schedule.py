@@ -43,7 +43,9 @@ class PracticeRateForm(forms.ModelForm):
             codes = BillingCode.objects.filter(is_active=True) | BillingCode.objects.filter(
                 pk=self.instance.billing_code_id
             )
-        self.fields["billing_code"].queryset = codes.order_by("code")
+        billing_code = self.fields["billing_code"]
+        assert isinstance(billing_code, forms.ModelChoiceField)  # the model's ForeignKey
+        billing_code.queryset = codes.order_by("code")
 
     def clean_modifier(self) -> str:
         return (self.cleaned_data.get("modifier") or "").strip().upper()

@@ -3,6 +3,9 @@ and the practice's decline."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -13,8 +16,14 @@ from ..services.offers import (
     DECLINE_REASON_MAX_LENGTH,
     OFFER_LINE_UNITS_MAX,
     OFFER_LINE_UNITS_MIN,
+    OfferLineData,
 )
 from .common import DATE, money_field
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
+
+    from cases.models import RequestedService
 
 _RATE_FORMAT = "enter the rate in dollars, e.g. 62.50."
 _UNITS_FORMAT = "units are a whole number from 1."
@@ -93,10 +102,12 @@ def rate_inputs(services, prefix: str, initial: dict | None = None) -> list[dict
     return rows
 
 
-def lines_from_post(post, services, prefix: str, *, require_all: bool) -> list[dict]:
+def lines_from_post(
+    post: QueryDict, services: Iterable[RequestedService], prefix: str, *, require_all: bool
+) -> list[OfferLineData]:
     """The offer's lines from the rows of ``rate_inputs``: a row without a rate is not a line
     (unless ``require_all``); a bad rate or units is refused naming the code."""
-    lines = []
+    lines: list[OfferLineData] = []
     missing = []
     for s in services:
         form = OfferLineForm(post, prefix=prefix, service=s)
@@ -106,13 +117,14 @@ def lines_from_post(post, services, prefix: str, *, require_all: bool) -> list[d
         if not form.is_valid():
             name, errors = next(iter(form.errors.items()))
             raise ValidationError({name: f"{form.code}: {errors[0]}"})
-        line = {
+        line: OfferLineData = {
             "billing_code": s.billing_code,
             "modifier": s.modifier,
             "rate": form.cleaned_data["rate"],
         }
         if form.cleaned_data["units"] is not None:
-            line.update(units=form.cleaned_data["units"], unit_period=s.unit_period)
+            line["units"] = form.cleaned_data["units"]
+            line["unit_period"] = s.unit_period
         lines.append(line)
     if require_all and missing:
         raise ValidationError({"rate": f"Give the rate for {', '.join(missing)}."})

@@ -19,6 +19,6 @@ class UtilizationForm(forms.Form):
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [
-            (ln.pk, code_label(ln.billing_code.code, ln.modifier)) for ln in lines
-        ]
+        line = self.fields["line"]
+        assert isinstance(line, forms.ChoiceField)  # declared above
+        line.choices = [(ln.pk, code_label(ln.billing_code.code, ln.modifier)) for ln in lines]

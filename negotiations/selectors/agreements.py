@@ -4,8 +4,10 @@ document), the flags an agreement would carry, and the agreements that ended."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import TypedDict
 
-from billing_codes.models import code_label
+from billing_codes.models import BillingCode, code_label
 from cases.models import Case, CaseStatus
 from cases.selectors.documents import DocumentNotAvailable, consent_form_context
 
@@ -14,7 +16,42 @@ from ..models.agreements import Agreement
 from .fee_schedule import floor_rates_for
 
 
-def agreement_summary(agreement: Agreement) -> dict:
+class AgreedLine(TypedDict):
+    """A line of an agreement being written: the code, the rate and the units authorized."""
+
+    billing_code: BillingCode
+    modifier: str
+    rate: Decimal
+    units: int
+    unit_period: str
+
+
+class AgreementFlags(TypedDict):
+    missing_codes: list[str]
+    below_floor: list[str]
+
+
+class AgreementSummaryLine(TypedDict):
+    code: str
+    modifier: str
+    rate: Decimal
+    units_authorized: int
+    unit_period: str
+    value: Decimal
+
+
+class AgreementSummary(TypedDict):
+    id: int
+    authorization_number: str
+    start_date: dt.date
+    end_date: dt.date
+    sessions_authorized: int | None
+    flags: AgreementFlags
+    lines: list[AgreementSummaryLine]
+    total_value: Decimal
+
+
+def agreement_summary(agreement: Agreement) -> AgreementSummary:
     lines = list(agreement.lines.select_related("billing_code"))
     value = pricing.agreement_value(
         [(ln.rate, ln.units_authorized, ln.unit_period) for ln in lines],
@@ -43,7 +80,7 @@ def agreement_summary(agreement: Agreement) -> dict:
     }
 
 
-def agreement_summary_context(case) -> dict:
+def agreement_summary_context(case: Case) -> dict[str, object]:
     """The agreement summary's content, registered with the cases document pipeline."""
     ctx = consent_form_context(case)
     agreement = (
@@ -55,7 +92,7 @@ def agreement_summary_context(case) -> dict:
     return ctx
 
 
-def agreement_flags(case: Case, lines: list[dict]) -> dict:
+def agreement_flags(case: Case, lines: list[AgreedLine]) -> AgreementFlags:
     """Requested codes left out of the agreement, and lines below the practice's floor."""
     agreed = {(line["billing_code"].pk, line["modifier"]) for line in lines}
     missing = [

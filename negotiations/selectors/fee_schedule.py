@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -10,8 +11,11 @@ from cases.permissions import user_roles
 
 from ..models.fee_schedule import PracticeRate
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def practice_rates_visible_to(user) -> QuerySet[PracticeRate]:
+
+def practice_rates_visible_to(user: User | AnonymousUser) -> QuerySet[PracticeRate]:
     return PracticeRate.objects.filter(practice_id__in=user_roles(user).keys()).select_related(
         "billing_code", "practice"
     )
@@ -38,6 +42,9 @@ def practice_rates_by_code(practice_id: int) -> dict[tuple[int, str], PracticeRa
 def floor_rates_for(practice_id: int) -> dict[tuple[int, str], Decimal]:
     """The practice's floors: {(billing_code_id, modifier): floor rate}, codes with one only."""
     return {
-        (r.billing_code_id, r.modifier): r.floor_rate
-        for r in PracticeRate.objects.filter(practice_id=practice_id, floor_rate__isnull=False)
+        (code_id, modifier): floor
+        for code_id, modifier, floor in PracticeRate.objects.filter(
+            practice_id=practice_id, floor_rate__isnull=False
+        ).values_list("billing_code_id", "modifier", "floor_rate")
+        if floor is not None  # the filter's; for the type
     }

@@ -4,17 +4,37 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from cases.models import Case
+from cases.models import Case, RequestedService
 from cases.selectors.reference import case_policy
 
 from .. import pricing
 from ..models.offers import Offer, OfferParty, OfferStatus
-from .agreements import agreement_summary
+from .agreements import AgreementSummary, agreement_summary
 from .fee_schedule import practice_rates_by_code
+
+
+class PolicySummary(TypedDict):
+    id: int
+    kind: str
+    negotiable: bool
+    percent: Decimal | None
+    reference_schedule: str
+
+
+class NegotiationSummary(TypedDict):
+    policy: PolicySummary | None
+    negotiable: bool
+    open_offer: int | None
+    latest_insurer_offer: int | None
+    # A benchmark row per code (pricing.BenchmarkRow's fields) with the last ask, the
+    # suggested counter and the rate the policy pays.
+    rows: list[dict[str, object]]
+    agreement: AgreementSummary | None
 
 
 def offers_for(case: Case) -> QuerySet[Offer]:
@@ -33,7 +53,12 @@ def get_offer_on(case: Case, offer_id: object) -> Offer:
         raise Http404("No such offer on this case.") from None
 
 
-def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
+def negotiation_summary(
+    case: Case,
+    *,
+    services: list[RequestedService] | None = None,
+    offers: list[Offer] | None = None,
+) -> NegotiationSummary:
     """The negotiation desk: the policy, a benchmark row per code for the latest insurer offer,
     the suggested counter (negotiable policies only) and the agreement's value. A caller that
     already loaded the services (with their codes) and the offers (entry order) passes them."""
@@ -59,7 +84,7 @@ def negotiation_summary(case: Case, *, services=None, offers=None) -> dict:
     )
     practice_rates = practice_rates_by_code(case.practice_id)
     negotiable = policy is None or policy.is_negotiable
-    rows = []
+    rows: list[dict[str, object]] = []
     for s in services:
         key = (s.billing_code_id, s.modifier)
         pr = policy_rates.get(key) or policy_rates.get((s.billing_code_id, ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet, Window
 
@@ -11,12 +12,15 @@ from cases.models import Case, CaseStatus
 from ..models.agreements import Agreement
 from ..models.reminders import Notification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def notifications_for(user) -> QuerySet[Notification]:
+
+def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user)
 
 
-def unread_notifications(user, practice_id: int) -> QuerySet[Notification]:
+def unread_notifications(user: User, practice_id: int) -> QuerySet[Notification]:
     """The user's unread notices about the practice's cases, newest first. Each row carries
     ``unread_total``, the count of them all (a window), so the navigation's badge needs no
     query of its own on the dashboard."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import QuerySet, Value
 
@@ -15,12 +16,34 @@ from ..models.agreements import Agreement
 from ..models.reminders import Notification
 from ..models.utilization import UtilizationEntry
 
+if TYPE_CHECKING:
+    from billing_codes.models import BillingCode
+
+
+class UtilizationLine(TypedDict):
+    id: int
+    code: str
+    modifier: str
+    units_authorized: int
+    units_used: int
+    units_remaining: int
+    percent_used: Decimal | None
+    over_authorized: bool
+
+
+class UtilizationSummary(TypedDict):
+    agreement: int
+    lines: list[UtilizationLine]
+    sessions_authorized: int | None
+    sessions_used: int
+    sessions_remaining: int | None
+
 
 def utilization_for(case: Case) -> QuerySet[UtilizationEntry]:
     return UtilizationEntry.objects.filter(agreement__case=case).select_related("billing_code")
 
 
-def units_used(agreement: Agreement, billing_code, modifier: str) -> int:
+def units_used(agreement: Agreement, billing_code: BillingCode, modifier: str) -> int:
     """The units already recorded against the agreement for one code and modifier."""
     return sum(
         agreement.utilization.filter(billing_code=billing_code, modifier=modifier).values_list(
@@ -29,14 +52,14 @@ def units_used(agreement: Agreement, billing_code, modifier: str) -> int:
     )
 
 
-def utilization_summary(agreement: Agreement) -> dict:
+def utilization_summary(agreement: Agreement) -> UtilizationSummary:
     """Per line: units authorized over the period, used, remaining, percent; and sessions
     (a session is a service date) used and remaining. Uses prefetched rows when present."""
     entries = list(agreement.utilization.all())
     used: dict[tuple[int, str], int] = defaultdict(int)
     for e in entries:
         used[(e.billing_code_id, e.modifier)] += e.units
-    lines = []
+    lines: list[UtilizationLine] = []
     for ln in agreement.lines.all():
         authorized = pricing.period_units(
             ln.units_authorized, ln.unit_period, agreement.start_date, agreement.end_date

@@ -17,4 +17,4 @@ class PracticeRateSerializer(PracticeOwnedSerializer):
         model = PracticeRate
         fields = ["id", "practice", *PRACTICE_RATE_FIELDS, "code", "updated_at"]
         read_only_fields = ["updated_at"]
-        validators = []
+        validators: list[object] = []

@@ -4,6 +4,8 @@ terms, the lines, the flags); approved cases whose agreement ended expire."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,12 +14,15 @@ from django.utils import timezone
 from cases.models import Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
 from cases.services.case import case_bump, check_transition, lock_case, record_event
-from sca_portal.exceptions import DomainError
+from sca_portal.exceptions import DomainError, conflict
 
 from .. import pricing
 from ..models.agreements import Agreement, AgreementLine
 from ..models.offers import Offer, OfferStatus
-from ..selectors.agreements import agreement_flags, ended_case_ids
+from ..selectors.agreements import AgreedLine, agreement_flags, ended_case_ids
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Sessions authorized, when the insurer gives them: an agreement that authorizes sessions
 # authorizes at least one (the API's serializer and the desk's form read these).
@@ -25,8 +30,20 @@ SESSIONS_AUTHORIZED_MIN = 1
 SESSIONS_AUTHORIZED_MAX = 100_000
 
 
-def _validate_terms(authorization_number: str, start_date, end_date, sessions_authorized) -> str:
-    errors = {}
+class _Terms(TypedDict):
+    authorization_number: str
+    start_date: dt.date
+    end_date: dt.date
+    sessions_authorized: int | None
+
+
+def _validate_terms(
+    authorization_number: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    sessions_authorized: int | None,
+) -> str:
+    errors: dict[str, str] = {}
     authorization_number = (authorization_number or "").strip()
     if not authorization_number:
         errors["authorization_number"] = "Enter the insurer's authorization number."
@@ -45,7 +62,7 @@ def _validate_terms(authorization_number: str, start_date, end_date, sessions_au
 
 
 def _write_agreement(
-    case: Case, actor, lines: list[dict], terms: dict, offer: Offer | None
+    case: Case, actor: User, lines: list[AgreedLine], terms: _Terms, offer: Offer | None
 ) -> Agreement:
     flags = agreement_flags(case, lines)
     agreement = Agreement(
@@ -53,10 +70,10 @@ def _write_agreement(
         authorization_number=terms["authorization_number"],
         start_date=terms["start_date"],
         end_date=terms["end_date"],
-        sessions_authorized=terms.get("sessions_authorized"),
+        sessions_authorized=terms["sessions_authorized"],
         source_offer=offer,
         flags=flags,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if actor.pk else None,
     )
     agreement.full_clean(exclude=["case", "source_offer"])
     agreement.save()
@@ -68,7 +85,7 @@ def _write_agreement(
                 modifier=line["modifier"],
                 rate=line["rate"],
                 units_authorized=line["units"],
-                unit_period=line.get("unit_period") or "total",
+                unit_period=line["unit_period"] or "total",
             )
             for line in lines
         ]
@@ -80,7 +97,13 @@ def _write_agreement(
     return agreement
 
 
-def _terms(case: Case, authorization_number, start_date, end_date, sessions_authorized) -> dict:
+def _terms(
+    case: Case,
+    authorization_number: str,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    sessions_authorized: int | None,
+) -> _Terms:
     start_date = start_date or case.requested_start
     end_date = end_date or case.requested_end
     if start_date is None or end_date is None:
@@ -99,7 +122,7 @@ def offer_accept(
     *,
     case_id: int,
     offer_id: int,
-    actor,
+    actor: User,
     authorization_number: str,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
@@ -113,19 +136,17 @@ def offer_accept(
     if offer is None:
         raise ValidationError({"offer": "No such offer on this case."})
     if offer.status != OfferStatus.OPEN:
-        raise DomainError(
-            code="offer_not_open",
-            detail=(
-                f"This offer is {offer.get_status_display().lower()}; "
-                "only the open offer can be accepted."
-            ),
+        raise conflict(
+            "offer_not_open",
+            f"This offer is {offer.get_status_display().lower()}; "
+            "only the open offer can be accepted.",
         )
     check_transition(case, CaseAction.ACCEPT)
     terms = _terms(case, authorization_number, start_date, end_date, sessions_authorized)
     requested_units = {
         (s.billing_code_id, s.modifier): (s.units, s.unit_period) for s in case.services.all()
     }
-    lines = []
+    lines: list[AgreedLine] = []
     for line in offer.lines.select_related("billing_code"):
         units, period = (
             (line.units, line.unit_period)
@@ -162,7 +183,7 @@ def offer_accept(
 def case_approve(
     *,
     case_id: int,
-    actor,
+    actor: User,
     authorization_number: str,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
@@ -174,11 +195,11 @@ def case_approve(
     check_transition(case, CaseAction.APPROVE)
     terms = _terms(case, authorization_number, start_date, end_date, sessions_authorized)
     policy = case_policy(case)
-    policy_rates = {}
+    policy_rates: dict[tuple[int, str], Decimal | None] = {}
     if policy is not None and not policy.is_negotiable:
         for r in policy.rates.all():
             policy_rates[(r.billing_code_id, r.modifier)] = pricing.policy_pays(policy, r)
-    lines = []
+    lines: list[AgreedLine] = []
     for s in case.services.select_related("billing_code"):
         rate = policy_rates.get((s.billing_code_id, s.modifier)) or s.requested_rate
         if rate is None:
@@ -217,6 +238,7 @@ def agreements_expire(*, today: dt.date | None = None) -> int:
         if case.status != CaseStatus.APPROVED:
             continue
         target = check_transition(case, CaseAction.EXPIRE)
+        assert target is not None  # expiring leads to a status (TRANSITIONS)
         case.status = target
         case_bump(case, ["status"])
         record_event(case, None, "expired", "The agreement ended; the case expired.")

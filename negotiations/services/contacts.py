@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,6 +12,9 @@ from django.utils import timezone
 from cases.services.case import case_set_follow_up, lock_case, record_event
 
 from ..models.contacts import ContactLog
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # A contact's fields, as contact_log takes them.
 CONTACT_FIELDS = [
@@ -28,7 +32,7 @@ CONTACT_FIELDS = [
 def contact_log(
     *,
     case_id: int,
-    actor,
+    actor: User,
     at: dt.datetime | None = None,
     direction: str = "",
     channel: str = "",
@@ -54,7 +58,7 @@ def contact_log(
         reference_number=reference_number,
         summary=summary,
         follow_up_on=follow_up_on,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if actor.pk else None,
     )
     entry.full_clean(exclude=["case"])
     entry.save()

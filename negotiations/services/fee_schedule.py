@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from django.db import transaction
 
 from billing_codes.models import BillingCode
 from cases.models import Practice
+from cases.services.common import set_history_user
 from cases.services.reference import validate_modifier
 
 from ..models.fee_schedule import PracticeRate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # A rate's fields, as practice_rate_save takes them.
 PRACTICE_RATE_FIELDS = ["billing_code", "modifier", "usual_rate", "floor_rate"]
@@ -30,7 +34,7 @@ UNSET: Final[Literal[Unset.UNSET]] = Unset.UNSET
 @transaction.atomic
 def practice_rate_save(
     *,
-    actor,
+    actor: User,
     practice: Practice,
     instance: PracticeRate | None = None,
     billing_code: BillingCode | Unset = UNSET,
@@ -56,13 +60,12 @@ def practice_rate_save(
             setattr(rate, name, value)
     rate.modifier = validate_modifier(rate.modifier)
     rate.full_clean()
-    if actor is not None:
-        rate._history_user = actor
+    set_history_user(rate, actor)
     rate.save()
     return rate
 
 
 @transaction.atomic
-def practice_rate_delete(*, actor, instance: PracticeRate) -> None:
-    instance._history_user = actor
+def practice_rate_delete(*, actor: User, instance: PracticeRate) -> None:
+    set_history_user(instance, actor)
     instance.delete()

@@ -4,6 +4,8 @@ insurer's terms. Accepting an offer writes the agreement (services.agreements)."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,9 +15,14 @@ from cases.models import Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
 from cases.services.case import case_bump, check_transition, lock_case, record_event
 from cases.services.reference import validate_modifier
-from sca_portal.exceptions import DomainError, conflict
+from sca_portal.exceptions import conflict
 
 from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from billing_codes.models import BillingCode
 
 # The offer's details, as offer_record and offer_counter take them.
 OFFER_FIELDS = ["received_on", "channel", "rep_name", "reference_number", "notes"]
@@ -27,11 +34,38 @@ OFFER_LINE_UNITS_MAX = 100_000
 DECLINE_REASON_MAX_LENGTH = 2000
 
 
-def _clean_lines(lines: list[dict], *, rate_required: bool = True) -> list[dict]:
+class OfferLineData(TypedDict, total=False):
+    """A line of an offer as the doors give it: the code, and its rate (a counter's too);
+    units and their period when the offer names them."""
+
+    billing_code: Required[BillingCode]
+    modifier: str
+    rate: Decimal | None
+    units: int | None
+    unit_period: str
+
+
+class _CleanLine(TypedDict):
+    billing_code: BillingCode
+    modifier: str
+    rate: Decimal
+    units: int | None
+    unit_period: str
+
+
+class OfferDetails(TypedDict):
+    received_on: dt.date
+    channel: str
+    rep_name: str
+    reference_number: str
+    notes: str
+
+
+def _clean_lines(lines: list[OfferLineData]) -> list[_CleanLine]:
     if not lines:
         raise ValidationError({"lines": "List at least one code with its rate."})
     seen: set[tuple[int, str]] = set()
-    cleaned = []
+    cleaned: list[_CleanLine] = []
     for i, line in enumerate(lines):
         code = line["billing_code"]
         modifier = validate_modifier(line.get("modifier", ""), field=f"lines[{i}].modifier")
@@ -39,9 +73,9 @@ def _clean_lines(lines: list[dict], *, rate_required: bool = True) -> list[dict]
             raise ValidationError({"lines": f"lines[{i}]: {code.code} {modifier} is listed twice."})
         seen.add((code.pk, modifier))
         rate = line.get("rate")
-        if rate_required and rate is None:
+        if rate is None:
             raise ValidationError({f"lines[{i}].rate": "Give the rate for this code."})
-        if rate is not None and rate < 0:
+        if rate < 0:
             raise ValidationError({f"lines[{i}].rate": "A rate cannot be negative."})
         units = line.get("units")
         if units is not None and not OFFER_LINE_UNITS_MIN <= units <= OFFER_LINE_UNITS_MAX:
@@ -51,7 +85,15 @@ def _clean_lines(lines: list[dict], *, rate_required: bool = True) -> list[dict]
                     f"to {OFFER_LINE_UNITS_MAX:,}."
                 }
             )
-        cleaned.append({**line, "modifier": modifier})
+        cleaned.append(
+            {
+                "billing_code": code,
+                "modifier": modifier,
+                "rate": rate,
+                "units": units,
+                "unit_period": line.get("unit_period") or "total",
+            }
+        )
     return cleaned
 
 
@@ -59,13 +101,17 @@ def _supersede_open(case: Case) -> None:
     case.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.SUPERSEDED)
 
 
-def _create_offer(case: Case, actor, party: str, lines: list[dict], details: dict) -> Offer:
+def _create_offer(
+    case: Case,
+    actor: User,
+    party: str,
+    lines: list[_CleanLine],
+    details: OfferDetails,
+) -> Offer:
     if details["received_on"] > timezone.localdate():
         raise ValidationError({"received_on": "This date is in the future."})
     _supersede_open(case)
-    offer = Offer(
-        case=case, party=party, created_by=actor if getattr(actor, "pk", None) else None, **details
-    )
+    offer = Offer(case=case, party=party, created_by=actor if actor.pk else None, **details)
     offer.full_clean(exclude=["case"])
     offer.save()
     OfferLine.objects.bulk_create(
@@ -75,8 +121,8 @@ def _create_offer(case: Case, actor, party: str, lines: list[dict], details: dic
                 billing_code=line["billing_code"],
                 modifier=line["modifier"],
                 rate=line["rate"],
-                units=line.get("units"),
-                unit_period=line.get("unit_period") or "total",
+                units=line["units"],
+                unit_period=line["unit_period"],
             )
             for line in lines
         ]
@@ -88,8 +134,8 @@ def _create_offer(case: Case, actor, party: str, lines: list[dict], details: dic
 def offer_record(
     *,
     case_id: int,
-    actor,
-    lines: list[dict],
+    actor: User,
+    lines: list[OfferLineData],
     received_on: dt.date | None = None,
     channel: str = "",
     rep_name: str = "",
@@ -99,15 +145,16 @@ def offer_record(
     """The insurer's offer. The first one moves a submitted case to in_negotiation."""
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.RECEIVE_OFFER)
-    lines = _clean_lines(lines)
-    details = {
+    assert target is not None  # receiving an offer leads to a status (TRANSITIONS)
+    cleaned = _clean_lines(lines)
+    details: OfferDetails = {
         "received_on": received_on or timezone.localdate(),
         "channel": channel,
         "rep_name": rep_name,
         "reference_number": reference_number,
         "notes": notes,
     }
-    offer = _create_offer(case, actor, OfferParty.INSURER, lines, details)
+    offer = _create_offer(case, actor, OfferParty.INSURER, cleaned, details)
     if case.status != target:
         case.status = target
         case_bump(case, ["status"])
@@ -119,8 +166,8 @@ def offer_record(
 def offer_counter(
     *,
     case_id: int,
-    actor,
-    lines: list[dict],
+    actor: User,
+    lines: list[OfferLineData],
     received_on: dt.date | None = None,
     channel: str = "",
     rep_name: str = "",
@@ -137,22 +184,20 @@ def offer_counter(
         )
     policy = case_policy(case)
     if policy is not None and not policy.is_negotiable:
-        raise DomainError(
-            code="rate_not_negotiable",
-            detail=(
-                f"{case.insurer.name} pays under a {policy.get_kind_display().lower()} policy: "
-                "there is no counter-offer. Accept the offer or decline the SCA."
-            ),
+        raise conflict(
+            "rate_not_negotiable",
+            f"{case.insurer.name} pays under a {policy.get_kind_display().lower()} policy: "
+            "there is no counter-offer. Accept the offer or decline the SCA.",
         )
-    lines = _clean_lines(lines)
-    details = {
+    cleaned = _clean_lines(lines)
+    details: OfferDetails = {
         "received_on": received_on or timezone.localdate(),
         "channel": channel,
         "rep_name": rep_name,
         "reference_number": reference_number,
         "notes": notes,
     }
-    offer = _create_offer(case, actor, OfferParty.PRACTICE, lines, details)
+    offer = _create_offer(case, actor, OfferParty.PRACTICE, cleaned, details)
     record_event(
         case, actor, "counter_sent", "The practice sent a counter-offer.", {"offer": offer.pk}
     )
@@ -160,10 +205,11 @@ def offer_counter(
 
 
 @transaction.atomic
-def case_decline(*, case_id: int, actor, reason: str) -> Case:
+def case_decline(*, case_id: int, actor: User, reason: str) -> Case:
     """The practice refuses the insurer's terms."""
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.DECLINE)
+    assert target is not None  # declining leads to a status (TRANSITIONS)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason; it goes on the case's record."})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -20,10 +21,13 @@ from ..selectors.reminders import (
 )
 from ..selectors.utilization import utilization_summary
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 
-def _notify(user, case: Case, kind: str, key: str, message: str) -> bool:
+def _notify(user: User | None, case: Case, kind: str, key: str, message: str) -> bool:
     """Create the notification once per (user, condition); True when it is new."""
     if user is None:
         return False
@@ -35,7 +39,7 @@ def _notify(user, case: Case, kind: str, key: str, message: str) -> bool:
     return True
 
 
-def _recipient(case: Case):
+def _recipient(case: Case) -> User | None:
     return case.assigned_to or case.created_by
 
 
@@ -47,12 +51,14 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
     created: dict[str, int] = {"follow_up": 0, "ending_soon": 0, "sessions_low": 0, "units_high": 0}
 
     for case in follow_ups_to_remind(today):
+        due = case.follow_up_on
+        assert due is not None  # follow_ups_to_remind reads cases with a follow-up date
         if _notify(
             _recipient(case),
             case,
             "follow_up",
-            f"follow_up:{case.pk}:{case.follow_up_on.isoformat()}",
-            f"Follow-up due on SCA case #{case.pk} ({case.follow_up_on.isoformat()}).",
+            f"follow_up:{case.pk}:{due.isoformat()}",
+            f"Follow-up due on SCA case #{case.pk} ({due.isoformat()}).",
         ):
             created["follow_up"] += 1
 
@@ -100,7 +106,7 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
     return created
 
 
-def notification_mark_read(*, user, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     notification = Notification.objects.get(pk=notification_id, user=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()

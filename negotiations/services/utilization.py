@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,12 +11,17 @@ from django.db import transaction
 from billing_codes.models import code_label
 from cases.services.case import lock_case, record_event
 from cases.services.reference import validate_modifier
-from sca_portal.exceptions import DomainError
+from sca_portal.exceptions import conflict
 
 from .. import pricing
 from ..models.agreements import Agreement
 from ..models.utilization import UtilizationEntry
 from ..selectors.utilization import units_used
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from billing_codes.models import BillingCode
 
 UTILIZATION_FIELDS = ["service_date", "billing_code", "modifier", "units"]
 # Units on one service date (the API's serializer and the desk's form read these; the model
@@ -26,16 +32,20 @@ UTILIZATION_UNITS_MAX = 10_000
 
 @transaction.atomic
 def utilization_record(
-    *, case_id: int, actor, service_date: dt.date, billing_code, units: int, modifier: str = ""
+    *,
+    case_id: int,
+    actor: User,
+    service_date: dt.date,
+    billing_code: BillingCode,
+    units: int | None,
+    modifier: str = "",
 ) -> UtilizationEntry:
     """Units used on a service date. Outside the agreement's dates or for a code it does not
     cover: refused. Past the authorized units: recorded, and flagged."""
     case = lock_case(case_id)
     agreement = Agreement.objects.filter(case=case).first()
     if agreement is None:
-        raise DomainError(
-            code="no_agreement", detail="This case has no agreement to record use against."
-        )
+        raise conflict("no_agreement", "This case has no agreement to record use against.")
     modifier = validate_modifier(modifier)
     if not agreement.start_date <= service_date <= agreement.end_date:
         raise ValidationError(
@@ -67,7 +77,7 @@ def utilization_record(
         modifier=modifier,
         units=units,
         over_authorized=used + units > authorized,
-        entered_by=actor if getattr(actor, "pk", None) else None,
+        entered_by=actor if actor.pk else None,
     )
     record_event(
         case,

@@ -20,7 +20,9 @@ def _label(rate) -> str:
     return code_label(rate.billing_code.code, rate.modifier)
 
 
-class FeeScheduleMixin(PracticeMixin):
+class FeeScheduleMixin(PracticeMixin, TemplateView):
+    """The fee schedule's pages."""
+
     role_action = "fee_schedule"
 
     def get_context_data(self, **kwargs):
@@ -36,7 +38,7 @@ class FeeScheduleMixin(PracticeMixin):
         return rate
 
 
-class FeeScheduleView(FeeScheduleMixin, TemplateView):
+class FeeScheduleView(FeeScheduleMixin):
     """The schedule, with a form to add a rate."""
 
     template_name = "negotiations/practicerate_list.html"
@@ -67,7 +69,7 @@ class FeeScheduleView(FeeScheduleMixin, TemplateView):
         return redirect("negotiations:fee_schedule")
 
 
-class PracticeRateEditView(FeeScheduleMixin, TemplateView):
+class PracticeRateEditView(FeeScheduleMixin):
     template_name = "negotiations/practicerate_form.html"
 
     def render_page(self, form, status=200):
@@ -100,7 +102,7 @@ class PracticeRateEditView(FeeScheduleMixin, TemplateView):
         return redirect("negotiations:fee_schedule")
 
 
-class PracticeRateDeleteView(FeeScheduleMixin, TemplateView):
+class PracticeRateDeleteView(FeeScheduleMixin):
     """GET asks for confirmation (pages work without JavaScript); POST deletes."""
 
     template_name = "negotiations/practicerate_confirm_delete.html"

@@ -49,15 +49,16 @@ def negotiation_panel(request, case) -> Panel | None:
     if agreement is not None:
         agreement_lines = list(agreement.lines.select_related("billing_code"))
         utilization = utilization_summary(agreement)
-    flags = (summary["agreement"] or {}).get("flags") or {}
+    agreed = summary["agreement"]
+    flags = agreed["flags"] if agreed else None
     warnings = []
-    if flags.get("missing_codes"):
+    if flags and flags.get("missing_codes"):
         warnings.append(
             "Requested codes left out of the agreement: "
             + ", ".join(flags["missing_codes"])
             + ". Claims for them will be denied; ask the insurer to add them."
         )
-    if flags.get("below_floor"):
+    if flags and flags.get("below_floor"):
         warnings.append("Agreed below the practice's floor: " + ", ".join(flags["below_floor"]))
     today = timezone.localdate()
     return Panel(

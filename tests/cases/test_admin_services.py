@@ -79,17 +79,93 @@ def test_a_practice_changes_through_practice_update(admin_site, operator, monkey
     assert practice.history.first().history_user == operator
 
 
-def test_no_practice_is_added_and_memberships_are_read_only(admin_site):
-    """No service creates a practice or a membership yet: the admin only shows them."""
-    membership = MembershipFactory()
-    assert admin_site.get(url(Practice, "add")).status_code == 403
-    assert admin_site.get(url(Practice, "delete", membership.practice_id)).status_code == 403
-    model = type(membership)
-    assert admin_site.get(url(model, "add")).status_code == 403
-    page = admin_site.get(url(model, "change", membership.pk))
-    assert page.status_code == 200 and b'type="submit" value="Save"' not in page.content
-    assert admin_site.post(url(model, "change", membership.pk), {}).status_code == 403
-    assert admin_site.get(url(model, "delete", membership.pk)).status_code == 403
+def members_body(*rows, initial=0):
+    """The Membership inline's management form and rows: (id or None, user, role, delete)."""
+    body = {"memberships-TOTAL_FORMS": str(len(rows)), "memberships-INITIAL_FORMS": str(initial)}
+    for n, (pk, user, role, delete) in enumerate(rows):
+        body |= {f"memberships-{n}-user": user.pk, f"memberships-{n}-role": role}
+        if pk is not None:
+            body[f"memberships-{n}-id"] = pk
+        if delete:
+            body[f"memberships-{n}-DELETE"] = "on"
+    return body
+
+
+def test_a_practice_is_added_through_practice_create_with_its_first_admin(
+    admin_site, operator, monkeypatch
+):
+    created = spy(monkeypatch, cases.admin, "practice_create")
+    added = spy(monkeypatch, cases.admin, "membership_add")
+    owner = UserFactory(username="owner")
+    body = {"name": "New Leaf ABA", "state": "NY"} | members_body((None, owner, "admin", False))
+    response = admin_site.post(url(Practice, "add"), body)
+    assert response.status_code == 302, response.content
+    practice = Practice.objects.get(name="New Leaf ABA")
+    assert created and created[0]["actor"] == operator
+    assert [(c["user"], c["role"]) for c in added] == [(owner, "admin")]
+    assert practice.memberships.get().user == owner
+    assert practice.history.first().history_user == operator
+
+
+def test_the_last_admin_rule_shows_on_the_practice_form(admin_site):
+    admin_member = MembershipFactory(role="admin")
+    practice = admin_member.practice
+    body = {"name": practice.name, "npi": practice.npi, "tax_id": practice.tax_id}
+    body |= members_body((admin_member.pk, admin_member.user, "staff", False), initial=1)
+    response = admin_site.post(url(Practice, "change", practice.pk), body)
+    assert response.status_code == 200
+    assert "needs at least one administrator" in response.content.decode()
+    admin_member.refresh_from_db()
+    assert admin_member.role == "admin"
+
+
+def test_handing_the_admin_role_over_in_one_save_is_allowed(admin_site):
+    old = MembershipFactory(role="admin")
+    new = MembershipFactory(practice=old.practice, role="staff")
+    practice = old.practice
+    body = {"name": practice.name, "npi": practice.npi, "tax_id": practice.tax_id}
+    body |= members_body(
+        (old.pk, old.user, "staff", False), (new.pk, new.user, "admin", False), initial=2
+    )
+    response = admin_site.post(url(Practice, "change", practice.pk), body)
+    assert response.status_code == 302, response.content
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.role, new.role) == ("staff", "admin")
+
+
+def test_a_membership_is_added_changed_and_removed_through_its_services(admin_site, monkeypatch):
+    calls = {
+        name: spy(monkeypatch, cases.admin, name)
+        for name in ("membership_add", "membership_update", "membership_remove")
+    }
+    first = MembershipFactory(role="admin")
+    practice, user = first.practice, UserFactory(username="joiner")
+    model = type(first)
+    body = {"user": user.pk, "practice": practice.pk, "role": "staff"}
+    assert admin_site.post(url(model, "add"), body).status_code == 302
+    joined = model.objects.get(user=user)
+    assert calls["membership_add"][0]["role"] == "staff"
+    response = admin_site.post(url(model, "change", joined.pk), {"role": "billing"})
+    assert response.status_code == 302
+    joined.refresh_from_db()
+    assert joined.role == "billing" and calls["membership_update"]
+    response = admin_site.post(url(model, "delete", joined.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not model.objects.filter(pk=joined.pk).exists() and calls["membership_remove"]
+
+
+def test_the_last_admin_rule_shows_on_the_membership_form(admin_site):
+    only = MembershipFactory(role="admin")
+    model = type(only)
+    response = admin_site.post(url(model, "change", only.pk), {"role": "staff"})
+    assert response.status_code == 200
+    assert "needs at least one administrator" in response.content.decode()
+    only.refresh_from_db()
+    assert only.role == "admin"
+    response = admin_site.post(url(model, "delete", only.pk), {"post": "yes"}, follow=True)
+    assert "needs at least one administrator" in response.content.decode()
+    assert model.objects.filter(pk=only.pk).exists()
 
 
 def client_body(practice, insurer, **extra):

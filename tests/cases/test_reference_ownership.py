@@ -152,7 +152,7 @@ def test_submit_records_the_policy_and_later_changes_do_not_reach_the_case(
         actor=world.admin,
         effective_from=TODAY(),
         reason="Insurer stopped negotiating",
-        kind="highest_network_rate",
+        data={"kind": "highest_network_rate"},
     )
     assert case_policy(case) == policy  # what it was submitted under
     draft = CaseFactory(practice=world.practice, insurer=policy.insurer)
@@ -180,7 +180,7 @@ def test_negotiation_summary_and_counter_follow_the_case_practice(
     refused = api(harbor["billing"]).post(
         f"/api/v1/cases/{other.pk}/offers/", counter, format="json"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["code"] == "rate_not_negotiable"
 
 
@@ -225,8 +225,7 @@ def test_letter_uses_the_practice_contact_before_the_directory(
         actor=world.admin,
         practice=world.practice,
         insurer=insurer,
-        department="Northeast SCA Unit",
-        fax="518-555-0177",
+        data={"department": "Northeast SCA Unit", "fax": "518-555-0177"},
     )
     text = letter_text(api, world.staff, ready_case, django_capture_on_commit_callbacks)
     assert "Northeast SCA Unit" in text and "Fax 518-555-0177" in text
@@ -514,7 +513,7 @@ def operator(username="site_operator"):
 def test_directory_and_catalog_history_is_for_operators(world, api):
     ops = operator()
     insurer = InsurerFactory()
-    insurer_update(insurer=insurer, actor=ops, sca_fax="800-555-0199")
+    insurer_update(insurer=insurer, actor=ops, data={"sca_fax": "800-555-0199"})
     code = BillingCodeFactory(code="97155")
     response = api(ops).patch(f"/api/v1/billing-codes/{code.pk}/", {"is_aba": False}, format="json")
     assert response.status_code == 200, response.content
@@ -535,11 +534,12 @@ def test_policy_history_is_the_practice_own(world, api, harbor, opposite, aba_co
     world.admin.first_name, world.admin.last_name = "Ada", "Admin"
     world.admin.save()
     bright_policy, harbor_policy = opposite
-    rate_policy_update(policy=bright_policy, actor=world.admin, protocol_notes="Call")
+    rate_policy_update(policy=bright_policy, actor=world.admin, data={"protocol_notes": "Call"})
     rate_policy_update(
         policy=harbor_policy,
         actor=harbor["admin"],
         rates=[{"billing_code": aba_code, "modifier": "", "highest_network_rate": Decimal("14")}],
+        data={},
     )
     for model, mine, theirs in (
         ("rate_policy", bright_policy.pk, harbor_policy.pk),
@@ -555,7 +555,10 @@ def test_policy_history_is_the_practice_own(world, api, harbor, opposite, aba_co
 
 def test_contact_history_is_the_practice_own(world, api, harbor, insurer):
     insurer_contact_create(
-        actor=harbor["admin"], practice=world.other_practice, insurer=insurer, fax="207-555-0100"
+        actor=harbor["admin"],
+        practice=world.other_practice,
+        insurer=insurer,
+        data={"fax": "207-555-0100"},
     )
     rows = api(world.admin).get("/api/v1/audit/changes/?model=insurer_contact").json()["results"]
     assert rows == []
@@ -605,6 +608,7 @@ def test_rate_changes_are_audited_for_a_policy_without_history_rows(world, api, 
         policy=policy,
         actor=world.admin,
         rates=[{"billing_code": aba_code, "modifier": "", "highest_network_rate": Decimal("14")}],
+        data={},
     )
     rows = api(world.admin).get("/api/v1/audit/changes/?model=policy_rate").json()["results"]
     assert [r["action"] for r in rows] == ["created"]

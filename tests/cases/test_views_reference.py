@@ -970,7 +970,6 @@ def test_policy_history_query_count_is_constant(world, web, policy, aba_code):
         rate_policy_update(
             policy=policy,
             actor=world.admin,
-            min_network_attempts=cents % 5,
             rates=[
                 {
                     "billing_code": rate.billing_code,
@@ -979,6 +978,7 @@ def test_policy_history_query_count_is_constant(world, web, policy, aba_code):
                     "reference_rate": None,
                 }
             ],
+            data={"min_network_attempts": cents % 5},
         )
     assert count_queries(browser, url) == one
 

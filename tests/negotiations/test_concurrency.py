@@ -66,7 +66,7 @@ def test_twenty_concurrent_accepts_make_exactly_one_agreement():
     assert len(results) == 20
     assert results.count((200, None)) == 1, results
     assert all(
-        r in {(400, "offer_not_open"), (409, "invalid_transition")} for r in results if r[0] != 200
+        r in {(409, "offer_not_open"), (409, "invalid_transition")} for r in results if r[0] != 200
     ), results
     assert Agreement.objects.filter(case=case).count() == 1
     assert Agreement.objects.get(case=case).lines.count() == 1

@@ -69,7 +69,7 @@ def test_counter_refused_under_non_negotiable_policy_and_nothing_stored(
     response = billing.post(
         offers_url(submitted_case), offer_body(party="practice", rate="16.00"), format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "rate_not_negotiable"
     assert (Offer.objects.count(), OfferLine.objects.count()) == (offers, lines)
     assert Offer.objects.get(case=submitted_case).status == "open"
@@ -109,7 +109,7 @@ def test_accept_writes_the_agreement_and_approves(world, api, submitted_case, of
     again = billing.post(
         f"{offers_url(submitted_case)}{offer['id']}/accept/", accept_body(), format="json"
     )
-    assert again.status_code == 400 and again.json()["code"] == "offer_not_open"
+    assert again.status_code == 409 and again.json()["code"] == "offer_not_open"
 
 
 def test_accepting_a_superseded_offer_is_refused(world, api, submitted_case, offer_body):
@@ -119,7 +119,7 @@ def test_accepting_a_superseded_offer_is_refused(world, api, submitted_case, off
     response = billing.post(
         f"{offers_url(submitted_case)}{first['id']}/accept/", accept_body(), format="json"
     )
-    assert response.status_code == 400 and response.json()["code"] == "offer_not_open"
+    assert response.status_code == 409 and response.json()["code"] == "offer_not_open"
     assert not Agreement.objects.exists()
 
 

@@ -94,7 +94,7 @@ def test_utilization_without_agreement_is_refused(world, api, ready_case, aba_co
         {"service_date": "2026-01-01", "billing_code": aba_code.pk, "units": 1},
         format="json",
     )
-    assert response.status_code == 400 and response.json()["code"] == "no_agreement"
+    assert response.status_code == 409 and response.json()["code"] == "no_agreement"
 
 
 def test_reminders_run_twice_on_the_same_day_notify_once(world, settings):

@@ -26,7 +26,14 @@ from cases.models import (
 from cases.services.case import case_create, case_deny, case_submit, case_withdraw
 from cases.services.parts import consent_add, network_search_add, service_add
 from cases.services.people import client_create, provider_create
-from cases.services.reference import insurer_contact_create, insurer_create, rate_policy_create
+from cases.services.reference import (
+    InsurerData,
+    PolicyData,
+    RateRow,
+    insurer_contact_create,
+    insurer_create,
+    rate_policy_create,
+)
 from cases.validators import make_npi
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, documented
@@ -76,8 +83,8 @@ PROVIDERS = [
     ("Harbor Behavioral Health", "Avery", "Stone", "BCBA", "160000005", "103K00000X"),
 ]
 
-INSURERS = {
-    "Evergreen Health Plan": dict(
+INSURERS: dict[str, InsurerData] = {
+    "Evergreen Health Plan": InsurerData(
         payer_id="EVG01",
         sca_phone="800-555-0101",
         sca_fax="800-555-0102",
@@ -85,13 +92,13 @@ INSURERS = {
         sca_address="PO Box 1001\nHartford, CT 06101",
         behavioral_health_org="Evergreen Behavioral Health Partners",
     ),
-    "Summit Mutual Insurance": dict(
+    "Summit Mutual Insurance": InsurerData(
         payer_id="SMT22",
         sca_phone="800-555-0201",
         sca_fax="800-555-0202",
         sca_address="Single Case Agreements Unit\n500 Summit Plaza\nDenver, CO 80202",
     ),
-    "Liberty Military Health": dict(
+    "Liberty Military Health": InsurerData(
         payer_id="LMH77",
         sca_phone="800-555-0301",
         sca_fax="800-555-0302",
@@ -175,22 +182,24 @@ class Command(BaseCommand):
                 provider_create(
                     actor=admin,
                     practice=practices[practice],
-                    first_name=first,
-                    last_name=last,
-                    credential=credential,
-                    npi=npi,
-                    license_state=practices[practice].state,
-                    license_number=f"LIC-{npi9[-4:]}",
-                    taxonomy_code=taxonomy,
+                    data={
+                        "first_name": first,
+                        "last_name": last,
+                        "credential": credential,
+                        "npi": npi,
+                        "license_state": practices[practice].state,
+                        "license_number": f"LIC-{npi9[-4:]}",
+                        "taxonomy_code": taxonomy,
+                    },
                 )
 
         insurers = {}
-        for name, fields in INSURERS.items():
+        for name, insurer_fields in INSURERS.items():
             insurers[name] = Insurer.objects.filter(name=name).first() or insurer_create(
-                actor=admin, name=name, **fields
+                actor=admin, data={"name": name, **insurer_fields}
             )
         codes = {c.code: c for c in BillingCode.objects.filter(code__in=RATES)}
-        rates = [
+        rates: list[RateRow] = [
             {
                 "billing_code": codes[code],
                 "modifier": "",
@@ -200,7 +209,7 @@ class Command(BaseCommand):
             for code, (hn, ref) in RATES.items()
         ]
         start = dt.date(timezone.localdate().year - 1, 1, 1)
-        evergreen_fixed = dict(
+        evergreen_fixed = PolicyData(
             kind="highest_network_rate",
             min_network_attempts=2,
             requires_consent=True,
@@ -213,7 +222,7 @@ class Command(BaseCommand):
             protocol_notes="Their Maine region pays the highest in-network rate; no counters.",
         )
         policies = {
-            "Evergreen Health Plan": dict(
+            "Evergreen Health Plan": PolicyData(
                 kind="negotiable",
                 min_network_attempts=3,
                 requires_consent=True,
@@ -222,7 +231,7 @@ class Command(BaseCommand):
                 submission_channel="fax",
                 protocol_notes="Fax the request with the network search log to the SCA unit.",
             ),
-            "Summit Mutual Insurance": dict(
+            "Summit Mutual Insurance": PolicyData(
                 kind="highest_network_rate",
                 min_network_attempts=2,
                 max_agreement_days=180,
@@ -230,7 +239,7 @@ class Command(BaseCommand):
                 submission_channel="email",
                 protocol_notes="Pays its highest in-network rate per code; no negotiation.",
             ),
-            "Liberty Military Health": dict(
+            "Liberty Military Health": PolicyData(
                 kind="percent_of_reference",
                 percent=Decimal("90.00"),
                 reference_schedule="tricare",
@@ -251,18 +260,15 @@ class Command(BaseCommand):
             },
         }
         for (practice_name, author), practice_policies in own_policies.items():
-            practice = practices[practice_name]
-            for name, fields in practice_policies.items():
-                if not RatePolicy.objects.filter(
-                    practice=practice, insurer=insurers[name]
-                ).exists():
+            owner = practices[practice_name]
+            for name, policy_fields in practice_policies.items():
+                if not RatePolicy.objects.filter(practice=owner, insurer=insurers[name]).exists():
                     rate_policy_create(
                         actor=users[author],
-                        practice=practice,
+                        practice=owner,
                         insurer=insurers[name],
-                        effective_from=start,
                         rates=rates,
-                        **fields,
+                        data={"effective_from": start, **policy_fields},
                     )
         harbor_contact = InsurerContact.objects.filter(
             practice=practices["Harbor Behavioral Health"],
@@ -274,10 +280,12 @@ class Command(BaseCommand):
                 practice=practices["Harbor Behavioral Health"],
                 insurer=insurers["Evergreen Health Plan"],
                 purpose="sca_request",
-                department="Northeast SCA Unit",
-                fax="207-555-0777",
-                email="sca-northeast@evergreen.example",
-                notes="Ask for the Northeast unit; the national fax forwards slowly.",
+                data={
+                    "department": "Northeast SCA Unit",
+                    "fax": "207-555-0777",
+                    "email": "sca-northeast@evergreen.example",
+                    "notes": "Ask for the Northeast unit; the national fax forwards slowly.",
+                },
             )
 
         bright = practices["Bright Path ABA"]
@@ -286,30 +294,34 @@ class Command(BaseCommand):
                 client_create(
                     actor=users["demo_staff"],
                     practice=bright,
-                    first_name=first,
-                    last_name=last,
-                    date_of_birth=dt.date.fromisoformat(dob),
-                    insurer=insurers[insurer],
-                    member_id=member_id,
-                    plan_name="Commercial PPO",
-                    diagnosis_codes=[dx],
-                    guardian_name=f"Pat {last}",
-                    guardian_relationship="parent",
-                    city="Albany",
-                    state="NY",
-                    zip_code="12208",
+                    data={
+                        "first_name": first,
+                        "last_name": last,
+                        "date_of_birth": dt.date.fromisoformat(dob),
+                        "insurer": insurers[insurer],
+                        "member_id": member_id,
+                        "plan_name": "Commercial PPO",
+                        "diagnosis_codes": [dx],
+                        "guardian_name": f"Pat {last}",
+                        "guardian_relationship": "parent",
+                        "city": "Albany",
+                        "state": "NY",
+                        "zip_code": "12208",
+                    },
                 )
         harbor = practices["Harbor Behavioral Health"]
         if not Client.objects.filter(practice=harbor).exists():
             client_create(
                 actor=users["other_staff"],
                 practice=harbor,
-                first_name="Harper",
-                last_name="Quinn",
-                date_of_birth=dt.date(2018, 2, 2),
-                insurer=insurers["Evergreen Health Plan"],
-                member_id="EVG900001",
-                diagnosis_codes=["F84.0"],
+                data={
+                    "first_name": "Harper",
+                    "last_name": "Quinn",
+                    "date_of_birth": dt.date(2018, 2, 2),
+                    "insurer": insurers["Evergreen Health Plan"],
+                    "member_id": "EVG900001",
+                    "diagnosis_codes": ["F84.0"],
+                },
             )
         if not bright.cases.exists():
             self.seed_cases(bright, users, insurers, codes)
@@ -323,30 +335,34 @@ class Command(BaseCommand):
             case = case_create(
                 actor=staff,
                 practice=practice,
-                client=client,
-                insurer=client.insurer,
-                provider=bcba,
-                reason="network_inadequacy",
-                initiated_by="practice",
-                service_type="aba",
-                planned_start_date=today + dt.timedelta(days=30 + i),
-                requested_start=today + dt.timedelta(days=30 + i),
-                requested_end=today + dt.timedelta(days=30 + i + 179),
-                sessions_requested=72,
-                assigned_to=staff,
-                clinical_justification=(
-                    "The client has a confirmed autism diagnosis and needs intensive ABA. No "
-                    "in-network provider within 30 miles can start within 12 weeks."
-                ),
+                data={
+                    "client": client,
+                    "insurer": client.insurer,
+                    "provider": bcba,
+                    "reason": "network_inadequacy",
+                    "initiated_by": "practice",
+                    "service_type": "aba",
+                    "planned_start_date": today + dt.timedelta(days=30 + i),
+                    "requested_start": today + dt.timedelta(days=30 + i),
+                    "requested_end": today + dt.timedelta(days=30 + i + 179),
+                    "sessions_requested": 72,
+                    "assigned_to": staff,
+                    "clinical_justification": (
+                        "The client has a confirmed autism diagnosis and needs intensive ABA. "
+                        "No in-network provider within 30 miles can start within 12 weeks."
+                    ),
+                },
             )
             for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
                 service_add(
                     case_id=case.pk,
                     actor=staff,
-                    billing_code=codes[code],
-                    units=units,
-                    unit_period="total",
-                    requested_rate=Decimal(rate) / 4,
+                    data={
+                        "billing_code": codes[code],
+                        "units": units,
+                        "unit_period": "total",
+                        "requested_rate": Decimal(rate) / 4,
+                    },
                 )
             if i == 0:
                 continue  # one draft still missing its search log and consent
@@ -354,21 +370,25 @@ class Command(BaseCommand):
                 network_search_add(
                     case_id=case.pk,
                     actor=staff,
-                    provider_name=f"In-Network Clinic {n + 1}",
-                    contacted_on=today - dt.timedelta(days=20 - n),
-                    method="phone",
-                    outcome=outcome,
-                    wait_weeks=16 if outcome == "waitlist" else None,
-                    distance_miles=Decimal("48.0") if outcome == "too_far" else None,
+                    data={
+                        "provider_name": f"In-Network Clinic {n + 1}",
+                        "contacted_on": today - dt.timedelta(days=20 - n),
+                        "method": "phone",
+                        "outcome": outcome,
+                        "wait_weeks": 16 if outcome == "waitlist" else None,
+                        "distance_miles": Decimal("48.0") if outcome == "too_far" else None,
+                    },
                 )
             consent_add(
                 case_id=case.pk,
                 actor=staff,
-                signer_name=client.guardian_name,
-                signer_relationship="parent",
-                signed_on=today - dt.timedelta(days=3),
-                acknowledges_costs=True,
-                estimated_patient_cost=Decimal("250.00"),
+                data={
+                    "signer_name": client.guardian_name,
+                    "signer_relationship": "parent",
+                    "signed_on": today - dt.timedelta(days=3),
+                    "acknowledges_costs": True,
+                    "estimated_patient_cost": Decimal("250.00"),
+                },
             )
             if i >= 2:
                 case_submit(case_id=case.pk, actor=staff)

@@ -230,6 +230,8 @@ class Command(BaseCommand):
         cases = []
         for i, status in enumerate(statuses):
             client = clients[i % len(clients)]
+            insurer_id = client.insurer_id
+            assert insurer_id is not None  # seeded: always an insurer
             created = now - dt.timedelta(minutes=(opts["cases"] - i) * 15)  # ~3 years, oldest first
             submitted = created + dt.timedelta(days=2) if status not in ("draft",) else None
             if status == "withdrawn" and i % 2:
@@ -245,7 +247,7 @@ class Command(BaseCommand):
                 Case(
                     practice_id=client.practice_id,
                     client=client,
-                    insurer_id=client.insurer_id,
+                    insurer_id=insurer_id,
                     provider=rng.choice(providers_by_practice[client.practice_id]),
                     reason=rng.choice(REASONS),
                     initiated_by=rng.choice(["patient", "practice"]),
@@ -260,7 +262,7 @@ class Command(BaseCommand):
                     submitted_at=submitted,
                     decided_at=decided,
                     submission_channel="fax" if submitted else "",
-                    rate_policy_id=policy_of[(client.practice_id, client.insurer_id)]
+                    rate_policy_id=policy_of[(client.practice_id, insurer_id)]
                     if submitted
                     else None,
                     assigned_to=users[(client.practice_id, "staff" if i % 2 else "billing")],
@@ -313,12 +315,12 @@ class Command(BaseCommand):
                     Offer(
                         case=case,
                         party="insurer",
-                        received_on=case.submitted_at.date() + dt.timedelta(days=7),
+                        received_on=(case.submitted_at or now).date() + dt.timedelta(days=7),
                         channel="phone",
                         status="open"
                         if case.status == "in_negotiation"
                         else ("accepted" if case.status in ("approved", "expired") else "rejected"),
-                        created_at=case.submitted_at + dt.timedelta(days=7),
+                        created_at=(case.submitted_at or now) + dt.timedelta(days=7),
                     )
                 )
             offers = Offer.objects.bulk_create(offers, batch_size=BATCH)
@@ -328,13 +330,14 @@ class Command(BaseCommand):
                     OfferLine(
                         offer=offer,
                         billing_code_id=s.billing_code_id,
-                        rate=s.requested_rate * Decimal("0.85"),
+                        rate=(s.requested_rate or Decimal(0)) * Decimal("0.85"),
                         units=s.units,
                     )
                 )
         OfferLine.objects.bulk_create(offer_lines, batch_size=BATCH)
         for case in cases:
             if case.status in ("approved", "expired"):
+                assert case.requested_start is not None  # seeded cases have their dates
                 start = case.requested_start
                 if case.status == "approved":
                     start = today - dt.timedelta(days=rng.randint(0, 170))
@@ -367,7 +370,7 @@ class Command(BaseCommand):
                     AgreementLine(
                         agreement=agreement,
                         billing_code_id=s.billing_code_id,
-                        rate=s.requested_rate * Decimal("0.85"),
+                        rate=(s.requested_rate or Decimal(0)) * Decimal("0.85"),
                         units_authorized=s.units,
                     )
                 )
