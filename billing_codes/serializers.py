@@ -3,15 +3,13 @@ from typing import Any
 from rest_framework import serializers
 
 from .models import BillingCode, Modifier
+from .services import BILLING_CODE_FIELDS, MODIFIER_FIELDS
 
 
 class BillingCodeSerializer(serializers.ModelSerializer[BillingCode]):
     class Meta:
         model = BillingCode
-        fields = [
-            "id", "code", "system", "short_description", "category", "unit_minutes", "is_aba",
-            "typical_credential", "is_active",
-        ]  # fmt: skip
+        fields = ["id", *BILLING_CODE_FIELDS]
         # Uniqueness is checked by the service (and the database) after normalizing case.
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
@@ -19,5 +17,5 @@ class BillingCodeSerializer(serializers.ModelSerializer[BillingCode]):
 class ModifierSerializer(serializers.ModelSerializer[Modifier]):
     class Meta:
         model = Modifier
-        fields = ["id", "code", "description", "is_active"]
+        fields = ["id", *MODIFIER_FIELDS]
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}

@@ -172,11 +172,8 @@ def load_builtin_codes() -> LoadReport:
         return load_codes(stream=fh)
 
 
-BILLING_CODE_FIELDS = [
-    "code", "system", "short_description", "category", "unit_minutes", "is_aba",
-    "typical_credential", "is_active",
-]  # fmt: skip
-MODIFIER_FIELDS = ["code", "description", "is_active"]
+BILLING_CODE_FIELDS = list(BillingCodeData.__annotations__)
+MODIFIER_FIELDS = list(ModifierData.__annotations__)
 
 
 _Entry = TypeVar("_Entry", BillingCode, Modifier)

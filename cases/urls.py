@@ -3,8 +3,8 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
+from .views import audit, documents, parts, people, reference
 from .views import case as case_views
-from .views import documents, parts, people, reference
 from .views import request as request_views
 
 app_name = "cases"
@@ -42,4 +42,5 @@ urlpatterns = [
     ),
     *people.urlpatterns,
     *reference.urlpatterns,
+    *audit.urlpatterns,
 ]

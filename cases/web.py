@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError
-from django.db.models import ProtectedError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django_htmx.middleware import HtmxDetails
-
-from sca_portal.exceptions import DomainError
 
 from .models import Practice
 from .permissions import can, user_roles
@@ -79,56 +74,6 @@ class PracticeMixin(LoginRequiredMixin):
         """For an object of possibly another of the user's practices."""
         if not can(self.request.user, practice_id, action):
             raise PermissionDenied("Your role does not allow this.")
-
-
-def error_messages(exc: Exception) -> dict[str, list[str]]:
-    """{field or "__all__": [messages]} for a refusal from a service or the database."""
-    if isinstance(exc, DomainError):
-        if exc.errors:
-            return {NON_FIELD_ERRORS: [e.get("detail", exc.detail) for e in exc.errors]}
-        return {NON_FIELD_ERRORS: [exc.detail]}
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-        return {NON_FIELD_ERRORS: exc.messages}
-    if isinstance(exc, ProtectedError):
-        return {NON_FIELD_ERRORS: ["This record is in use by other records; archive it instead."]}
-    if isinstance(exc, DataError):
-        return {NON_FIELD_ERRORS: ["A value is out of range or too long."]}
-    if isinstance(exc, IntegrityError):
-        return {NON_FIELD_ERRORS: ["This conflicts with data saved meanwhile; reload the page."]}
-    raise exc
-
-
-REFUSALS = (DomainError, ValidationError, ProtectedError, DataError, IntegrityError)
-
-
-def add_errors(form: forms.BaseForm, exc: Exception) -> None:
-    """Put a service's refusal on the form: on the field it names when the form has it,
-    otherwise at the top of the form."""
-    for name, messages in error_messages(exc).items():
-        field = name if name in form.fields else None
-        for message in messages:
-            prefix = "" if field or name == NON_FIELD_ERRORS else f"{name.replace('_', ' ')}: "
-            form.add_error(field, prefix + message)
-
-
-def refusal_status(exc: Exception) -> int:
-    if isinstance(exc, DomainError):
-        return exc.status
-    if isinstance(exc, ProtectedError | IntegrityError):
-        return 409
-    return 400
-
-
-def flash_refusal(request: HttpRequest, exc: Exception) -> None:
-    """A refusal as messages on the next page, each naming its field when there is one."""
-    from django.contrib import messages
-
-    for name, errs in error_messages(exc).items():
-        for message in errs:
-            label = "" if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: "
-            messages.error(request, label + message)
 
 
 def htmx_done(request: HtmxHttpRequest, url: str) -> HttpResponse:

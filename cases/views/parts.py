@@ -28,9 +28,10 @@ from cases.services.parts import (
     service_add,
     service_remove,
 )
-from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal, htmx_done
+from cases.web import PracticeMixin, htmx_done
 from cases.workspace import usual_rate, usual_rates
 from sca_portal.auth import signed_in_user
+from sca_portal.refusals import REFUSALS, add_errors, flash_refusal
 
 
 class PartsSteps:

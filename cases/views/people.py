@@ -49,8 +49,9 @@ from cases.services.people import (
     provider_create,
     provider_update,
 )
-from cases.web import REFUSALS, PracticeMixin, add_errors, flash_refusal
+from cases.web import PracticeMixin
 from sca_portal.auth import signed_in_user
+from sca_portal.refusals import REFUSALS, add_errors, flash_refusal
 
 PAGE_SIZE = 25
 PREVIEW_ROWS = 100  # rows shown in the preview table; every row is checked

@@ -33,7 +33,6 @@ from cases.forms.reference import (
 from cases.models import ContactPurpose, Insurer, LineOfBusiness, RatePolicy
 from cases.permissions import can, is_operator
 from cases.rates import policy_pays
-from cases.selectors.audit import policy_history
 from cases.selectors.reference import (
     insurer_contact_for,
     insurer_contacts_visible_to,
@@ -56,8 +55,9 @@ from cases.services.reference import (
     rate_policy_revise,
     rate_policy_update,
 )
-from cases.web import REFUSALS, PracticeMixin, add_errors, error_messages, refusal_status
+from cases.web import PracticeMixin
 from sca_portal.auth import signed_in_user
+from sca_portal.refusals import REFUSALS, add_errors, error_messages, refusal_status
 
 CREATE_EXTRA_ROWS = 5
 EDIT_EXTRA_ROWS = 3
@@ -373,19 +373,6 @@ class PolicyEditView(PolicyFormView):
 # ----------------------------------------------------------------------------- history
 
 
-class PolicyHistoryView(PracticeAdminMixin, TemplateView):
-    template_name = "cases/ratepolicy_history.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        policy = get_object_or_404(
-            rate_policies_visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-        self.require(policy.practice_id, "reference")
-        ctx.update(policy=policy, insurer=policy.insurer, entries=policy_history(policy))
-        return ctx
-
-
 urlpatterns = [
     path("insurers/", InsurerListView.as_view(), name="insurer_list"),
     path("insurers/<id:pk>/", InsurerDetailView.as_view(), name="insurer_detail"),
@@ -396,5 +383,4 @@ urlpatterns = [
     ),
     path("insurers/<id:pk>/policies/new/", PolicyCreateView.as_view(), name="policy_create"),
     path("policies/<id:pk>/edit/", PolicyEditView.as_view(), name="policy_edit"),
-    path("policies/<id:pk>/history/", PolicyHistoryView.as_view(), name="policy_history"),
 ]
