@@ -54,6 +54,7 @@ from .services.tenancy import (
     membership_remove,
     membership_update,
     practice_create,
+    practice_set_active,
     practice_update,
 )
 
@@ -79,20 +80,23 @@ class MembershipInline(admin.TabularInline):  # saved by PracticeAdmin.save_form
 
 @admin.register(Practice)
 class PracticeAdmin(ServiceHistoryAdmin):
-    """Through practice_create, practice_update and the membership services (not is_active)."""
+    """Through practice_create, practice_update, practice_set_active and the membership
+    services."""
 
     list_display = ["name", "npi", "city", "state", "is_active"]
     list_filter = ["is_active", "state"]
     search_fields = ["name", "npi"]
     fields = [*PRACTICE_FIELDS, "is_active"]
-    readonly_fields = ["is_active"]
     inlines = [MembershipInline]
 
     def save_through_service(self, request, obj, form, change):
         data = as_data(service_data(form, PRACTICE_FIELDS), PracticeData)
         if change:
-            return practice_update(practice=obj, actor=request.user, data=data)
-        return practice_create(actor=request.user, data=data)
+            practice = practice_update(practice=obj, actor=request.user, data=data)
+        else:
+            practice = practice_create(actor=request.user, data=data)
+        active = form.cleaned_data["is_active"]
+        return practice_set_active(practice=practice, actor=request.user, is_active=active)
 
     def save_formset(self, request, form, formset, change):
         try:

@@ -63,6 +63,19 @@ def practice_update(*, practice: Practice, actor: User, data: PracticeData) -> P
     return practice
 
 
+@transaction.atomic
+def practice_set_active(*, practice: Practice, actor: User, is_active: bool) -> Practice:
+    """Switch a practice off or on: its members lose or regain it at their next request
+    (``user_roles`` counts active practices only). The site's operators do this, never a
+    practice's own administrator: the API's practice settings do not carry it."""
+    practice = Practice.objects.select_for_update().get(pk=practice.pk)
+    if practice.is_active != is_active:
+        practice.is_active = is_active
+        set_history_user(practice, actor)
+        clean_and_save(practice, update_fields=["is_active"])
+    return practice
+
+
 # ----------------------------------------------------------------------------- memberships
 
 

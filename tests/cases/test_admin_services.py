@@ -68,6 +68,7 @@ def test_a_practice_changes_through_practice_update(admin_site, operator, monkey
         "npi": practice.npi,
         "tax_id": practice.tax_id,
         "state": "NY",
+        "is_active": "on",
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
     }
@@ -77,6 +78,30 @@ def test_a_practice_changes_through_practice_update(admin_site, operator, monkey
     practice.refresh_from_db()
     assert practice.name == "Bright Path Autism Services"
     assert practice.history.first().history_user == operator
+
+
+def test_an_operator_switches_a_practice_off_through_practice_set_active(
+    admin_site, operator, monkeypatch
+):
+    """Unticking "active" locks the practice's members out (their roles count active
+    practices only); it is the operators' switch, not in the practice's own settings."""
+    from cases.permissions import user_roles
+
+    member = MembershipFactory(role="admin")
+    practice = member.practice
+    calls = spy(monkeypatch, cases.admin, "practice_set_active")
+    body = {"name": practice.name, "npi": practice.npi, "tax_id": practice.tax_id}
+    body |= members_body((member.pk, member.user, "admin", False), initial=1)
+    response = admin_site.post(url(Practice, "change", practice.pk), body)
+    assert response.status_code == 302, response.content
+    assert calls and calls[0]["is_active"] is False and calls[0]["actor"] == operator
+    practice.refresh_from_db()
+    assert not practice.is_active
+    assert user_roles(member.user) == {}
+    assert practice.history.first().history_user == operator
+    admin_site.post(url(Practice, "change", practice.pk), body | {"is_active": "on"})
+    practice.refresh_from_db()
+    assert practice.is_active
 
 
 def members_body(*rows, initial=0):
@@ -97,10 +122,13 @@ def test_a_practice_is_added_through_practice_create_with_its_first_admin(
     created = spy(monkeypatch, cases.admin, "practice_create")
     added = spy(monkeypatch, cases.admin, "membership_add")
     owner = UserFactory(username="owner")
-    body = {"name": "New Leaf ABA", "state": "NY"} | members_body((None, owner, "admin", False))
+    body = {"name": "New Leaf ABA", "state": "NY", "is_active": "on"} | members_body(
+        (None, owner, "admin", False)
+    )
     response = admin_site.post(url(Practice, "add"), body)
     assert response.status_code == 302, response.content
     practice = Practice.objects.get(name="New Leaf ABA")
+    assert practice.is_active
     assert created and created[0]["actor"] == operator
     assert [(c["user"], c["role"]) for c in added] == [(owner, "admin")]
     assert practice.memberships.get().user == owner
@@ -110,7 +138,12 @@ def test_a_practice_is_added_through_practice_create_with_its_first_admin(
 def test_the_last_admin_rule_shows_on_the_practice_form(admin_site):
     admin_member = MembershipFactory(role="admin")
     practice = admin_member.practice
-    body = {"name": practice.name, "npi": practice.npi, "tax_id": practice.tax_id}
+    body = {
+        "name": practice.name,
+        "npi": practice.npi,
+        "tax_id": practice.tax_id,
+        "is_active": "on",
+    }
     body |= members_body((admin_member.pk, admin_member.user, "staff", False), initial=1)
     response = admin_site.post(url(Practice, "change", practice.pk), body)
     assert response.status_code == 200
@@ -123,7 +156,12 @@ def test_handing_the_admin_role_over_in_one_save_is_allowed(admin_site):
     old = MembershipFactory(role="admin")
     new = MembershipFactory(practice=old.practice, role="staff")
     practice = old.practice
-    body = {"name": practice.name, "npi": practice.npi, "tax_id": practice.tax_id}
+    body = {
+        "name": practice.name,
+        "npi": practice.npi,
+        "tax_id": practice.tax_id,
+        "is_active": "on",
+    }
     body |= members_body(
         (old.pk, old.user, "staff", False), (new.pk, new.user, "admin", False), initial=2
     )
