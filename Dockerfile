@@ -10,6 +10,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY core core
 COPY sca_portal sca_portal
 COPY billing_codes billing_codes
 COPY cases cases

@@ -7,8 +7,8 @@ from typing import Any, cast
 from django.contrib import admin
 from django.http import HttpRequest
 
-from sca_portal.auth import signed_in_user
-from sca_portal.service_admin import ServiceHistoryAdmin, service_data
+from core.auth import signed_in_user
+from core.service_admin import ServiceHistoryAdmin, service_data
 
 from .models import BillingCode, Modifier
 from .services import (

@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.routers import BaseRouter
 from rest_framework.serializers import BaseSerializer
 
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from . import services
 from .models import BillingCode, Modifier

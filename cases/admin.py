@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from sca_portal.refusals import REFUSALS
-from sca_portal.service_admin import (
+from core.refusals import REFUSALS
+from core.service_admin import (
     ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
     Refused,

@@ -1,7 +1,7 @@
 import django_filters as filters
 from rest_framework.filters import SearchFilter
 
-from sca_portal.api import MAX_ID
+from core.api import MAX_ID
 
 from .models import Case, CaseStatus, RatePolicy
 from .permissions import user_roles

@@ -1,10 +1,10 @@
 """The Django admin for negotiations: offers, agreements and notifications are read-only (their
 services are the only legal path); contacts and the fee schedule are written through their
-services (see sca_portal.service_admin)."""
+services (see core.service_admin)."""
 
 from django.contrib import admin
 
-from sca_portal.service_admin import (
+from core.service_admin import (
     ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
     ServiceAdmin,

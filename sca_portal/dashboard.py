@@ -14,6 +14,8 @@ from cases.models import CaseStatus
 from cases.permissions import can
 from cases.selectors.case import follow_ups_due, my_drafts, recently_decided, with_readiness
 from cases.web import PracticeMixin
+from core.auth import signed_in_user
+from core.queries import fetch_together
 from negotiations.selectors.reminders import unread_notifications
 from negotiations.selectors.reports import (
     BOARD_STATUSES,
@@ -22,9 +24,6 @@ from negotiations.selectors.reports import (
     reports_summary,
 )
 from negotiations.selectors.utilization import utilization_alerts, utilization_notices
-
-from .auth import signed_in_user
-from .queries import fetch_together
 
 BAR_HEIGHT = 22
 

@@ -256,19 +256,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "sca_portal.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
-        "sca_portal.api.JSONRenderer",  # decimals as strings, never floats
+        "core.api.JSONRenderer",  # decimals as strings, never floats
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "sca_portal.api.FilterBackend",
+        "core.api.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "sca_portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -26,7 +26,7 @@ from cases.models import (
 from cases.permissions import is_operator
 from cases.selectors.audit import admin_practice_ids, author_name
 from cases.serializers.audit import AccessLogSerializer, ChangeRecordPageSerializer
-from sca_portal.api import Pagination
+from core.api import Pagination
 
 
 class AccessLogFilter(filters.FilterSet):

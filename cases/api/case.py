@@ -36,8 +36,8 @@ from cases.services.case import (
     case_withdraw,
 )
 from cases.services.common import as_data
-from sca_portal.api import FilterBackend
-from sca_portal.auth import signed_in_user
+from core.api import FilterBackend
+from core.auth import signed_in_user
 
 from .common import CaseChildMixin
 

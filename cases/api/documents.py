@@ -12,7 +12,7 @@ from cases.models import Document
 from cases.selectors.documents import documents_visible_to
 from cases.serializers.documents import DocumentRequestSerializer, DocumentSerializer
 from cases.services.documents import document_request
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from .common import CaseChildMixin
 

@@ -28,7 +28,7 @@ from cases.services.parts import (
     service_remove,
     service_update,
 )
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from .common import CaseChildMixin
 

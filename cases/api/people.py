@@ -20,7 +20,7 @@ from cases.services.people import (
     provider_create,
     provider_update,
 )
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from .common import ViewSetBase
 

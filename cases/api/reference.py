@@ -39,7 +39,7 @@ from cases.services.reference import (
     rate_policy_revise,
     rate_policy_update,
 )
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from .common import ModelViewSetBase
 

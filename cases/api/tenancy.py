@@ -9,7 +9,7 @@ from cases.permissions import can
 from cases.selectors.tenancy import practices_for
 from cases.serializers.tenancy import PracticeSerializer
 from cases.services.tenancy import practice_update
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 
 class PracticeViewSet(

@@ -100,7 +100,7 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 
 
 # The dashboard's case lists are ordered querysets with the same columns, so that the page can
-# read them together (sca_portal.queries.fetch_together): what the lists show and what
+# read them together (core.queries.fetch_together): what the lists show and what
 # readiness reads, not the client's address, birth date or contacts. Compiling and loading
 # the 61 columns of case, client and insurer was most of the dashboard's database time.
 SUMMARY_FIELDS = (

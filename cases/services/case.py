@@ -26,7 +26,7 @@ from cases.models import (
 )
 from cases.selectors.case import sessions_still_remaining
 from cases.selectors.readiness import case_readiness
-from sca_portal.exceptions import DomainError, conflict
+from core.exceptions import DomainError, conflict
 
 from .common import Changes, apply_fields, check_same_practice, clean_and_save, jsonable, lock_row
 from .reference import check_insurer_open

@@ -8,6 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -21,8 +22,7 @@ from cases.selectors.documents import (
     document_kinds_for,
     template_for,
 )
-from sca_portal.celery import app as celery_app
-from sca_portal.exceptions import conflict
+from core.exceptions import conflict
 
 from .case import lock_case, record_event
 
@@ -38,9 +38,10 @@ RENDER_TASK = "cases.render_document"  # cases.tasks, by its registered name
 
 
 def _enqueue(document_id: int) -> None:
-    # Looked up by name in the app's registry (filled by autodiscovery), so that the services
-    # do not import the tasks that import them; ``delay`` still honours eager mode.
-    celery_app.tasks[RENDER_TASK].delay(document_id)
+    # Looked up by name in the project's Celery app (the current app: sca_portal.celery makes
+    # it so; CasesConfig.ready registers the task), so that the services neither import the
+    # tasks that import them nor the project's wiring; ``delay`` still honours eager mode.
+    current_app.tasks[RENDER_TASK].delay(document_id)
 
 
 @transaction.atomic
@@ -120,7 +121,7 @@ def document_render(*, document_id: int) -> Document | None:
     """Render the document's PDF and store it privately. Transient errors (OSError) are
     re-raised for the task to retry; others mark the document failed with a readable error.
     Patient data never goes into the error or the logs: only ids and exception types."""
-    from sca_portal.pdf import render_pdf_document
+    from core.pdf import render_pdf_document
 
     document = _claim(document_id)
     if document is None:

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from billing_codes.models import BillingCode, Modifier
 from cases.models import Insurer, InsurerContact, PolicyRate, Practice, RatePolicy
-from sca_portal.exceptions import DomainError, conflict
+from core.exceptions import DomainError, conflict
 
 from .common import apply_fields, clean_and_save, set_change_reason, set_history_user
 

@@ -23,9 +23,9 @@ from cases.services.audit import access_record, access_record_export
 from cases.services.case import case_deny, case_renew, case_set_tracking, case_submit, case_withdraw
 from cases.web import PracticeMixin
 from cases.workspace import panels_for
-from sca_portal.api import fetch_page
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, flash_refusal
+from core.api import fetch_page
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, flash_refusal
 
 from .documents import DOCUMENT_BUTTONS
 

@@ -13,8 +13,8 @@ from cases.selectors.case import get_case_for
 from cases.selectors.documents import documents_visible_to
 from cases.services.documents import document_request
 from cases.web import PracticeMixin
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, error_messages, flash_refusal, refusal_status
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, error_messages, flash_refusal, refusal_status
 
 # Button labels: "Generate the request letter", "... the consent form", and so on.
 DOCUMENT_BUTTONS: dict[str, str] = {

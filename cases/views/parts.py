@@ -30,8 +30,8 @@ from cases.services.parts import (
 )
 from cases.web import PracticeMixin, htmx_done
 from cases.workspace import usual_rate, usual_rates
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, add_errors, flash_refusal
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, add_errors, flash_refusal
 
 
 class PartsSteps:

@@ -50,8 +50,8 @@ from cases.services.people import (
     provider_update,
 )
 from cases.web import PracticeMixin
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, add_errors, flash_refusal
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, add_errors, flash_refusal
 
 PAGE_SIZE = 25
 PREVIEW_ROWS = 100  # rows shown in the preview table; every row is checked

@@ -56,8 +56,8 @@ from cases.services.reference import (
     rate_policy_update,
 )
 from cases.web import PracticeMixin
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, add_errors, error_messages, refusal_status
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, add_errors, error_messages, refusal_status
 
 CREATE_EXTRA_ROWS = 5
 EDIT_EXTRA_ROWS = 3

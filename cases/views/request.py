@@ -20,8 +20,8 @@ from cases.services.case import CaseData, case_create, case_update
 from cases.services.common import as_data
 from cases.services.people import ClientData, client_create
 from cases.web import PracticeMixin, htmx_done
-from sca_portal.auth import signed_in_user
-from sca_portal.refusals import REFUSALS, add_errors
+from core.auth import signed_in_user
+from core.refusals import REFUSALS, add_errors
 
 from .parts import PartsSteps
 

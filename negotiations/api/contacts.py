@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import mixins, viewsets
 
 from cases.api.common import CaseChildMixin
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from ..models.contacts import ContactLog
 from ..selectors.contacts import contacts_for

@@ -6,7 +6,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from cases.permissions import PracticeRolePermission, can
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from ..selectors.fee_schedule import practice_rates_visible_to
 from ..selectors.reports import billing_practice_ids

@@ -7,7 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from ..models.reminders import Notification
 from ..selectors.reminders import notifications_for

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.api.common import CaseChildMixin
-from sca_portal.auth import signed_in_user
+from core.auth import signed_in_user
 
 from ..models.utilization import UtilizationEntry
 from ..selectors.utilization import utilization_for, utilization_summary

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases.models import Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
 from cases.services.case import case_bump, check_transition, lock_case, record_event
-from sca_portal.exceptions import DomainError, conflict
+from core.exceptions import DomainError, conflict
 
 from .. import pricing
 from ..models.agreements import Agreement, AgreementLine

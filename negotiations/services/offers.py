@@ -15,7 +15,7 @@ from cases.models import Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
 from cases.services.case import case_bump, check_transition, lock_case, record_event
 from cases.services.reference import validate_modifier
-from sca_portal.exceptions import conflict
+from core.exceptions import conflict
 
 from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from billing_codes.models import code_label
 from cases.services.case import lock_case, record_event
 from cases.services.reference import validate_modifier
-from sca_portal.exceptions import conflict
+from core.exceptions import conflict
 
 from .. import pricing
 from ..models.agreements import Agreement

@@ -12,7 +12,7 @@ from django.views import View
 
 from cases.selectors.case import get_case_for
 from cases.web import PracticeMixin
-from sca_portal.refusals import REFUSALS, flash_refusal
+from core.refusals import REFUSALS, flash_refusal
 
 # Each step's entry in the one role table (ACTION_ROLES): contacts and use are recorded by
 # staff (as in the API); the negotiation is billing's.

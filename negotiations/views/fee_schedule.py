@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 from billing_codes.models import code_label
 from cases.models import Practice
 from cases.web import PracticeMixin
-from sca_portal.refusals import REFUSALS, add_errors, flash_refusal, refusal_status
+from core.refusals import REFUSALS, add_errors, flash_refusal, refusal_status
 
 from ..forms.fee_schedule import PracticeRateForm
 from ..selectors.fee_schedule import practice_rates_visible_to

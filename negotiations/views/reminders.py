@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views import View
 
 from cases.web import PracticeMixin
-from sca_portal.refusals import REFUSALS, flash_refusal
+from core.refusals import REFUSALS, flash_refusal
 
 from ..models.reminders import Notification
 from ..services.reminders import notification_mark_read

@@ -294,7 +294,7 @@ def test_an_insurer_is_created_and_changed_through_its_services(admin_site, monk
 
 def test_a_service_refusal_on_a_field_the_form_lacks_shows_at_the_top(admin_site, monkeypatch):
     """A refusal naming no field of the form, or a DomainError, is a message on the form."""
-    from sca_portal.exceptions import DomainError
+    from core.exceptions import DomainError
 
     def refuse(**kwargs):
         raise DomainError(code="insurer_locked", detail="The directory is being updated.")

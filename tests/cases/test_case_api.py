@@ -328,14 +328,14 @@ def test_fast_list_rows_match_the_reference_serializer(world, api, ready_case, z
 
 
 def test_deep_pages_load_ids_first_and_match_shallow_pages(world, api, insurer, monkeypatch):
-    import sca_portal.api
+    import core.api
 
     _make_cases(world, insurer, 7)
     staff = api(world.staff)
     url = "/api/v1/cases/?page_size=3&page=2&ordering=created_at"
     shallow = staff.get(url).json()
     # Past DIRECT_OFFSET_MAX a page's ids come first (an index-only scan), then its rows.
-    monkeypatch.setattr(sca_portal.api, "DIRECT_OFFSET_MAX", 0)
+    monkeypatch.setattr(core.api, "DIRECT_OFFSET_MAX", 0)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from cases.models import Document
 from cases.services.documents import document_render
 from cases.tasks import render_document
-from sca_portal.pdf import BASE_URL, StaticOnlyFetcher
+from core.pdf import BASE_URL, StaticOnlyFetcher
 from tests.factories import (
     AgreementFactory,
     AgreementLineFactory,
@@ -118,7 +118,7 @@ def test_a_failure_marks_the_document_failed_with_a_readable_error(
     def broken(template, context):
         raise RuntimeError(f"template blew up for {context['client'].last_name}")
 
-    monkeypatch.setattr("sca_portal.pdf.render_pdf_document", broken)
+    monkeypatch.setattr("core.pdf.render_pdf_document", broken)
     request_document(
         api, world.staff, ready_case, "request_letter", django_capture_on_commit_callbacks
     )
@@ -144,7 +144,7 @@ def test_a_failure_marks_the_document_failed_with_a_readable_error(
 def test_a_transient_error_is_retried(
     world, api, ready_case, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from sca_portal import pdf
+    from core import pdf
 
     real = pdf.render_pdf_document
     calls = {"n": 0}
@@ -155,7 +155,7 @@ def test_a_transient_error_is_retried(
             raise OSError("disk busy")
         return real(template, context)
 
-    monkeypatch.setattr("sca_portal.pdf.render_pdf_document", flaky)
+    monkeypatch.setattr("core.pdf.render_pdf_document", flaky)
     request_document(
         api,
         world.staff,

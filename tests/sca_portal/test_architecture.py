@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["billing_codes", "cases", "negotiations", "sca_portal"]
+APPS = ["core", "billing_codes", "cases", "negotiations", "sca_portal"]
 MAX_LINES = 400
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Case
-from sca_portal.queries import fetch_together
+from core.queries import fetch_together
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """A service's refusal shown to a person: on the form field it names, at the top of the form,
 or as messages on the next page (DESIGN.md section 3, house rule 2). The pages of every app and
-the Django admin share these; the API maps the same exceptions in ``sca_portal.api``."""
+the Django admin share these; the API maps the same exceptions in ``core.api``."""
 
 from __future__ import annotations
 
