@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from cases.models import SubmissionChannel, UnitPeriod
+from cases.validators import validate_not_future
 
 from .common import MONEY
 
@@ -25,7 +26,7 @@ class OfferStatus(models.TextChoices):
 class Offer(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="offers")
     party = models.CharField(max_length=10, choices=OfferParty.choices)
-    received_on = models.DateField()
+    received_on = models.DateField(validators=[validate_not_future])
     channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
     rep_name = models.CharField("insurer representative", max_length=120, blank=True)
     reference_number = models.CharField(max_length=60, blank=True)

@@ -108,8 +108,6 @@ def _create_offer(
     lines: list[_CleanLine],
     details: OfferDetails,
 ) -> Offer:
-    if details["received_on"] > timezone.localdate():
-        raise ValidationError({"received_on": "This date is in the future."})
     _supersede_open(case)
     offer = Offer(case=case, party=party, created_by=actor if actor.pk else None, **details)
     offer.full_clean(exclude=["case"])

@@ -40,6 +40,19 @@ def test_first_insurer_offer_moves_case_to_in_negotiation(world, api, submitted_
     assert submitted_case.events.filter(kind="offer_received", actor=world.billing).exists()
 
 
+def test_an_offer_cannot_be_received_in_the_future(world, api, submitted_case, offer_body):
+    # One rule on the model field (validate_not_future), as for the desk's form.
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = api(world.billing).post(
+        offers_url(submitted_case), offer_body(received_on=tomorrow), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["received_on"] == ["This date is in the future."]
+    assert not Offer.objects.exists()
+    submitted_case.refresh_from_db()
+    assert submitted_case.status == "submitted"
+
+
 def test_counter_supersedes_the_open_offer_under_a_negotiable_policy(
     world, api, submitted_case, offer_body
 ):
