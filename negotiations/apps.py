@@ -14,7 +14,7 @@ class NegotiationsConfig(AppConfig):
 
         documents.register(DocumentKind.AGREEMENT_SUMMARY, agreement_summary_context)
 
-        from cases.api.audit import register_audited
+        from cases.selectors.audit import register_audited
 
         from .models import Agreement, Offer
 

@@ -6,25 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
-from billing_codes.models import BillingCode, Modifier
 from cases.models import (
     AccessLog,
-    Case,
-    Client,
-    Insurer,
-    InsurerContact,
-    PolicyRate,
-    Provider,
-    RatePolicy,
 )
 from cases.permissions import is_operator
-from cases.selectors.audit import admin_practice_ids, author_name
+from cases.selectors.audit import (
+    AUDITED,
+    OPERATORS,
+    admin_practice_ids,
+    author_name,
+    history_rows,
+    previous_records,
+)
 from cases.serializers.audit import AccessLogSerializer, ChangeRecordPageSerializer
 from core.api import Pagination
 
@@ -53,32 +51,6 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not ids:
             raise PermissionDenied("The audit is for administrators.")
         return AccessLog.objects.filter(practice_id__in=ids).select_related("user")
-
-
-# model name -> (model, how its history rows reach the practice, how they reach the client).
-# OPERATORS as the practice path: shared data, whose history only the site's operators read.
-OPERATORS = "operators"
-# Any: the models' ``history`` managers (and so their rows) are added by simple_history at run
-# time, which ships no types.
-AUDITED: dict[str, tuple[Any, str | None, str | None]] = {
-    "case": (Case, "practice_id", "client_id"),
-    "client": (Client, "practice_id", "id"),
-    "provider": (Provider, "practice_id", None),
-    "rate_policy": (RatePolicy, "practice_id", None),
-    # A rate's rows reach the practice through its policy's history (deleted policies too).
-    "policy_rate": (PolicyRate, "policy_id", None),
-    "insurer_contact": (InsurerContact, "practice_id", None),
-    "insurer": (Insurer, OPERATORS, None),
-    "billing_code": (BillingCode, OPERATORS, None),
-    "modifier": (Modifier, OPERATORS, None),
-}
-
-
-def register_audited(
-    name: str, model: Any, practice_path: str | None, client_path: str | None
-) -> None:
-    """negotiations adds offers and agreements at start-up (cases never imports it)."""
-    AUDITED[name] = (model, practice_path, client_path)
 
 
 def _value(v: object) -> str | None:
@@ -112,7 +84,6 @@ class ChangeHistoryView(APIView):
         if name not in AUDITED:
             raise ValidationError({"model": [f"Choose one of {', '.join(sorted(AUDITED))}."]})
         model, practice_path, client_path = AUDITED[name]
-        rows = model.history.select_related("history_user").order_by("-history_date", "-history_id")
         if practice_path == OPERATORS:
             if not operator:
                 raise PermissionDenied(
@@ -120,13 +91,7 @@ class ChangeHistoryView(APIView):
                 )
         elif not ids:
             raise PermissionDenied("A practice's history is for its administrators.")
-        elif practice_path == "policy_id":
-            # The practice's policies, and those it deleted (known from their history).
-            live = RatePolicy.objects.filter(practice_id__in=ids).values("id")
-            deleted = RatePolicy.history.filter(practice_id__in=ids).values("id")
-            rows = rows.filter(Q(policy_id__in=live) | Q(policy_id__in=deleted))
-        else:
-            rows = rows.filter(**{f"{practice_path}__in": ids})
+        rows = history_rows(name, practice_ids=ids)
         params = request.query_params
         try:
             if params.get("object"):
@@ -149,10 +114,11 @@ class ChangeHistoryView(APIView):
                 rows = rows.filter(**{f"history_date__date__{lookup}": value})
         paginator = Pagination()
         page: list[Any] = paginator.paginate_queryset(rows, request, view=self)  # history rows
+        previous_of = previous_records(model, page)
         results = []
         for record in page:
             changes = []
-            previous = record.prev_record
+            previous = previous_of.get(record.history_id)
             if previous is not None and record.history_type == "~":
                 delta = record.diff_against(previous)
                 changes = [

@@ -1,17 +1,28 @@
-"""The audit's reads: who administers which practice, who wrote a change, and a policy's
-history as its page shows it."""
+"""The audit's reads: who administers which practice, who wrote a change, the change history
+of each audited kind of record scoped to the reader, and a policy's history as its page shows
+it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from billing_codes.models import code_label
-from cases.models import PolicyRate, RatePolicy, Role
+from billing_codes.models import BillingCode, Modifier, code_label
+from cases.models import (
+    Case,
+    Client,
+    Insurer,
+    InsurerContact,
+    PolicyRate,
+    Provider,
+    RatePolicy,
+    Role,
+)
 from cases.permissions import user_roles
 
 if TYPE_CHECKING:
@@ -28,7 +39,73 @@ def author_name(user: User | None) -> str | None:
     return user.get_full_name() or user.username
 
 
-# ----------------------------------------------------------------------------- history
+# ----------------------------------------------------------------------------- change history
+
+# model name -> (model, how its history rows reach the practice, how they reach the client).
+# OPERATORS as the practice path: shared data, whose history only the site's operators read.
+OPERATORS = "operators"
+# Any: the models' ``history`` managers (and so their rows) are added by simple_history at run
+# time, which ships no types.
+AUDITED: dict[str, tuple[Any, str | None, str | None]] = {
+    "case": (Case, "practice_id", "client_id"),
+    "client": (Client, "practice_id", "id"),
+    "provider": (Provider, "practice_id", None),
+    "rate_policy": (RatePolicy, "practice_id", None),
+    # A rate's rows reach the practice through its policy's history (deleted policies too).
+    "policy_rate": (PolicyRate, "policy_id", None),
+    "insurer_contact": (InsurerContact, "practice_id", None),
+    "insurer": (Insurer, OPERATORS, None),
+    "billing_code": (BillingCode, OPERATORS, None),
+    "modifier": (Modifier, OPERATORS, None),
+}
+
+
+def register_audited(
+    name: str, model: Any, practice_path: str | None, client_path: str | None
+) -> None:
+    """negotiations adds offers and agreements at start-up (cases never imports it)."""
+    AUDITED[name] = (model, practice_path, client_path)
+
+
+def history_rows(name: str, *, practice_ids: list[int]) -> QuerySet[Any]:
+    """The history rows of the audited kind ``name``, newest first: the practices' own rows
+    (``practice_ids``), or, for shared data (``OPERATORS``), every row; the caller has checked
+    that the reader may see them."""
+    model, practice_path, _client_path = AUDITED[name]
+    rows: QuerySet[Any] = model.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    if practice_path == OPERATORS:
+        return rows
+    if practice_path == "policy_id":
+        # The practice's policies, and those it deleted (known from their history).
+        live = RatePolicy.objects.filter(practice_id__in=practice_ids).values("id")
+        deleted = RatePolicy.history.filter(practice_id__in=practice_ids).values("id")
+        return rows.filter(Q(policy_id__in=live) | Q(policy_id__in=deleted))
+    return rows.filter(**{f"{practice_path}__in": practice_ids})
+
+
+def previous_records(model: Any, records: list[Any]) -> dict[int, Any]:
+    """{history_id: the version before it} for the changed rows of one page, in two queries
+    whatever the page's length (simple-history's ``prev_record`` costs one per row)."""
+    changed = [r for r in records if r.history_type == "~"]
+    if not changed:
+        return {}
+    before = (
+        model.history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    prev_ids = dict(
+        model.history.filter(history_id__in=[r.history_id for r in changed])
+        .annotate(prev_id=Subquery(before))
+        .values_list("history_id", "prev_id")
+    )
+    previous = model.history.in_bulk([p for p in prev_ids.values() if p is not None])
+    return {hid: previous[pid] for hid, pid in prev_ids.items() if pid in previous}
+
+
+# ----------------------------------------------------------------------------- a policy's history
 
 HIDDEN_HISTORY_FIELDS = ["updated_at", "created_at"]
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}

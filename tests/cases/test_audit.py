@@ -95,3 +95,31 @@ def test_offer_and_agreement_changes_are_audited(world, api):
     rows = api(world.admin).get("/api/v1/audit/changes/", {"model": "offer"})
     assert rows.status_code == 200
     assert api(world.admin).get("/api/v1/audit/changes/", {"model": "agreement"}).status_code == 200
+
+
+def test_change_history_page_costs_the_same_queries_however_many_changes_it_shows(world, api):
+    # Each changed row is diffed against the version before it; those are loaded for the whole
+    # page at once (not one query per row, as simple-history's prev_record would).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = api(world.admin)
+
+    def page_queries(edits: int) -> tuple[int, list]:
+        client = ClientFactory(practice=world.practice, plan_name="Plan 0")
+        for n in range(1, edits + 1):
+            admin.patch(f"/api/v1/clients/{client.pk}/", {"plan_name": f"Plan {n}"}, format="json")
+        with CaptureQueriesContext(connection) as queries:
+            rows = admin.get(
+                "/api/v1/audit/changes/", {"model": "client", "object": client.pk}
+            ).json()["results"]
+        return len(queries), rows
+
+    few, few_rows = page_queries(2)
+    many, many_rows = page_queries(8)
+    assert few == many
+    assert [r["changes"] for r in many_rows[:2]] == [
+        [{"field": "plan_name", "old": "Plan 7", "new": "Plan 8"}],
+        [{"field": "plan_name", "old": "Plan 6", "new": "Plan 7"}],
+    ]
+    assert few_rows[-1]["action"] == "created" and few_rows[-1]["changes"] == []
