@@ -20,7 +20,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import DomainError
 
@@ -258,4 +257,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"code": "conflict", "detail": "This conflicts with data saved meanwhile; reload."},
             status=status.HTTP_409_CONFLICT,
         )
+    # Imported here: rest_framework.views reads the API settings, which name this module's
+    # renderer and pagination, when it is first imported; from the top of this module that is
+    # an import loop whenever this module is the first to load DRF's views (a worker is).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
