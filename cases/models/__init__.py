@@ -1,3 +1,12 @@
+from .attachments import (
+    ATTACHMENT_ORDER,
+    PROVIDER_DOCUMENT_ORDER,
+    AttachmentKind,
+    CaseAttachment,
+    FileType,
+    ProviderDocument,
+    ProviderDocumentKind,
+)
 from .audit import AccessAction, AccessLog
 from .case import (
     TRANSITIONS,
@@ -29,9 +38,18 @@ from .reference import (
     RatePolicy,
     SubmissionChannel,
 )
+from .submissions import Submission
 from .tenancy import Membership, Practice, Role
 
 __all__ = [
+    "ATTACHMENT_ORDER",
+    "AttachmentKind",
+    "CaseAttachment",
+    "FileType",
+    "PROVIDER_DOCUMENT_ORDER",
+    "ProviderDocument",
+    "ProviderDocumentKind",
+    "Submission",
     "AccessAction",
     "AccessLog",
     "ACTIVE_STATUSES",

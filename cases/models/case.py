@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from cases.validators import validate_not_future
+
 from .reference import SubmissionChannel
 
 
@@ -85,6 +87,12 @@ class Case(models.Model):
         max_length=16, choices=ServiceType.choices, default=ServiceType.ABA
     )
     planned_start_date = models.DateField(null=True, blank=True)
+    # Care under way (continuity of care, provider transition): when treatment began and when
+    # coverage changed or the provider left the network (DESIGN.md rules 3 and 5).
+    treatment_started_on = models.DateField(
+        null=True, blank=True, validators=[validate_not_future]
+    )
+    coverage_change_on = models.DateField(null=True, blank=True)
     requested_start = models.DateField(null=True, blank=True)
     requested_end = models.DateField(null=True, blank=True)
     sessions_requested = models.PositiveIntegerField(null=True, blank=True)

@@ -1,4 +1,5 @@
-"""Generated PDFs (request letters, consent forms, agreement summaries), stored privately."""
+"""Generated PDFs (request letters, consent forms, agreement summaries, submission packets),
+stored privately."""
 
 import uuid
 
@@ -14,6 +15,7 @@ class DocumentKind(models.TextChoices):
     REQUEST_LETTER = "request_letter", "SCA request letter"
     CONSENT_FORM = "consent_form", "Client consent form"
     AGREEMENT_SUMMARY = "agreement_summary", "Agreement summary"
+    SUBMISSION_PACKET = "submission_packet", "Submission packet"
 
 
 class DocumentStatus(models.TextChoices):

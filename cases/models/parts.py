@@ -100,6 +100,10 @@ class RequestedService(models.Model):
     requested_rate = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
+    # Care under way: the units of this code the prior authorization has left.
+    units_remaining = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100000)]
+    )
 
     class Meta:
         ordering = ["billing_code__code", "modifier", "id"]

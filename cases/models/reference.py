@@ -10,7 +10,11 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from billing_codes.models import code_label
-from cases.validators import validate_phone
+from cases.validators import (
+    validate_attachment_kinds,
+    validate_phone,
+    validate_provider_document_kinds,
+)
 
 
 class Insurer(models.Model):
@@ -105,6 +109,28 @@ class RatePolicy(models.Model):
     )
     requires_consent = models.BooleanField(default=False)
     requires_pre_treatment = models.BooleanField(default=True)
+    retro_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text="New treatment: how many days before today the requested period may start.",
+    )
+    continuity_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MaxValueValidator(365)],
+        help_text="Care under way: how many days back the period may start (coverage change).",
+    )
+    required_attachments = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_attachment_kinds],
+        help_text="Attachment kinds every request must enclose.",
+    )
+    required_provider_documents = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_provider_document_kinds],
+        help_text="Provider or practice documents every packet encloses.",
+    )
     max_agreement_days = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3660)]
     )
