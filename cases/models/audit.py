@@ -10,6 +10,8 @@ class AccessAction(models.TextChoices):
     DOWNLOAD_DOCUMENT = "download_document", "Downloaded a document"
     DOWNLOAD_CONSENT = "download_consent", "Downloaded a consent scan"
     EXPORT_CASES = "export_cases", "Exported the case list"
+    DOWNLOAD_ATTACHMENT = "download_attachment", "Downloaded a case attachment"
+    DOWNLOAD_CREDENTIAL = "download_credential", "Downloaded a provider or practice document"
 
 
 class AccessLog(models.Model):

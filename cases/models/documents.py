@@ -42,6 +42,9 @@ class Document(models.Model):
         storage=private_storage, upload_to=document_upload_to, blank=True, max_length=200
     )
     sha256 = models.CharField(max_length=64, blank=True)
+    # A packet: the digest of what it was built from (case version, attachments, documents),
+    # so that a packet whose parts changed is known to be out of date and built again.
+    parts_sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveIntegerField(null=True, blank=True)
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     render_ms = models.PositiveIntegerField(null=True, blank=True)
