@@ -21,6 +21,7 @@ from core.service_admin import (
 
 from .models import (
     Case,
+    CaseAttachment,
     CaseEvent,
     Client,
     Consent,
@@ -31,9 +32,11 @@ from .models import (
     PolicyRate,
     Practice,
     Provider,
+    ProviderDocument,
     RatePolicy,
     RequestedService,
     Role,
+    Submission,
 )
 from .services.common import as_data
 from .services.people import (
@@ -235,6 +238,24 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = ["created_at", "actor", "kind", "message", "data"]
 
 
+class CaseAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What was attached, never the file: a download goes through the app and its access log."""
+
+    model = CaseAttachment
+    extra = 0
+    fields = readonly_fields = [
+        "kind", "file_type", "page_count", "size_bytes", "uploaded_by", "created_at", "archived_at",
+    ]  # fmt: skip
+
+
+class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Submission
+    extra = 0
+    fields = readonly_fields = [
+        "sent_at", "channel", "sent_to", "pages", "confirmation", "document", "recorded_by",
+    ]  # fmt: skip
+
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Support view: read the case and its timeline; changes go through the app's services."""
@@ -253,7 +274,13 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["id", "client__last_name", "client__member_id", "insurer_reference"]
     list_select_related = ["practice", "client", "insurer"]
     date_hierarchy = "created_at"
-    inlines = [RequestedServiceInline, NetworkSearchInline, CaseEventInline]
+    inlines = [
+        RequestedServiceInline,
+        NetworkSearchInline,
+        CaseAttachmentInline,
+        SubmissionInline,
+        CaseEventInline,
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
@@ -272,3 +299,14 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["case__id", "actor__username"]
     list_select_related = ["actor", "case"]
+
+
+@admin.register(ProviderDocument)
+class ProviderDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Support view of credentials on file and when they lapse (the file itself is served by
+    the app, which logs the read)."""
+
+    list_display = ["id", "practice", "provider", "kind", "expires_on", "archived_at"]
+    list_filter = ["kind", "practice"]
+    list_select_related = ["practice", "provider"]
+    exclude = ["file"]

@@ -11,6 +11,7 @@ Fixtures and helpers for scenario tests:
 * ``login(page, username, password="demo12345")``: sign in through the real form.
 * ``assert_accessible(page, name)``: no serious or critical axe-core violations.
 * ``screenshot(page, name)``: a full-page PNG in docs/screenshots/ when SCA_SCREENSHOTS=1.
+* ``pdf_screenshot(pdf, index, name)``: one page of a generated PDF, likewise.
 * ``allow_browser_errors(page, *fragments)``: tolerate expected console messages (a 404 page).
 
 Every page fails its test at teardown if the browser logged a console error (which includes
@@ -239,4 +240,21 @@ def screenshot(page, name: str) -> Path | None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    return path
+
+
+def pdf_screenshot(pdf: bytes, page_index: int, name: str) -> Path | None:
+    """Save one page of a generated PDF as docs/screenshots/<name>.png (rendered by PDFium at
+    100 dpi), only when SCA_SCREENSHOTS=1, like ``screenshot``."""
+    if os.environ.get("SCA_SCREENSHOTS") != "1":
+        return None
+    import pypdfium2
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        document[page_index].render(scale=100 / 72).to_pil().save(path)
+    finally:
+        document.close()
     return path
