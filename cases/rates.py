@@ -4,6 +4,7 @@ re-exports them) apply one rule."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,8 @@ if TYPE_CHECKING:  # for the annotations only: nothing here touches the ORM
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+DAYS_PER_WEEK = Decimal(7)
+MONTHS_PER_DAY = Decimal(12) / Decimal(365)  # an average month, for hours a week
 
 
 def to_cent(value: Decimal) -> Decimal:
@@ -46,3 +49,36 @@ def policy_pays(policy: RatePolicy, rate: PolicyRate) -> Decimal | None:
         reference_rate=rate.reference_rate,
         percent=policy.percent,
     )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):  # the same day of the month, or the month's last
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: every month has 28 days
+
+
+def calendar_months(start: dt.date, end: dt.date) -> Decimal:
+    """Calendar months from ``start`` through ``end`` (Jan 1 to Jan 31 is one month, Mar 15
+    to Jun 14 three), the last partial month as a fraction of its days."""
+    stop = end + dt.timedelta(days=1)
+    whole = (stop.year - start.year) * 12 + stop.month - start.month
+    if _add_months(start, whole) > stop:
+        whole -= 1
+    anchor, following = _add_months(start, whole), _add_months(start, whole + 1)
+    return whole + Decimal((stop - anchor).days) / Decimal((following - anchor).days)
+
+
+def period_units(units: int, unit_period: str, start: dt.date, end: dt.date) -> Decimal:
+    """Units over a period (both days included): per-week amounts over its days in weeks,
+    per-month amounts over its calendar months (so 100 a month for three months is 300).
+    Read by readiness (what remains), the request letter and the agreement's value."""
+    if unit_period == "per_week":
+        return Decimal(units) * Decimal((end - start).days + 1) / DAYS_PER_WEEK
+    if unit_period == "per_month":
+        return Decimal(units) * calendar_months(start, end)
+    return Decimal(units)

@@ -6,7 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cases.rates import CENT, HUNDRED, policy_pays, policy_rate, to_cent
+from cases.rates import (
+    CENT,
+    DAYS_PER_WEEK,
+    HUNDRED,
+    MONTHS_PER_DAY,
+    period_units,
+    policy_pays,
+    policy_rate,
+    to_cent,
+)
 
 # The rates' rules live in cases.rates (one rule); pricing re-exports them for negotiations.
 __all__ = [
@@ -26,9 +35,6 @@ __all__ = [
     "suggested_counter",
     "to_cent",
 ]
-
-DAYS_PER_WEEK = Decimal(7)
-MONTHS_PER_DAY = Decimal(12) / Decimal(365)
 
 
 def percent_of(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
@@ -91,17 +97,6 @@ def suggested_counter(
     if floor is not None:
         counter = max(counter, floor)
     return min(counter, last_ask)
-
-
-def period_units(units: int, unit_period: str, start: dt.date, end: dt.date) -> Decimal:
-    """Units over the agreement period (both days included): per-week and per-month amounts
-    are spread over the exact number of days."""
-    days = Decimal((end - start).days + 1)
-    if unit_period == "per_week":
-        return Decimal(units) * days / DAYS_PER_WEEK
-    if unit_period == "per_month":
-        return Decimal(units) * days * MONTHS_PER_DAY
-    return Decimal(units)
 
 
 def line_value(

@@ -24,6 +24,7 @@ from cases.services.case import (
 )
 
 from .common import DATE, ModelChoiceField, Select, UserChoiceField, members, model_choice
+from .submissions import confirmation_field, sent_to_field
 
 SORTS = {
     "newest": ("Newest first", ["-created_at", "-id"]),
@@ -102,8 +103,22 @@ class CaseDetailsForm(forms.Form):
     initiated_by = forms.ChoiceField(label="Initiated by", choices=InitiatedBy.choices)
     service_type = forms.ChoiceField(label="Service type", choices=ServiceType.choices)
     planned_start_date = forms.DateField(
-        label="Planned treatment start", required=False, widget=DATE
-    )
+        label="Planned treatment start", required=False, widget=DATE,
+        help_text="New treatment: the day it will start. Leave empty if treatment began.",
+    )  # fmt: skip
+    # Care under way (continuity of care, provider transition): the true dates, never later
+    # ones (DESIGN.md rule 3). That treatment began by today is the model field's rule.
+    treatment_started_on = forms.DateField(
+        label="In treatment since", required=False, widget=DATE,
+        help_text="Care under way: the day treatment with this provider began. Required for "
+        "continuity of care and a transition; leave empty for new treatment.",
+    )  # fmt: skip
+    coverage_change_on = forms.DateField(
+        label="Coverage changed on", required=False, widget=DATE,
+        help_text="Care under way: the day coverage changed or the provider left the network. "
+        "The agreement may start then, as far back as the insurer's policy allows (90 days "
+        "without one).",
+    )  # fmt: skip
     requested_start = forms.DateField(label="Agreement from", required=False, widget=DATE)
     requested_end = forms.DateField(label="Agreement to", required=False, widget=DATE)
     sessions_requested = forms.IntegerField(
@@ -113,7 +128,9 @@ class CaseDetailsForm(forms.Form):
         max_value=SESSIONS_REQUESTED_BOUNDS[1],
     )
     sessions_remaining = forms.IntegerField(
-        label="Sessions remaining (transitions)",
+        label="Sessions remaining (care under way)",
+        help_text="Care under way: the sessions left of the treatment, or give the units "
+        "remaining per code on the next step.",
         required=False,
         min_value=SESSIONS_REMAINING_BOUNDS[0],
         max_value=SESSIONS_REMAINING_BOUNDS[1],
@@ -134,9 +151,13 @@ class CaseDetailsForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
+    """Submit; the first sending is recorded with its channel, recipient and confirmation."""
+
     submission_channel = forms.ChoiceField(
         label="Sent by", choices=SubmissionChannel.choices, required=False
     )
+    sent_to = sent_to_field(help_text="Leave empty for the insurer's contact for the channel.")
+    confirmation = confirmation_field()
     insurer_reference = forms.CharField(
         label="Insurer's reference number",
         max_length=Case._meta.get_field("insurer_reference").max_length,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django import forms
 
 from billing_codes.models import BillingCode
-from cases.models import InsurerContact, RatePolicy
+from cases.models import AttachmentKind, InsurerContact, ProviderDocumentKind, RatePolicy
 from cases.services.reference import (
     CONTACT_FIELDS,
     COPIED_FIELDS,
@@ -27,6 +27,19 @@ DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class RatePolicyForm(forms.ModelForm):
+    # The model keeps kinds as a JSON list; the page ticks them (the model validates the list).
+    required_attachments = forms.MultipleChoiceField(
+        label="Attachments every request encloses", required=False,
+        choices=AttachmentKind.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Each ticked kind must be attached to a case before it is submitted.",
+    )  # fmt: skip
+    required_provider_documents = forms.MultipleChoiceField(
+        label="Provider or practice documents every packet encloses", required=False,
+        choices=ProviderDocumentKind.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Each ticked kind must be on file, current, for the treating provider or "
+        "the practice.",
+    )  # fmt: skip
+
     class Meta:
         model = RatePolicy
         fields = POLICY_FIELDS
@@ -40,7 +53,9 @@ class RatePolicyForm(forms.ModelForm):
             "percent": "Percent of the reference schedule",
             "min_network_attempts": "In-network attempts required",
             "requires_consent": "Client consent always required",
-            "requires_pre_treatment": "Must be requested before treatment starts",
+            "requires_pre_treatment": "New treatment must be requested before it starts",
+            "retro_days": "New treatment: days back the agreement may start",
+            "continuity_days": "Care under way: days back the agreement may start",
             "max_agreement_days": "Longest agreement (days)",
             "expected_response_days": "Expected response (days)",
             "submission_channel": "Submit requests by",

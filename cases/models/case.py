@@ -2,6 +2,7 @@
 case is made of (searches, requested services, consents) is in ``parts``."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -89,9 +90,7 @@ class Case(models.Model):
     planned_start_date = models.DateField(null=True, blank=True)
     # Care under way (continuity of care, provider transition): when treatment began and when
     # coverage changed or the provider left the network (DESIGN.md rules 3 and 5).
-    treatment_started_on = models.DateField(
-        null=True, blank=True, validators=[validate_not_future]
-    )
+    treatment_started_on = models.DateField(null=True, blank=True, validators=[validate_not_future])
     coverage_change_on = models.DateField(null=True, blank=True)
     requested_start = models.DateField(null=True, blank=True)
     requested_end = models.DateField(null=True, blank=True)
@@ -179,6 +178,19 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"SCA #{self.pk} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        # Care under way: coverage changes after treatment began (DESIGN.md rule 3). That
+        # treatment began by today is the field's validator.
+        started, changed = self.treatment_started_on, self.coverage_change_on
+        if started and changed and changed < started:
+            raise ValidationError(
+                {
+                    "coverage_change_on": f"Coverage changed on {changed.isoformat()}, before "
+                    f"treatment began ({started.isoformat()}): care under way changes coverage "
+                    "after it began. Check both dates; for new treatment leave both empty."
+                }
+            )
 
     @property
     def is_draft(self) -> bool:

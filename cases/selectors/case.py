@@ -22,7 +22,9 @@ from cases.models import (
 )
 
 from .readiness import Readiness, case_readiness
+from .readiness_documents import prefetch_for_readiness
 from .reference import policies_in_force, policy_key
+from .submissions import submissions_prefetch
 from .tenancy import practice_ids_for
 
 if TYPE_CHECKING:
@@ -84,6 +86,12 @@ def case_detail_for(user: User | AnonymousUser) -> QuerySet[Case]:
     )
 
 
+def case_workspace_for(user: User | AnonymousUser) -> QuerySet[Case]:
+    """The workspace's case: the detail's parts and its sendings (one query more, however
+    many)."""
+    return case_detail_for(user).prefetch_related(submissions_prefetch())
+
+
 def get_case_for(user: User | AnonymousUser, case_id: int | str) -> Case:
     """The case if the user may see it; another practice's case is simply not found."""
     try:
@@ -105,10 +113,11 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 # the 61 columns of case, client and insurer was most of the dashboard's database time.
 SUMMARY_FIELDS = (
     "practice", "client", "insurer", "provider", "status", "reason", "initiated_by",
-    "service_type", "clinical_justification", "planned_start_date", "requested_start",
-    "requested_end", "sessions_requested", "sessions_remaining", "follow_up_on", "submitted_at",
-    "decided_at", "created_at", "rate_policy", "client__first_name", "client__last_name",
-    "client__line_of_business", "insurer__name",
+    "service_type", "clinical_justification", "planned_start_date", "treatment_started_on",
+    "coverage_change_on", "requested_start", "requested_end", "sessions_requested",
+    "sessions_remaining", "follow_up_on", "submitted_at", "decided_at", "created_at",
+    "rate_policy", "client__first_name", "client__last_name", "client__line_of_business",
+    "insurer__name",
 )  # fmt: skip
 
 
@@ -145,7 +154,8 @@ def recently_decided(user: User | AnonymousUser, practice_id: int) -> QuerySet[C
 
 
 def with_readiness(cases: list[Case], *, on: dt.date) -> list[tuple[Case, Readiness]]:
-    """Each case with its readiness, in at most five queries whatever the number of cases."""
+    """Each case with its readiness, in at most five queries whatever the number of cases
+    (seven when a policy names attachments or provider documents)."""
     prefetch_related_objects(
         cases,
         Prefetch("services", queryset=RequestedService.objects.select_related("billing_code")),
@@ -159,16 +169,18 @@ def with_readiness(cases: list[Case], *, on: dt.date) -> list[tuple[Case, Readin
         else {}
     )
     in_force = policies_in_force([policy_key(c) for c in cases if not c.rate_policy_id], on)
+    policies = {
+        case.pk: recorded.get(case.rate_policy_id)
+        if case.rate_policy_id
+        else in_force.get(policy_key(case))
+        for case in cases
+    }
+    # The attachments and provider documents, only when a policy names some (two more).
+    documents = prefetch_for_readiness(cases, policies)
     return [
         (
             case,
-            case_readiness(
-                case,
-                on=on,
-                policy=recorded.get(case.rate_policy_id)
-                if case.rate_policy_id
-                else in_force.get(policy_key(case)),
-            ),
+            case_readiness(case, on=on, policy=policies[case.pk], provider_documents=documents),
         )
         for case in cases
     ]

@@ -1,4 +1,6 @@
-"""Readiness: every submission check of a case, as of a day, errors and warnings."""
+"""Readiness: every submission check of a case, as of a day, errors and warnings. The rules
+that turn on the reason and the insurer's policy are in ``readiness_rules``; those about the
+attachments and provider documents a packet encloses in ``readiness_documents``."""
 
 from __future__ import annotations
 
@@ -8,21 +10,33 @@ from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 
-from billing_codes.models import code_label
-from cases.models import Case, InitiatedBy, RatePolicy, Reason, RequestedService, ServiceType
+from cases.models import (
+    Case,
+    InitiatedBy,
+    ProviderDocument,
+    RatePolicy,
+    Reason,
+    ServiceType,
+)
 
+from .readiness_documents import (
+    attachment_check,
+    current_attachment_kinds,
+    provider_document_checks,
+    provider_documents_for,
+)
+from .readiness_rules import (
+    DEFAULT_MIN_NETWORK_ATTEMPTS,
+    Check,
+    error,
+    label,
+    period_start_check,
+    rate_check,
+    remaining_checks,
+    treatment_checks,
+    warning,
+)
 from .reference import case_policy
-
-# Protocol numbers used when the insurer has no policy in force (issue 3).
-DEFAULT_MIN_NETWORK_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    ok: bool
-    severity: str  # "error" blocks submission, "warning" does not
-    detail: str
 
 
 @dataclass
@@ -42,30 +56,25 @@ class Readiness:
         return {"ready": self.ready, "checks": [asdict(c) for c in self.checks]}
 
 
-def _error(code: str, ok: bool, detail: str) -> Check:
-    return Check(code=code, ok=ok, severity="error", detail=detail)
-
-
-def _warning(code: str, ok: bool, detail: str) -> Check:
-    return Check(code=code, ok=ok, severity="warning", detail=detail)
-
-
-def _label(service: RequestedService) -> str:
-    return code_label(service.billing_code.code, service.modifier)
-
-
 class _Unset(enum.Enum):
-    UNSET = enum.auto()  # the policy was not looked up by the caller
+    UNSET = enum.auto()  # not looked up by the caller
 
 
 def case_readiness(
-    case: Case, *, on: dt.date | None = None, policy: RatePolicy | None | _Unset = _Unset.UNSET
+    case: Case,
+    *,
+    on: dt.date | None = None,
+    policy: RatePolicy | None | _Unset = _Unset.UNSET,
+    provider_documents: list[ProviderDocument] | _Unset = _Unset.UNSET,
 ) -> Readiness:
     """Every submission check for ``case`` as of ``on`` (default: today), errors and warnings.
 
-    The insurer's policy in force that day supplies the protocol numbers; without one
-    the defaults apply (3 attempts, consent when the practice initiates, pre-treatment
-    for ABA). Runs a fixed number of queries whatever the case holds.
+    The insurer's policy in force that day supplies the protocol numbers; without one the
+    defaults apply (3 attempts, consent when the practice initiates, new treatment requested
+    before it starts, 90 days back for care under way). Runs a fixed number of queries
+    whatever the case holds: its parts, the policy, and its attachments and provider documents
+    only when the policy names some (``readiness_documents.prefetch_for_readiness`` loads them
+    for many cases).
     """
     on = on or timezone.localdate()
     if isinstance(policy, _Unset):
@@ -78,10 +87,17 @@ def case_readiness(
     )
     searches = list(case.network_searches.all())
     consents = list(case.consents.all())
+    required_attachments = list(policy.required_attachments) if policy else []
+    required_documents = list(policy.required_provider_documents) if policy else []
+    attached = current_attachment_kinds(case) if required_attachments else set()
+    if isinstance(provider_documents, _Unset):
+        provider_documents = (
+            provider_documents_for([case], required_documents) if required_documents else []
+        )
     checks: list[Check] = []
 
     checks.append(
-        _error(
+        error(
             "provider_missing",
             case.provider_id is not None,
             "A treating provider is named."
@@ -90,7 +106,7 @@ def case_readiness(
         )
     )
     checks.append(
-        _error(
+        error(
             "justification_missing",
             bool(case.clinical_justification.strip()),
             "The clinical justification is written."
@@ -99,7 +115,7 @@ def case_readiness(
         )
     )
     checks.append(
-        _error(
+        error(
             "no_services",
             bool(services),
             f"{len(services)} billing code(s) requested."
@@ -120,25 +136,9 @@ def case_readiness(
         )
     else:
         ok, detail = True, "Not needed: the reason is not network inadequacy."
-    checks.append(_error("network_search_incomplete", ok, detail))
+    checks.append(error("network_search_incomplete", ok, detail))
 
-    pre_treatment = case.service_type == ServiceType.ABA or bool(
-        policy and policy.requires_pre_treatment
-    )
-    if pre_treatment:
-        if case.planned_start_date is None:
-            ok, detail = False, "Enter the planned treatment start date (it must be after today)."
-        elif case.planned_start_date <= on:
-            ok = False
-            detail = (
-                f"Treatment is planned to start {case.planned_start_date.isoformat()}; the SCA "
-                "must be requested before treatment starts. Move the start date after today."
-            )
-        else:
-            ok, detail = True, "Treatment starts after the submission date."
-    else:
-        ok, detail = True, "Not needed: the insurer does not require a pre-treatment request."
-    checks.append(_error("treatment_already_started", ok, detail))
+    checks.extend(treatment_checks(case, policy, on))
 
     needs_consent = case.initiated_by == InitiatedBy.PRACTICE or bool(
         policy and policy.requires_consent
@@ -154,39 +154,14 @@ def case_readiness(
         )
     else:
         ok, detail = True, "Not needed: the patient initiated and the insurer does not require it."
-    checks.append(_error("consent_missing", ok, detail))
+    checks.append(error("consent_missing", ok, detail))
 
-    if case.reason == Reason.PROVIDER_TRANSITION:
-        has_remaining = case.sessions_remaining is not None
-        checks.append(
-            _error(
-                "sessions_remaining_required",
-                has_remaining,
-                f"{case.sessions_remaining} sessions remaining."
-                if has_remaining
-                else "Enter the number of sessions remaining in the transition.",
-            )
-        )
-        exceeds = (
-            case.sessions_remaining is not None
-            and case.sessions_requested is not None
-            and case.sessions_requested > case.sessions_remaining
-        )
-        checks.append(
-            _error(
-                "sessions_exceed_remaining",
-                not exceeds,
-                f"Request {case.sessions_requested} sessions at most {case.sessions_remaining}: "
-                "a transition covers only the sessions remaining."
-                if exceeds
-                else "Sessions requested are within the sessions remaining.",
-            )
-        )
+    checks.extend(remaining_checks(case, services, on))
 
     if case.service_type == ServiceType.ABA:
-        not_aba = [_label(s) for s in services if not s.billing_code.is_aba]
+        not_aba = [label(s) for s in services if not s.billing_code.is_aba]
         checks.append(
-            _error(
+            error(
                 "code_not_aba",
                 not not_aba,
                 f"Not ABA codes: {', '.join(not_aba)}. Use ABA codes for an ABA case."
@@ -194,9 +169,9 @@ def case_readiness(
                 else "Every code is an ABA code.",
             )
         )
-    inactive = [_label(s) for s in services if not s.billing_code.is_active]
+    inactive = [label(s) for s in services if not s.billing_code.is_active]
     checks.append(
-        _error(
+        error(
             "code_inactive",
             not inactive,
             f"Retired codes: {', '.join(inactive)}. Replace them with current codes."
@@ -212,13 +187,13 @@ def case_readiness(
         ok, detail = False, "The requested period must end after it starts."
     else:
         ok, detail = True, f"Requested period {start.isoformat()} to {end.isoformat()}."
-    checks.append(_error("period_invalid", ok, detail))
+    checks.append(error("period_invalid", ok, detail))
     max_days = policy.max_agreement_days if policy else None
     if ok and max_days and start is not None and end is not None:
         days = (end - start).days + 1
         too_long = days > max_days
         checks.append(
-            _error(
+            error(
                 "period_too_long",
                 not too_long,
                 f"The period is {days} days; {case.insurer.name} agrees to {max_days} at most."
@@ -226,27 +201,26 @@ def case_readiness(
                 else f"Within the insurer's longest agreement ({max_days} days).",
             )
         )
+    started = period_start_check(case, policy, on)
+    if started is not None:
+        checks.append(started)
+
+    checks.append(attachment_check(required_attachments, attached))
+    document_checks = provider_document_checks(required_documents, provider_documents, case, on)
+    checks.extend(c for c in document_checks if c.severity == "error")
 
     checks.append(
-        _warning(
+        warning(
             "no_policy_in_force",
             policy is not None,
             f"Policy in force: {policy.get_kind_display()}."
             if policy
             else "This insurer has no rate policy on file for today; defaults are used "
-            "(3 network attempts, consent when the practice initiates). Ask an administrator.",
+            "(3 network attempts, consent when the practice initiates, new treatment requested "
+            "before it starts, 90 days back for care under way). Ask an administrator.",
         )
     )
-    missing_rate = [_label(s) for s in services if s.requested_rate is None]
-    checks.append(
-        _warning(
-            "rate_missing",
-            not missing_rate,
-            f"No requested rate for {', '.join(missing_rate)}; the agreement must state a rate."
-            if missing_rate
-            else "Every code has a requested rate.",
-        )
-    )
+    checks.append(rate_check(services, policy))
     below = []
     if policy:
         network = {
@@ -257,9 +231,9 @@ def case_readiness(
                 (s.billing_code_id, s.modifier), network.get((s.billing_code_id, ""))
             )
             if s.requested_rate is not None and rate is not None and s.requested_rate < rate:
-                below.append(f"{_label(s)} ({s.requested_rate} < {rate})")
+                below.append(f"{label(s)} ({s.requested_rate} < {rate})")
     checks.append(
-        _warning(
+        warning(
             "rate_below_network",
             not below,
             "Requested below the insurer's highest network rate: " + ", ".join(below)
@@ -267,4 +241,5 @@ def case_readiness(
             else "No requested rate is below the insurer's highest network rate.",
         )
     )
+    checks.extend(c for c in document_checks if c.severity == "warning")
     return Readiness(checks=checks, policy=policy)

@@ -20,6 +20,7 @@ from cases.services.case import (
 
 from .common import related_field, request_user
 from .parts import ConsentSerializer, NetworkSearchSerializer, RequestedServiceSerializer
+from .submissions import confirmation_field, sent_to_field
 from .tenancy import ScopedPracticeField, default_practice
 
 User = get_user_model()
@@ -224,6 +225,8 @@ class CaseDetailSerializer(CaseFieldsSerializer):
     class Meta(CaseFieldsSerializer.Meta):
         fields = [
             *CaseFieldsSerializer.Meta.fields,
+            "treatment_started_on",
+            "coverage_change_on",
             "clinical_justification",
             "submission_channel",
             "rate_policy",
@@ -292,6 +295,9 @@ class CaseWriteSerializer(serializers.ModelSerializer):
 
 
 class SubmitSerializer(serializers.Serializer):
+    """Submit; the first sending is recorded with the channel, ``sent_to`` (default: the
+    insurer's contact for the channel) and the ``confirmation`` (a fax or portal receipt)."""
+
     submission_channel = serializers.ChoiceField(
         choices=SubmissionChannel.choices, required=False, allow_blank=True
     )
@@ -300,6 +306,8 @@ class SubmitSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
     )
+    sent_to = sent_to_field()
+    confirmation = confirmation_field()
 
 
 class ReasonSerializer(serializers.Serializer):

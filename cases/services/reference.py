@@ -47,6 +47,10 @@ class PolicyData(TypedDict, total=False):
     min_network_attempts: int
     requires_consent: bool
     requires_pre_treatment: bool
+    retro_days: int
+    continuity_days: int
+    required_attachments: list[str]
+    required_provider_documents: list[str]
     max_agreement_days: int | None
     expected_response_days: int | None
     submission_channel: str
@@ -369,8 +373,7 @@ def insurer_contact_update(
 def insurer_contact_save(
     *, actor: User, practice: Practice, insurer: Insurer, purpose: str, data: ContactData
 ) -> InsurerContact:
-    """The practice's contact for this insurer and purpose, created or changed (the page's
-    one form)."""
+    """The practice's contact for this insurer and purpose, created or changed (one form)."""
     existing = InsurerContact.objects.filter(
         practice=practice, insurer=insurer, purpose=purpose
     ).first()
@@ -388,8 +391,7 @@ def insurer_contact_delete(*, contact: InsurerContact, actor: User) -> None:
 
 
 def check_insurer_open(insurer: Insurer) -> None:
-    """Existing cases, clients and agreements keep an archived insurer; new cases and
-    renewals may not name one."""
+    """New cases and renewals may not name an archived insurer (existing records keep it)."""
     if not insurer.is_active:
         raise DomainError(
             code="insurer_archived",

@@ -111,6 +111,27 @@ def test_renew_carries_sessions_remaining_for_a_transition(world, api, ready_cas
     assert new.sessions_remaining == 12 and new.sessions_requested == 12
 
 
+def test_renewal_keeps_care_under_way_dates_for_a_transition(world, api, ready_case):
+    today = timezone.localdate()
+    started, changed = today - dt.timedelta(days=270), today - dt.timedelta(days=60)
+    ready_case.reason = "provider_transition"
+    ready_case.treatment_started_on, ready_case.coverage_change_on = started, changed
+    ready_case.sessions_remaining = ready_case.sessions_requested = 12
+    put_in_status(ready_case, "denied")
+    response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    new = Case.objects.get(pk=response.json()["id"])
+    assert (new.treatment_started_on, new.coverage_change_on) == (started, changed)
+
+
+def test_renewal_of_new_treatment_sets_no_care_under_way_dates(world, api, ready_case):
+    # network inadequacy: not carried
+    ready_case.treatment_started_on = timezone.localdate() - dt.timedelta(days=270)
+    put_in_status(ready_case, "denied")
+    response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")
+    new = Case.objects.get(pk=response.json()["id"])
+    assert new.treatment_started_on is None and new.coverage_change_on is None
+
+
 def test_draft_parts_are_frozen_after_submit(world, api, ready_case):
     api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/submit/", {}, format="json")
     base = f"/api/v1/cases/{ready_case.pk}"

@@ -23,11 +23,19 @@ from cases.models import Case, Insurer, PolicyRate, Practice, RatePolicy
 BEFORE = "0010_practice_reference_data"
 DATA_MIGRATION = "0011_policies_per_practice"
 
+# Columns later migrations added (0014: the care-under-way windows and required documents):
+# the 0010 models the originals are built with have none of them.
+LATER_COLUMNS = {
+    "retro_days",
+    "continuity_days",
+    "required_attachments",
+    "required_provider_documents",
+}
 # What a copy must repeat: every column but its own identity, its practice and its timestamps.
 POLICY_TERMS = [
     f.attname
     for f in RatePolicy._meta.concrete_fields
-    if f.name not in {"id", "practice", "created_at", "updated_at"}
+    if f.name not in {"id", "practice", "created_at", "updated_at", *LATER_COLUMNS}
 ]
 RATE_TERMS = [f.attname for f in PolicyRate._meta.concrete_fields if f.name not in {"id", "policy"}]
 

@@ -128,15 +128,17 @@ def test_consent_defaults_without_policy_only_when_practice_initiates(world, rea
     assert not check(ready_case, "consent_missing").ok
 
 
-def test_sessions_remaining_required(world, api, ready_case):
+def test_remaining_missing(world, api, ready_case):
     ready_case.reason = "provider_transition"
+    ready_case.treatment_started_on = TODAY() - dt.timedelta(days=60)
     ready_case.sessions_remaining = None
     ready_case.save()
-    assert_refused_with(api, world, ready_case, "sessions_remaining_required")
+    assert_refused_with(api, world, ready_case, "remaining_missing")
 
 
 def test_sessions_exceed_remaining(world, api, ready_case):
     ready_case.reason = "provider_transition"
+    ready_case.treatment_started_on = TODAY() - dt.timedelta(days=60)
     ready_case.sessions_remaining = 10
     ready_case.sessions_requested = 11
     ready_case.save()
@@ -215,6 +217,8 @@ def test_several_failing_rules_come_back_together_in_one_400(world, api, ready_c
 
 
 def test_warnings_do_not_block(world, api, ready_case, policy):
+    policy.kind = "highest_network_rate"  # a blank rate is right (negotiable: rate_missing)
+    policy.save()
     service = ready_case.services.get()
     service.requested_rate = Decimal("10.00")
     service.save()
@@ -230,7 +234,8 @@ def test_warnings_do_not_block(world, api, ready_case, policy):
     assert data["ready"] is True
     assert warnings["rate_below_network"]["ok"] is False
     assert "97153" in warnings["rate_below_network"]["detail"]
-    assert warnings["rate_missing"]["ok"] is False and "97155" in warnings["rate_missing"]["detail"]
+    rate = next(c for c in data["checks"] if c["code"] == "rate_missing")
+    assert rate["ok"] is True and "97155" in rate["detail"]  # the policy sets the rate
     assert warnings["no_policy_in_force"]["ok"] is True
     assert submit(api, world.staff, ready_case).status_code == 200
 

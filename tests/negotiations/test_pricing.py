@@ -112,3 +112,14 @@ def test_benchmark_row():
         pricing.benchmark_row(code="x", requested_rate=None, offered_rate=None).offer_pct_of_request
         is None
     )
+
+
+def test_per_month_units_count_calendar_months():
+    # 100 a month for three calendar months is 300, whatever the months' lengths.
+    assert pricing.period_units(100, "per_month", dt.date(2027, 2, 1), dt.date(2027, 4, 30)) == 300
+    assert pricing.period_units(100, "per_month", dt.date(2027, 3, 15), dt.date(2027, 6, 14)) == 300
+    # Half of a 30-day month past two whole months.
+    half = pricing.period_units(100, "per_month", dt.date(2027, 4, 1), dt.date(2027, 6, 15))
+    assert half == 250
+    # Per week: over the period's days.
+    assert pricing.period_units(20, "per_week", dt.date(2027, 1, 1), dt.date(2027, 4, 1)) == 260

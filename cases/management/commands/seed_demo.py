@@ -23,7 +23,7 @@ from cases.models import (
     RatePolicy,
     Role,
 )
-from cases.services.case import case_create, case_deny, case_submit, case_withdraw
+from cases.services.case import CaseData, case_create, case_deny, case_submit, case_withdraw
 from cases.services.parts import consent_add, network_search_add, service_add
 from cases.services.people import client_create, provider_create
 from cases.services.reference import (
@@ -332,27 +332,29 @@ class Command(BaseCommand):
         bcba = practice.providers.get(credential="BCBA")
         clients = list(practice.clients.order_by("id"))
         for i, client in enumerate(clients[:6]):
-            case = case_create(
-                actor=staff,
-                practice=practice,
-                data={
-                    "client": client,
-                    "insurer": client.insurer,
-                    "provider": bcba,
-                    "reason": "network_inadequacy",
-                    "initiated_by": "practice",
-                    "service_type": "aba",
-                    "planned_start_date": today + dt.timedelta(days=30 + i),
-                    "requested_start": today + dt.timedelta(days=30 + i),
-                    "requested_end": today + dt.timedelta(days=30 + i + 179),
-                    "sessions_requested": 72,
-                    "assigned_to": staff,
-                    "clinical_justification": (
-                        "The client has a confirmed autism diagnosis and needs intensive ABA. "
-                        "No in-network provider within 30 miles can start within 12 weeks."
-                    ),
-                },
-            )
+            data: CaseData = {
+                "client": client,
+                "insurer": client.insurer,
+                "provider": bcba,
+                "reason": "network_inadequacy",
+                "initiated_by": "practice",
+                "service_type": "aba",
+                "planned_start_date": today + dt.timedelta(days=30 + i),
+                "requested_start": today + dt.timedelta(days=30 + i),
+                "requested_end": today + dt.timedelta(days=30 + i + 179),
+                "sessions_requested": 72,
+                "assigned_to": staff,
+                "clinical_justification": (
+                    "The client has a confirmed autism diagnosis and needs intensive ABA. "
+                    "No in-network provider within 30 miles can start within 12 weeks."
+                ),
+            }
+            if i == 1:  # a transition: in treatment for five months; the BCBA left the network
+                changed, began = today - dt.timedelta(days=21), today - dt.timedelta(days=150)
+                data.update({"reason": "provider_transition", "planned_start_date": None,
+                    "treatment_started_on": began, "coverage_change_on": changed,
+                    "requested_start": changed, "sessions_remaining": 72})  # fmt: skip
+            case = case_create(actor=staff, practice=practice, data=data)
             for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
                 service_add(
                     case_id=case.pk,
