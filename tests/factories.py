@@ -279,3 +279,60 @@ class PracticeRateFactory(factory.django.DjangoModelFactory):
     billing_code = factory.SubFactory(BillingCodeFactory)
     usual_rate = Decimal("18.00")
     floor_rate = Decimal("14.50")
+
+
+# ----------------------------------------------------------------------------- attachments
+
+import hashlib  # noqa: E402
+import io  # noqa: E402
+
+from cases.models import CaseAttachment, ProviderDocument  # noqa: E402
+
+
+def blank_pdf(pages: int = 1) -> bytes:
+    """A real PDF of ``pages`` blank letter-size pages (pypdf opens it)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+ONE_PAGE_PDF = blank_pdf()
+
+
+class _StoredFileFactory(factory.django.DjangoModelFactory):
+    """A one-page PDF stored privately, with what the upload check would have recorded."""
+
+    class Meta:
+        abstract = True
+
+    title = "Document"
+    file_type = "pdf"  # before the file: its stored name takes the type
+    file = factory.django.FileField(filename="upload.pdf", data=ONE_PAGE_PDF)
+    page_count = 1
+    size_bytes = len(ONE_PAGE_PDF)
+    sha256 = hashlib.sha256(ONE_PAGE_PDF).hexdigest()
+
+
+class CaseAttachmentFactory(_StoredFileFactory):
+    class Meta:
+        model = CaseAttachment
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "assessment"
+    title = "Assessment"
+
+
+class ProviderDocumentFactory(_StoredFileFactory):
+    class Meta:
+        model = ProviderDocument
+
+    practice = factory.SubFactory(PracticeFactory)
+    provider = None
+    kind = "w9"
+    title = "W-9"
+    expires_on = None

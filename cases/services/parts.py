@@ -7,15 +7,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from billing_codes.models import BillingCode
-from cases.models import Consent, NetworkSearch, RequestedService
+from cases.models import Consent, FileType, NetworkSearch, RequestedService
 from cases.workspace import usual_rate
 
+from .attachments import file_type_of
 from .case import changes_for_event, lock_case, record_event, require_draft
 from .common import apply_fields, clean_and_save, lock_row
 from .reference import validate_modifier
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 class SearchData(TypedDict, total=False):
     provider_name: str
     provider_npi: str
+    contact_name: str
+    contact_phone: str
     contacted_on: dt.date
     method: str
     outcome: str
@@ -42,6 +44,7 @@ class ServiceData(TypedDict, total=False):
     units: int
     unit_period: str
     requested_rate: Decimal | None
+    units_remaining: int | None  # care under way: left on the prior authorization
 
 
 class ConsentData(TypedDict, total=False):
@@ -56,12 +59,6 @@ class ConsentData(TypedDict, total=False):
 SEARCH_FIELDS = list(SearchData.__annotations__)
 SERVICE_FIELDS = list(ServiceData.__annotations__)
 CONSENT_FIELDS = list(ConsentData.__annotations__)
-
-ALLOWED_UPLOADS = {
-    b"%PDF-": ("pdf", "application/pdf"),
-    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
-    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
-}
 
 # ----------------------------------------------------------------------------- network searches
 
@@ -185,17 +182,12 @@ def service_remove(*, service_id: int, actor: User) -> None:
 
 
 def validate_upload(upload: UploadedFile[bytes]) -> str:
-    """PDF, PNG or JPEG only, judged by the file's content (not its name), size-limited."""
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({"file": f"The file is larger than {limit // (1024 * 1024)} MB."})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, (ext, _mime) in ALLOWED_UPLOADS.items():
-        if head.startswith(magic):
-            return ext
-    raise ValidationError({"file": "Upload the signed consent as a PDF, PNG or JPEG file."})
+    """PDF, PNG or JPEG only, judged by the file's first bytes (not its name), size-limited:
+    the check attachments start with (``file_check`` goes on to open the file)."""
+    file_type = file_type_of(
+        upload, refusal="Upload the signed consent as a PDF, PNG or JPEG file."
+    )
+    return "jpg" if file_type == FileType.JPEG else file_type
 
 
 @transaction.atomic

@@ -175,7 +175,7 @@ class PartsSteps:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="consent")
         if "next" in request.POST:
-            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "review"]))
+            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "attachments"]))
         form = ConsentForm(request.POST, request.FILES, prefix="consent")
         if form.is_valid():
             data = dict(form.cleaned_data)

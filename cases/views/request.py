@@ -1,6 +1,6 @@
 """The guided SCA request: client → details → services → in-network searches → consent →
-review and submit. Every step saves the draft through the services, so leaving half-way
-loses nothing; the review shows the readiness checklist in plain words."""
+attachments → review and submit. Every step saves the draft through the services, so leaving
+half-way loses nothing; the review shows the readiness checklist in plain words."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from cases.web import PracticeMixin, htmx_done
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors
 
+from .attachments import ATTACHMENT_CHECKS, AttachmentSteps
 from .parts import PartsSteps
 
 STEPS = [
@@ -31,6 +32,7 @@ STEPS = [
     ("services", "Services"),
     ("searches", "In-network search"),
     ("consent", "Consent"),
+    ("attachments", "Attachments"),
     ("review", "Review and submit"),
 ]
 STEP_NAMES = [s for s, _ in STEPS]
@@ -39,11 +41,14 @@ STEP_NAMES = [s for s, _ in STEPS]
 # Which readiness checks each step answers: a step shows as done when they all pass.
 STEP_CHECKS = {
     "details": {"provider_missing", "justification_missing", "period_invalid", "period_too_long",
-                "treatment_already_started", "sessions_remaining_required",
-                "sessions_exceed_remaining"},
-    "services": {"no_services", "code_not_aba", "code_inactive"},
+                "treatment_already_started",
+                "sessions_exceed_remaining", "period_already_started", "treatment_start_missing",
+                "remaining_missing"},
+    "services": {"no_services", "code_not_aba", "code_inactive", "units_exceed_remaining",
+                 "rate_missing"},
     "searches": {"network_search_incomplete"},
     "consent": {"consent_missing"},
+    "attachments": ATTACHMENT_CHECKS,
 }  # fmt: skip
 
 
@@ -57,8 +62,12 @@ def _step_context(step: str, case=None, client=None, readiness=None) -> dict:
     computed here unless the step already has it)."""
     current = STEP_NAMES.index(step)
     complete = set()
+    optional = {"attachments"}  # unless the insurer's protocol names kinds it requires
     if case is not None:
-        complete = _complete_steps(readiness or case_readiness(case))
+        readiness = readiness or case_readiness(case)
+        complete = _complete_steps(readiness)
+        if getattr(readiness.policy, "required_attachments", None):
+            optional = set()
     if case is None and client is not None:
         complete = {"client"}
     return {
@@ -69,6 +78,7 @@ def _step_context(step: str, case=None, client=None, readiness=None) -> dict:
                 "label": label,
                 "done": name in complete and i != current,
                 "current": i == current,
+                "optional": name in optional,
                 "url": reverse("cases:request_step", args=[case.pk, name])
                 if case is not None and name != "client"
                 else None,
@@ -167,8 +177,8 @@ class RequestStartView(PracticeMixin, View):
         return self.details(request, client, form, status=400)
 
 
-class RequestStepView(PartsSteps, PracticeMixin, View):
-    """Steps 2–6 of an existing draft."""
+class RequestStepView(PartsSteps, AttachmentSteps, PracticeMixin, View):
+    """Steps 2–7 of an existing draft."""
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs.get("step") not in STEP_NAMES[1:]:

@@ -14,11 +14,13 @@ from sca_portal.urls import router
 from tests.factories import (
     AgreementFactory,
     AgreementLineFactory,
+    CaseAttachmentFactory,
     ConsentFactory,
     ModifierFactory,
     OfferFactory,
     OfferLineFactory,
     PracticeRateFactory,
+    ProviderDocumentFactory,
     ProviderFactory,
 )
 
@@ -56,6 +58,12 @@ WRITE_ROLES = {
         for a in ("create", "update", "partial_update", "destroy")
     },
     ("case-document", "create"): "staff",
+    ("case-submission", "create"): "staff",
+    **{
+        (b, a): "staff"
+        for b in ("case-attachment", "provider-document")
+        for a in ("create", "archive")
+    },
     ("case-contact", "create"): "staff",
     ("case-utilization", "create"): "staff",
     ("case-offer", "create"): "billing",
@@ -118,6 +126,8 @@ def bright(world, ready_case, aba_code):
         "case-network-search": case.network_searches.first().pk,
         "case-service": case.services.first().pk,
         "case-consent": consent.pk,
+        "case-attachment": CaseAttachmentFactory(case=case).pk,
+        "provider-document": ProviderDocumentFactory(practice=world.practice).pk,
         "case-event": case.events.first().pk,
         "case-offer": offer.pk,
         "document": document.pk,
