@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
-from .views import audit, documents, parts, people, reference
+from .views import attachments, audit, documents, parts, people, reference, submissions
 from .views import case as case_views
 from .views import request as request_views
 
@@ -40,6 +40,8 @@ urlpatterns = [
         parts.ConsentDownloadView.as_view(),
         name="consent_download",
     ),
+    *attachments.urlpatterns,
+    *submissions.urlpatterns,
     *people.urlpatterns,
     *reference.urlpatterns,
     *audit.urlpatterns,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .attachments import CaseAttachmentViewSet, ProviderDocumentViewSet
 from .audit import AccessLogViewSet
 from .case import CaseEventViewSet, CaseViewSet
 from .documents import CaseDocumentViewSet, DocumentViewSet
 from .parts import ConsentViewSet, NetworkSearchViewSet, RequestedServiceViewSet
 from .people import ClientViewSet, ProviderViewSet
 from .reference import InsurerContactViewSet, InsurerViewSet, RatePolicyViewSet
+from .submissions import SubmissionViewSet
 from .tenancy import PracticeViewSet
 
 
@@ -27,5 +29,8 @@ def register(router) -> None:
     router.register(f"{case}/consents", ConsentViewSet, basename="case-consent")
     router.register(f"{case}/events", CaseEventViewSet, basename="case-event")
     router.register(f"{case}/documents", CaseDocumentViewSet, basename="case-document")
+    router.register(f"{case}/submissions", SubmissionViewSet, basename="case-submission")
+    router.register(f"{case}/attachments", CaseAttachmentViewSet, basename="case-attachment")
+    router.register("provider-documents", ProviderDocumentViewSet, basename="provider-document")
     router.register("documents", DocumentViewSet, basename="document")
     router.register("audit/access-log", AccessLogViewSet, basename="audit-access-log")

@@ -16,15 +16,12 @@ from cases.models import (
     Case,
     CaseAction,
     CaseEvent,
-    CaseStatus,
     Client,
     Insurer,
     Membership,
     Practice,
     Provider,
-    RequestedService,
 )
-from cases.selectors.case import sessions_still_remaining
 from cases.selectors.readiness import case_readiness
 from core.exceptions import DomainError, conflict
 
@@ -46,6 +43,9 @@ class DraftData(TypedDict, total=False):
     initiated_by: str
     service_type: str
     planned_start_date: dt.date | None
+    # Care under way (DESIGN.md rule 3; the model checks the two dates).
+    treatment_started_on: dt.date | None
+    coverage_change_on: dt.date | None
     requested_start: dt.date | None
     requested_end: dt.date | None
     sessions_requested: int | None
@@ -259,8 +259,16 @@ def case_set_tracking(
 
 @transaction.atomic
 def case_submit(
-    *, case_id: int, actor: User, submission_channel: str = "", insurer_reference: str = ""
+    *,
+    case_id: int,
+    actor: User,
+    submission_channel: str = "",
+    insurer_reference: str = "",
+    sent_to: str = "",
+    confirmation: str = "",
 ) -> Case:
+    from .submissions import submission_first  # submissions builds on this module
+
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.SUBMIT)
     today = timezone.localdate()
@@ -277,20 +285,13 @@ def case_submit(
     case.submitted_at = timezone.now()
     case.rate_policy = policy
     case.submission_channel = submission_channel or (policy.submission_channel if policy else "")
-    if insurer_reference:
-        case.insurer_reference = insurer_reference
+    case.insurer_reference = insurer_reference or case.insurer_reference
     if policy and policy.expected_response_days and case.follow_up_on is None:
         case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
     case.full_clean()
     written = ["status", "submitted_at", "rate_policy", "submission_channel", "follow_up_on"]
     case_bump(case, [*written, "insurer_reference"])
-    record_event(
-        case,
-        actor,
-        "submitted",
-        "Submitted to the insurer.",
-        {"submission_channel": case.submission_channel, "policy_id": policy.pk if policy else None},
-    )
+    submission_first(case=case, actor=actor, sent_to=sent_to, confirmation=confirmation)
     return case
 
 
@@ -336,59 +337,3 @@ def case_withdraw(*, case_id: int, actor: User, reason: str) -> Case:
         {"reason": case.decision_reason},
     )
     return case
-
-
-@transaction.atomic
-def case_renew(*, case_id: int, actor: User) -> Case:
-    """A new draft for the same client, provider and insurer, linked to this case."""
-    case = lock_case(case_id)
-    check_transition(case, CaseAction.RENEW)
-    check_insurer_open(case.insurer)
-    existing = case.renewals.exclude(status=CaseStatus.WITHDRAWN).first()
-    if existing:
-        raise conflict(
-            "already_renewed",
-            f"This case already has a renewal (case #{existing.pk}); work on that one.",
-        )
-    remaining = sessions_still_remaining(case)
-    new = Case(
-        practice_id=case.practice_id,
-        client_id=case.client_id,
-        provider_id=case.provider_id,
-        insurer_id=case.insurer_id,
-        reason=case.reason,
-        initiated_by=case.initiated_by,
-        service_type=case.service_type,
-        clinical_justification=case.clinical_justification,
-        sessions_remaining=remaining if case.reason == "provider_transition" else None,
-        sessions_requested=remaining
-        if case.reason == "provider_transition"
-        else case.sessions_requested,
-        requested_start=case.requested_end + dt.timedelta(days=1) if case.requested_end else None,
-        assigned_to_id=case.assigned_to_id,
-        renewal_of=case,
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
-    new.save()
-    RequestedService.objects.bulk_create(
-        [
-            RequestedService(
-                case=new,
-                billing_code_id=s.billing_code_id,
-                modifier=s.modifier,
-                units=s.units,
-                unit_period=s.unit_period,
-                requested_rate=s.requested_rate,
-            )
-            for s in case.services.all()
-        ]
-    )
-    record_event(
-        new,
-        actor,
-        "created",
-        f"Created as the renewal of case #{case.pk}.",
-        {"renewal_of": case.pk},
-    )
-    record_event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
-    return new

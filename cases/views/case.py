@@ -16,11 +16,14 @@ from django.views.generic import TemplateView
 from cases.forms.case import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
 from cases.models import Case, CaseAction, CaseStatus, Reason, ServiceType
 from cases.permissions import allowed_actions, can
-from cases.selectors.case import case_detail_for, case_events, cases_visible_to, get_case_for
+from cases.selectors.attachments import attachments_of
+from cases.selectors.case import case_events, case_workspace_for, cases_visible_to, get_case_for
 from cases.selectors.documents import document_kinds_for
+from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
 from cases.services.audit import access_record, access_record_export
-from cases.services.case import case_deny, case_renew, case_set_tracking, case_submit, case_withdraw
+from cases.services.case import case_deny, case_set_tracking, case_submit, case_withdraw
+from cases.services.renewal import case_renew
 from cases.web import PracticeMixin
 from cases.workspace import panels_for
 from core.api import fetch_page
@@ -28,6 +31,7 @@ from core.auth import signed_in_user
 from core.refusals import REFUSALS, flash_refusal
 
 from .documents import DOCUMENT_BUTTONS
+from .submissions import submission_panel
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
@@ -151,7 +155,7 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        case = get_object_or_404(case_detail_for(self.request.user), pk=kwargs["pk"])
+        case = get_object_or_404(case_workspace_for(self.request.user), pk=kwargs["pk"])
         access_record(user=signed_in_user(self.request), action="view_case", obj=case)
         readiness = case_readiness(case) if case.is_draft else None
         actions = allowed_actions(case, self.request.user)
@@ -163,7 +167,8 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
             lifecycle_actions=[a for a in actions if a in ("submit", "deny", "withdraw", "renew")],
             can_work=can(self.request.user, case.practice_id, "case"),
             can_negotiate=can(self.request.user, case.practice_id, "offers"),
-            documents=list(case.documents.order_by("kind", "-created_at")),
+            documents=documents_listed(case),
+            attachments=list(attachments_of(case)),  # one query, however many
             document_kinds=[(kind, DOCUMENT_BUTTONS[kind]) for kind in document_kinds_for(case)],
             events=list(case_events(case).order_by("-created_at", "-id")[:100]),
             tracking_form=TrackingForm(
@@ -178,6 +183,10 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
             reason_form=ReasonForm(),
             panels=panels_for(self.request, case),
             today=timezone.localdate(),
+        )
+        # A refused re-send comes back with what was typed (views/submissions.py).
+        ctx["submission_panel"] = submission_panel(
+            self.request, case, documents=ctx["documents"], form=kwargs.get("submission_form")
         )
         return ctx
 
@@ -231,6 +240,8 @@ class CaseActionView(PracticeMixin, View):
                     actor=signed_in_user(request),
                     submission_channel=form.cleaned_data.get("submission_channel", ""),
                     insurer_reference=form.cleaned_data.get("insurer_reference", ""),
+                    sent_to=form.cleaned_data.get("sent_to", ""),
+                    confirmation=form.cleaned_data.get("confirmation", ""),
                 )
                 messages.success(request, "Submitted. The case now waits on the insurer.")
             elif action == CaseAction.RENEW:

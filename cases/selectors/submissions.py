@@ -1,0 +1,89 @@
+"""Sendings of a case as the user may see them: the case's submissions, the documents a sending
+can name (the packet first), and where each channel reaches the insurer by default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from cases.models import (
+    Case,
+    CaseStatus,
+    ContactPurpose,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Submission,
+    SubmissionChannel,
+)
+
+from .reference import ContactDetails, insurer_contact_for
+
+
+def submissions_for(case: Case) -> QuerySet[Submission]:
+    """The case's sendings in the order they were sent, with who recorded each."""
+    return case.submissions.select_related("recorded_by")
+
+
+def submissions_prefetch() -> Prefetch[str, QuerySet[Submission], str]:
+    """The same rows for a case loaded with its parts (the workspace: one query whatever the
+    number of sendings)."""
+    return Prefetch("submissions", queryset=Submission.objects.select_related("recorded_by"))
+
+
+# What a sending names, best first: the packet (the letter with everything the insurer asks
+# for), then the letter alone; newest first within a kind.
+SEND_ORDER = [
+    DocumentKind.SUBMISSION_PACKET,
+    DocumentKind.REQUEST_LETTER,
+    DocumentKind.CONSENT_FORM,
+    DocumentKind.AGREEMENT_SUMMARY,
+]
+
+
+def sendable(documents: Iterable[Document]) -> list[Document]:
+    """The ready ones of ``documents``, packets first (SEND_ORDER), newest first in a kind."""
+    rank: dict[str, int] = {kind: n for n, kind in enumerate(SEND_ORDER)}
+    ready = [d for d in documents if d.status == DocumentStatus.READY]
+    ready.sort(key=lambda d: -d.created_at.timestamp())
+    return sorted(ready, key=lambda d: rank.get(d.kind, len(rank)))
+
+
+def sendable_documents(case: Case) -> list[Document]:
+    return sendable(case.documents.filter(status=DocumentStatus.READY))
+
+
+def document_sent_at_submit(case: Case) -> Document | None:
+    """What the first sending carried: the latest ready packet, else the latest ready letter."""
+    kinds = [DocumentKind.SUBMISSION_PACKET, DocumentKind.REQUEST_LETTER]
+    found = sendable(case.documents.filter(status=DocumentStatus.READY, kind__in=kinds))
+    return found[0] if found else None
+
+
+SENT_TO_MAX_LENGTH = Submission._meta.get_field("sent_to").max_length or 200
+
+
+def _address(contact: ContactDetails, channel: str) -> str:
+    # A mailing address is kept on several lines; a sending names it on one.
+    mail = ", ".join(line.strip() for line in contact.address.splitlines() if line.strip())
+    addresses: dict[str, str] = {
+        SubmissionChannel.FAX: contact.fax,
+        SubmissionChannel.EMAIL: contact.email,
+        SubmissionChannel.PORTAL: contact.portal_url,
+        SubmissionChannel.PHONE: contact.phone,
+        SubmissionChannel.MAIL: mail,
+    }
+    return addresses.get(channel, "")[:SENT_TO_MAX_LENGTH]
+
+
+def insurer_addresses(case: Case) -> dict[str, str]:
+    """{channel: where it reaches the insurer} from the practice's contact for the insurer (its
+    appeals contact once the case is denied), else the directory's; blank when unknown."""
+    purpose = (
+        ContactPurpose.APPEALS if case.status == CaseStatus.DENIED else ContactPurpose.SCA_REQUEST
+    )
+    contact = insurer_contact_for(
+        practice_id=case.practice_id, insurer=case.insurer, purpose=purpose
+    )
+    return {channel: _address(contact, channel) for channel in SubmissionChannel.values}
