@@ -20,7 +20,15 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = RequestedService
         fields = SERVICE_FIELDS
-        labels = {"requested_rate": "Requested rate per unit ($)"}
+        labels = {
+            "requested_rate": "Requested rate per unit ($)",
+            "units_remaining": "Left on the prior authorization",
+        }
+        help_texts = {
+            "units_remaining": "Care under way: the units of this code the prior authorization "
+            "has left, in total (units per week or month count over the requested period "
+            "against it). Leave empty for new treatment.",
+        }
         field_classes = {"billing_code": BillingCodeChoiceField}
 
     def __init__(self, *args, aba_only: bool = False, **kwargs):

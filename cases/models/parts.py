@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.functional import LazyObject
 
 from billing_codes.models import code_label
-from cases.validators import validate_not_future, validate_npi
+from cases.validators import validate_not_future, validate_npi, validate_phone
 
 
 class SearchMethod(models.TextChoices):
@@ -48,6 +48,9 @@ class NetworkSearch(models.Model):
     provider_npi = models.CharField(
         "provider NPI", max_length=10, blank=True, validators=[validate_npi]
     )
+    # Who was reached and how to reach them again: the insurer may check the attempt.
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
     contacted_on = models.DateField(validators=[validate_not_future])
     method = models.CharField(max_length=10, choices=SearchMethod.choices)
     outcome = models.CharField(max_length=16, choices=SearchOutcome.choices)

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import TypedDict
 
+from django.utils import timezone
+
 from billing_codes.models import BillingCode, code_label
 from cases.models import Case, CaseStatus
-from cases.selectors.documents import DocumentNotAvailable, consent_form_context
+from cases.selectors.documents import DocumentNotAvailable, document_context
 
 from .. import pricing
 from ..models.agreements import Agreement
@@ -34,6 +36,7 @@ class AgreementFlags(TypedDict):
 class AgreementSummaryLine(TypedDict):
     code: str
     modifier: str
+    description: str
     rate: Decimal
     units_authorized: int
     unit_period: str
@@ -69,6 +72,7 @@ def agreement_summary(agreement: Agreement) -> AgreementSummary:
             {
                 "code": ln.billing_code.code,
                 "modifier": ln.modifier,
+                "description": ln.billing_code.short_description,
                 "rate": ln.rate,
                 "units_authorized": ln.units_authorized,
                 "unit_period": ln.unit_period,
@@ -81,14 +85,30 @@ def agreement_summary(agreement: Agreement) -> AgreementSummary:
 
 
 def agreement_summary_context(case: Case) -> dict[str, object]:
-    """The agreement summary's content, registered with the cases document pipeline."""
-    ctx = consent_form_context(case)
-    agreement = (
-        getattr(ctx["case"], "agreement", None) if hasattr(ctx["case"], "agreement") else None
-    )
+    """The agreement summary's content, registered with the cases document pipeline: the
+    case's shared content, the agreement's lines with their codes spelled out, who at the
+    insurer agreed and when, and the codes the practice has a floor for (it claims nothing
+    about a floor it does not have)."""
+    ctx = document_context(case)
+    agreement = Agreement.objects.select_related("source_offer").filter(case_id=case.pk).first()
     if agreement is None:
         raise DocumentNotAvailable("This case has no agreement yet.")
-    ctx["agreement"] = agreement_summary(agreement)
+    summary = agreement_summary(agreement)
+    ctx["agreement"] = summary
+    ctx["agreed_on"] = timezone.localdate(agreement.created_at)
+    ctx["offer"] = agreement.source_offer
+    # Today's floors (the flags hold those of the day the agreement was written).
+    floors = floor_rates_for(case.practice_id)
+    ids = dict(agreement.lines.values_list("billing_code__code", "billing_code_id"))
+    floor_codes, below_now = [], []
+    for ln in summary["lines"]:
+        key = (ids[ln["code"]], ln["modifier"])
+        floor = floors.get(key, floors.get((key[0], "")))
+        if floor is not None:
+            floor_codes.append(code_label(ln["code"], ln["modifier"]))
+            if ln["rate"] < floor:
+                below_now.append(floor_codes[-1])
+    ctx["floor_codes"], ctx["below_floor_now"] = floor_codes, below_now
     return ctx
 
 

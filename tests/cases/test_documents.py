@@ -224,7 +224,7 @@ def test_agreement_summary_lists_lines_total_and_flags(
         "97153",
         "$15.00",
         "100",
-        "$1500.00",
+        "$1,500.00",
         "Total value",
         "97155",
         "claims for them will be denied",
