@@ -7,13 +7,31 @@ agreement, which lives in ``negotiations``, so that app registers its builder at
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus, Document, DocumentKind
+from billing_codes.diagnoses import diagnosis_label
+from billing_codes.models import code_label
+from cases.models import (
+    ATTACHMENT_ORDER,
+    Case,
+    CaseAttachment,
+    CaseStatus,
+    Document,
+    DocumentKind,
+    InitiatedBy,
+    PolicyKind,
+    RatePolicy,
+    RequestedService,
+    UnitPeriod,
+)
+from cases.rates import DAYS_PER_WEEK, MONTHS_PER_DAY, period_units, to_cent
 
 from .reference import case_policy, insurer_contact_for
 from .tenancy import practice_ids_for
@@ -27,10 +45,12 @@ def documents_visible_to(user: User | AnonymousUser) -> QuerySet[Document]:
 
 
 def document_kinds_for(case: Case) -> list[str]:
-    """The kinds of document this case can have now: the agreement summary once approved."""
+    """The kinds of document this case can have now: the agreement summary once approved; the
+    submission packet always (a draft's lists what it still lacks)."""
     kinds: list[str] = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
     if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
         kinds.append(DocumentKind.AGREEMENT_SUMMARY)
+    kinds.append(DocumentKind.SUBMISSION_PACKET)
     return kinds
 
 
@@ -49,33 +69,135 @@ def register(kind: str, builder: ContextBuilder) -> None:
 
 
 def _loaded(case: Case) -> Case:
+    """The case with everything its documents read, in a fixed number of queries."""
+    current = CaseAttachment.objects.filter(archived_at__isnull=True)
     return (
         Case.objects.select_related("practice", "client", "provider", "insurer", "client__insurer")
-        .prefetch_related("services__billing_code", "network_searches", "consents")
+        .prefetch_related(
+            "services__billing_code",
+            "network_searches",
+            "consents",
+            Prefetch("attachments", queryset=current),
+        )
         .get(pk=case.pk)
     )
 
 
+# Codes billed in 15-minute units, for a code whose table row gives no unit length.
+FIFTEEN_MINUTE_CODES = frozenset(
+    {"97151", "97152", "97153", "97154", "97155", "97156", "97157", "97158", "0362T", "0373T"}
+)
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """A requested code as the letter and the consent form print it."""
+
+    label: str  # "97153-HO"
+    description: str
+    units: int
+    period: str  # "Per week"
+    hours_per_week: Decimal | None  # timed codes only
+    total_units: Decimal | None  # over the requested period; None when it is not set
+    rate: Decimal | None
+    rate_note: str  # who sets the rate when none is requested
+    amount: Decimal | None
+    units_remaining: int | None
+
+
+def rate_note(policy: RatePolicy | None) -> str:
+    """What a document says for a blank requested rate (never a dash): under a
+    non-negotiable policy the insurer's policy sets it, otherwise it is to be agreed."""
+    if policy is not None and policy.kind == PolicyKind.HIGHEST_NETWORK_RATE:
+        return "Rate per the insurer's highest in-network rate"
+    if policy is not None and policy.kind == PolicyKind.PERCENT_OF_REFERENCE:
+        percent = f"{policy.percent.normalize():f}" if policy.percent is not None else "a percent"
+        return f"Rate per {percent}% of {policy.get_reference_schedule_display()}"
+    return "Rate to be agreed"
+
+
+def _per_week(s: RequestedService, start: dt.date | None, end: dt.date | None) -> Decimal | None:
+    if s.unit_period == UnitPeriod.PER_WEEK:
+        return Decimal(s.units)
+    if s.unit_period == UnitPeriod.PER_MONTH:
+        return Decimal(s.units) * MONTHS_PER_DAY * DAYS_PER_WEEK
+    if start and end:
+        return Decimal(s.units) * DAYS_PER_WEEK / Decimal((end - start).days + 1)
+    return None
+
+
+def service_line(s: RequestedService, case: Case, policy: RatePolicy | None) -> ServiceLine:
+    start, end = case.requested_start, case.requested_end
+    code = s.billing_code
+    minutes = code.unit_minutes or (15 if code.code in FIFTEEN_MINUTE_CODES else None)
+    per_week = _per_week(s, start, end) if minutes else None
+    if start and end:
+        total: Decimal | None = period_units(s.units, s.unit_period, start, end)
+    else:
+        total = Decimal(s.units) if s.unit_period == UnitPeriod.TOTAL else None
+    rate = s.requested_rate
+    return ServiceLine(
+        label=code_label(code.code, s.modifier),
+        description=code.short_description,
+        units=s.units,
+        period=s.get_unit_period_display(),
+        hours_per_week=(per_week * (minutes or 0) / 60).quantize(TENTH) if per_week else None,
+        total_units=total.quantize(TENTH) if total is not None else None,
+        rate=rate,
+        rate_note="" if rate is not None else rate_note(policy),
+        amount=to_cent(rate * total) if rate is not None and total is not None else None,
+        units_remaining=s.units_remaining,
+    )
+
+
+def consent_enclosed(case: Case, policy: RatePolicy | None) -> bool:
+    """A consent goes with the request when the practice initiated it or the policy asks
+    for one (DESIGN.md rule 8)."""
+    return case.initiated_by == InitiatedBy.PRACTICE or bool(policy and policy.requires_consent)
+
+
 def _base(case: Case) -> Context:
     """What every document reads; ``case`` comes from ``_loaded``."""
+    today = timezone.localdate()
+    policy = case_policy(case)
+    client = case.client
+    lines = [service_line(s, case, policy) for s in case.services.all()]
+    subscriber = " ".join(client.subscriber_name.split())
     return {
         "case": case,
+        "reference": f"SCA-{case.pk}",
         "practice": case.practice,
-        "client": case.client,
+        "client": client,
         "provider": case.provider,
         "insurer": case.insurer,
-        "today": timezone.localdate(),
-        "policy": case_policy(case),
+        "today": today,
+        "policy": policy,
         # The practice's own SCA contact first, then the directory's (never another's).
         "contact": insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer),
+        "diagnoses": [diagnosis_label(code) for code in client.diagnosis_codes],
+        # The policyholder, when the client is a dependant on someone else's plan.
+        "subscriber": subscriber if subscriber.lower() != client.full_name.lower() else "",
+        "services": lines,
+        "services_total": sum((ln.amount for ln in lines if ln.amount), Decimal("0.00")),
+        "unpriced": sum(1 for ln in lines if ln.amount is None),
+        "units_remaining_given": any(ln.units_remaining is not None for ln in lines),
+        "care_under_way": bool(case.treatment_started_on and case.treatment_started_on <= today),
+        "consent_enclosed": consent_enclosed(case, policy),
     }
+
+
+def document_context(case: Case) -> Context:
+    """The content shared by every document of ``case`` (read by other apps' builders)."""
+    return _base(_loaded(case))
 
 
 def request_letter_context(case: Case) -> Context:
     case = _loaded(case)
     ctx = _base(case)
-    ctx["services"] = list(case.services.all())
     ctx["searches"] = list(case.network_searches.all())
+    attachments = sorted(case.attachments.all(), key=lambda a: (ATTACHMENT_ORDER[a.kind], a.pk))
+    ctx["enclosures"] = [(a.get_kind_display(), a.title) for a in attachments]
     return ctx
 
 

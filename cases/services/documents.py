@@ -15,19 +15,38 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
+from cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    FileType,
+)
 from cases.selectors.documents import (
     DocumentNotAvailable,
     context_for,
     document_kinds_for,
     template_for,
 )
-from core.exceptions import conflict
+from cases.selectors.packet import (
+    PacketPart,
+    PacketPlan,
+    cover_sheet_context,
+    packet_footer,
+    packet_plan,
+    packet_refusals,
+)
+from core.exceptions import DomainError, conflict
 
 from .case import lock_case, record_event
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from pypdf import PdfReader
+    from weasyprint.document import Document as WeasyDocument
+
+    from core.pdf import RenderedPdf
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +66,33 @@ def _enqueue(document_id: int) -> None:
 @transaction.atomic
 def document_request(*, case_id: int, actor: User, kind: str) -> tuple[Document, bool]:
     """A queued document of ``kind`` for the case, or the one already queued or rendering.
-    Returns (document, created). The render task is sent only after the commit."""
+    Returns (document, created). The render task is sent only after the commit. A submission
+    packet is refused past draft while a readiness error stands, and a ready packet built from
+    the same parts (``parts_sha256``) is returned rather than rendered again."""
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": f"Choose one of {', '.join(DocumentKind.values)}."})
     case = lock_case(case_id)  # serializes requests per case: one active document per kind
     if kind not in document_kinds_for(case):
         raise conflict("no_agreement", "The agreement summary exists once the case is approved.")
+    packet = kind == DocumentKind.SUBMISSION_PACKET
+    if packet:
+        _check_packet(case)
     active = case.documents.filter(kind=kind, status__in=ACTIVE_STATUSES).first()
     if active:
         return active, False
+    digest = ""
+    if packet:  # a packet built from the same parts is the one to send: no second render
+        digest = packet_plan(case, checklist=False).digest
+        built = case.documents.filter(kind=kind, status=DocumentStatus.READY, parts_sha256=digest)
+        if current := built.first():
+            return current, False
     try:
         with transaction.atomic():
             document = Document.objects.create(
-                case=case, kind=kind, requested_by=actor if getattr(actor, "pk", None) else None
+                case=case,
+                kind=kind,
+                parts_sha256=digest,
+                requested_by=actor if getattr(actor, "pk", None) else None,
             )
     except IntegrityError:
         return case.documents.get(kind=kind, status__in=ACTIVE_STATUSES), False
@@ -74,6 +107,18 @@ def document_request(*, case_id: int, actor: User, kind: str) -> tuple[Document,
     # the document stays queued and can be sent again.
     transaction.on_commit(lambda: _enqueue(document.pk), robust=True)
     return document, True
+
+
+def _check_packet(case: Case) -> None:
+    """A packet goes to the insurer: past draft it is refused, as a submission is, while any
+    readiness error stands (every failing rule in ``errors``)."""
+    failing = packet_refusals(case)
+    if failing:
+        raise DomainError(
+            code=failing[0].code,
+            detail=f"The packet cannot be built: {len(failing)} check(s) failed.",
+            errors=[{"code": c.code, "detail": c.detail} for c in failing],
+        )
 
 
 def _claim(document_id: int) -> Document | None:
@@ -127,10 +172,14 @@ def document_render(*, document_id: int) -> Document | None:
     if document is None:
         return None
     started = time.monotonic()
+    digest = ""
     try:
-        rendered = render_pdf_document(
-            template_for(document.kind), context_for(document.kind, document.case)
-        )
+        if document.kind == DocumentKind.SUBMISSION_PACKET:
+            rendered, digest = _render_packet(document.case)
+        else:
+            rendered = render_pdf_document(
+                template_for(document.kind), context_for(document.kind, document.case)
+            )
     except DocumentNotAvailable as exc:
         _fail(document_id, str(exc))
         return None
@@ -155,6 +204,7 @@ def document_render(*, document_id: int) -> Document | None:
         document.sha256 = hashlib.sha256(rendered.content).hexdigest()
         document.size_bytes = len(rendered.content)
         document.page_count = rendered.page_count
+        document.parts_sha256 = digest or document.parts_sha256  # what it was built from
         document.render_ms = elapsed_ms
         document.status = DocumentStatus.READY
         document.error = ""
@@ -175,6 +225,77 @@ def document_render(*, document_id: int) -> Document | None:
         elapsed_ms,
     )
     return document
+
+
+def _render_packet(case: Case) -> tuple[RenderedPdf, str]:
+    """The packet of ``case`` as one PDF, and the digest of the parts it was built from: the
+    generated parts laid out fresh, the stored files read (images made pages), the cover sheet
+    laid out last so that it states the total, the generated pages written in one pass (fonts
+    embedded once), every page stamped with the case's footer. A file that cannot be merged
+    fails the packet with a message naming its kind and id."""
+    from core.pdf import Footer, UnreadablePdf, assemble_pdf, laid_out, open_pdf, write_together
+
+    plan = packet_plan(case)
+    layouts, files = {}, {}
+    for i, part in enumerate(plan.parts):
+        if part.source is None:
+            # In a packet the stamped footer numbers the pages (print.css hides the document's
+            # own title and numbers, which would disagree).
+            context = {**context_for(part.kind, plan.case), "in_packet": True}
+            layouts[i] = laid_out(template_for(part.kind), context)
+        else:
+            files[i] = _read_part(part)
+    pages = [
+        len(layouts[i].pages) if i in layouts else len(files[i].pages)
+        for i in range(len(plan.parts))
+    ]
+    cover = _cover(plan, pages, cover_pages=1)
+    if len(cover.pages) != 1:  # a long checklist: state the total it really makes
+        cover = _cover(plan, pages, cover_pages=len(cover.pages))
+    generated = open_pdf(write_together([cover, *layouts.values()])).pages
+    parts, at = [generated[: len(cover.pages)]], len(cover.pages)
+    for i in range(len(plan.parts)):
+        if i in layouts:
+            parts.append(generated[at : at + pages[i]])
+            at += pages[i]
+        else:
+            parts.append(files[i].pages)
+    total = sum(len(part) for part in parts)
+    left = packet_footer(plan.case)
+    footers = [Footer(left, f"Page {n} of {total}") for n in range(1, total + 1)]
+    try:
+        return assemble_pdf(parts, footers), plan.digest
+    except UnreadablePdf as exc:
+        failed = plan.parts[exc.part - 1] if exc.part else None  # part 0 is the cover sheet
+        if failed is None or failed.source is None:
+            raise
+        raise DocumentNotAvailable(f"{failed.named} cannot go into the packet: {exc}.") from None
+
+
+def _read_part(part: PacketPart) -> PdfReader:
+    """A stored file of the packet as a PDF (an image made a page), or the packet's failure."""
+    from core.pdf import UnreadablePdf, image_pdf, open_pdf
+
+    assert part.source is not None
+    try:
+        with part.source.file.open("rb") as stored:
+            content = stored.read()
+        is_pdf = part.source.file_type == FileType.PDF
+        return open_pdf(content if is_pdf else image_pdf(content))
+    except FileNotFoundError:
+        raise DocumentNotAvailable(f"The file of {part.named} is missing.") from None
+    except UnreadablePdf as exc:
+        raise DocumentNotAvailable(
+            f"{part.named} cannot go into the packet: {exc}. Upload a readable, unlocked copy."
+        ) from None
+
+
+def _cover(plan: PacketPlan, pages: list[int], *, cover_pages: int) -> WeasyDocument:
+    from core.pdf import laid_out
+
+    total = cover_pages + sum(pages)
+    context = cover_sheet_context(plan, pages=pages, cover_pages=cover_pages, total_pages=total)
+    return laid_out("pdf/cover_sheet.html", {**context, "in_packet": True})
 
 
 def documents_sweep(*, older_than_seconds: int | None = None) -> int:

@@ -11,6 +11,7 @@ from cases.downloads import document_response
 from cases.models import DocumentKind, DocumentStatus
 from cases.selectors.case import get_case_for
 from cases.selectors.documents import documents_visible_to
+from cases.selectors.packet import documents_listed
 from cases.services.documents import document_request
 from cases.web import PracticeMixin
 from core.auth import signed_in_user
@@ -21,6 +22,7 @@ DOCUMENT_BUTTONS: dict[str, str] = {
     DocumentKind.REQUEST_LETTER: "request letter",
     DocumentKind.CONSENT_FORM: "consent form",
     DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
+    DocumentKind.SUBMISSION_PACKET: "submission packet",
 }
 
 
@@ -39,7 +41,7 @@ class DocumentCreateView(PracticeMixin, View):
                     request,
                     "cases/document_list.html",
                     {
-                        "documents": list(case.documents.order_by("kind", "-created_at")),
+                        "documents": documents_listed(case),
                         "document_errors": msgs,
                     },
                     status=refusal_status(exc),
@@ -47,7 +49,7 @@ class DocumentCreateView(PracticeMixin, View):
             flash_refusal(request, exc)
             return redirect("cases:detail", pk=case.pk)
         if request.htmx:
-            documents = list(case.documents.order_by("kind", "-created_at"))
+            documents = documents_listed(case)
             return render(request, "cases/document_list.html", {"documents": documents})
         return redirect(reverse("cases:detail", args=[case.pk]) + "#documents")
 

@@ -134,6 +134,34 @@ def test_a_real_worker_renders_the_requested_document(broker, ready_case, settin
     assert ready_case.events.filter(kind="document_ready").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_submission_packet(broker, ready_case, settings, world):
+    from tests.cases.test_packet import attach, pdf_bytes, png_bytes
+
+    attach(ready_case, "assessment", pdf_bytes("Assessment page one", "Assessment page two"))
+    attach(ready_case, "treatment_plan", png_bytes(), file_type="png")
+    document, created = document_request(
+        case_id=ready_case.pk, actor=world.staff, kind="submission_packet"
+    )
+    assert created and len(document.parts_sha256) == 64
+
+    worker = start_worker(broker, Path(settings.PRIVATE_MEDIA_ROOT))
+    try:
+        ok = wait_for(lambda: Document.objects.get(pk=document.pk).status in ("ready", "failed"))
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0]
+    document.refresh_from_db()
+    assert ok and document.status == "ready", (document.error, output[-3000:])
+    pages = PdfReader(io.BytesIO(document.file.read())).pages
+    assert len(pages) == document.page_count >= 1 + 1 + 3  # cover, letter, 2 + 1 attachment pages
+    for n, page in enumerate(pages, start=1):
+        text = page.extract_text()
+        assert f"SCA-{ready_case.pk}" in text and f"Page {n} of {len(pages)}" in text
+    assert "Assessment page two" in pages[-2].extract_text()
+    assert ready_case.client.last_name not in output  # nor in the worker's log
+
+
 def _files(root: Path) -> list[Path]:
     return [p for p in (root / "documents").rglob("*.pdf")] if (root / "documents").exists() else []
 
