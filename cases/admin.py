@@ -243,17 +243,19 @@ class CaseAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = CaseAttachment
     extra = 0
-    fields = readonly_fields = [
+    readonly_fields = [
         "kind", "file_type", "page_count", "size_bytes", "uploaded_by", "created_at", "archived_at",
     ]  # fmt: skip
+    fields = list(readonly_fields)
 
 
 class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Submission
     extra = 0
-    fields = readonly_fields = [
+    readonly_fields = [
         "sent_at", "channel", "sent_to", "pages", "confirmation", "document", "recorded_by",
     ]  # fmt: skip
+    fields = list(readonly_fields)
 
 
 @admin.register(Case)

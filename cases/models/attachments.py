@@ -125,7 +125,9 @@ class ProviderDocument(models.Model):
     class Meta:
         ordering = ["kind", "-created_at", "-id"]
         indexes = [
-            models.Index(fields=["practice", "archived_at", "expires_on"], name="providerdoc_expiry")
+            models.Index(
+                fields=["practice", "archived_at", "expires_on"], name="providerdoc_expiry"
+            )
         ]
         constraints = [
             models.CheckConstraint(

@@ -113,9 +113,14 @@ def test_staff_files_a_request_from_a_new_client_and_downloads_the_letter(
     page.get_by_label("Signed consent (PDF, PNG or JPEG)").set_input_files(str(scan))
     page.get_by_role("button", name="Record consent").click()
     expect(page.get_by_text("Ana Delgado (Parent)")).to_be_visible()
+    page.get_by_role("button", name="Continue to attachments").click()
+
+    # 6. attachments: none required by this insurer's protocol
+    expect(page.get_by_role("heading", name="Upload an attachment")).to_be_visible()
+    assert_accessible(page, "new request: attachments")
     page.get_by_role("button", name="Continue to review").click()
 
-    # 6. review and submit
+    # 7. review and submit
     expect(page.get_by_text("Ready to submit")).to_be_visible()
     assert_accessible(page, "new request: review")
     screenshot(page, "request-6-review")
