@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
-from .views import attachments, audit, documents, parts, people, reference, submissions
+from .views import attachments, audit, documents, parts, people, reference
 from .views import case as case_views
 from .views import request as request_views
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("cases/<id:pk>/", case_views.CaseWorkspaceView.as_view(), name="detail"),
     path("cases/<id:pk>/edit/", case_views.CaseTrackingView.as_view(), name="tracking"),
     path("cases/<id:pk>/do/<slug:action>/", case_views.CaseActionView.as_view(), name="action"),
+    path(
+        "cases/<id:pk>/submissions/",
+        case_views.SubmissionCreateView.as_view(),
+        name="submission_create",
+    ),
     path(
         "cases/<id:pk>/documents/",
         documents.DocumentCreateView.as_view(),
@@ -41,7 +46,6 @@ urlpatterns = [
         name="consent_download",
     ),
     *attachments.urlpatterns,
-    *submissions.urlpatterns,
     *people.urlpatterns,
     *reference.urlpatterns,
     *audit.urlpatterns,

@@ -122,7 +122,8 @@ def make_npi(first_nine: str) -> str:
     return first_nine + npi_check_digit(first_nine)
 
 
-def _validate_kinds(value, choices: list[str], what: str) -> None:
+def validate_kinds(value, choices: list[str], what: str) -> None:
+    """A JSON list of distinct kinds, each one of ``choices`` (``what`` names them)."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError(f"List the {what} kinds.", code="kind_list")
     unknown = sorted(set(value) - set(choices))
@@ -133,15 +134,3 @@ def _validate_kinds(value, choices: list[str], what: str) -> None:
         )
     if len(set(value)) != len(value):
         raise ValidationError(f"A {what} kind is listed twice.", code="kind_duplicate")
-
-
-def validate_attachment_kinds(value) -> None:
-    from cases.models.attachments import AttachmentKind  # the models import these validators
-
-    _validate_kinds(value, AttachmentKind.values, "attachment")
-
-
-def validate_provider_document_kinds(value) -> None:
-    from cases.models.attachments import ProviderDocumentKind
-
-    _validate_kinds(value, ProviderDocumentKind.values, "provider document")

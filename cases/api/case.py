@@ -30,12 +30,12 @@ from cases.services.case import (
     CaseData,
     case_create,
     case_deny,
-    case_submit,
     case_update,
     case_withdraw,
 )
 from cases.services.common import as_data
 from cases.services.renewal import case_renew
+from cases.services.submissions import case_submit
 from core.api import FilterBackend
 from core.auth import signed_in_user
 

@@ -50,12 +50,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalratepolicy',
             name='required_attachments',
-            field=models.JSONField(blank=True, default=list, help_text='Attachment kinds every request must enclose.', validators=[cases.validators.validate_attachment_kinds]),
+            field=models.JSONField(blank=True, default=list, help_text='Attachment kinds every request must enclose.', validators=[cases.models.attachments.validate_attachment_kinds]),
         ),
         migrations.AddField(
             model_name='historicalratepolicy',
             name='required_provider_documents',
-            field=models.JSONField(blank=True, default=list, help_text='Provider or practice documents every packet encloses.', validators=[cases.validators.validate_provider_document_kinds]),
+            field=models.JSONField(blank=True, default=list, help_text='Provider or practice documents every packet encloses.', validators=[cases.models.attachments.validate_provider_document_kinds]),
         ),
         migrations.AddField(
             model_name='historicalratepolicy',
@@ -70,12 +70,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ratepolicy',
             name='required_attachments',
-            field=models.JSONField(blank=True, default=list, help_text='Attachment kinds every request must enclose.', validators=[cases.validators.validate_attachment_kinds]),
+            field=models.JSONField(blank=True, default=list, help_text='Attachment kinds every request must enclose.', validators=[cases.models.attachments.validate_attachment_kinds]),
         ),
         migrations.AddField(
             model_name='ratepolicy',
             name='required_provider_documents',
-            field=models.JSONField(blank=True, default=list, help_text='Provider or practice documents every packet encloses.', validators=[cases.validators.validate_provider_document_kinds]),
+            field=models.JSONField(blank=True, default=list, help_text='Provider or practice documents every packet encloses.', validators=[cases.models.attachments.validate_provider_document_kinds]),
         ),
         migrations.AddField(
             model_name='ratepolicy',

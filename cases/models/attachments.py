@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cases.validators import validate_kinds
+
 from .parts import private_storage
 
 
@@ -39,6 +41,14 @@ class ProviderDocumentKind(models.TextChoices):
 
 
 PROVIDER_DOCUMENT_ORDER = {kind: i for i, kind in enumerate(ProviderDocumentKind.values)}
+
+
+def validate_attachment_kinds(value) -> None:
+    validate_kinds(value, AttachmentKind.values, "attachment")
+
+
+def validate_provider_document_kinds(value) -> None:
+    validate_kinds(value, ProviderDocumentKind.values, "provider document")
 
 
 class FileType(models.TextChoices):

@@ -10,11 +10,9 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from billing_codes.models import code_label
-from cases.validators import (
-    validate_attachment_kinds,
-    validate_phone,
-    validate_provider_document_kinds,
-)
+from cases.validators import validate_phone
+
+from .attachments import validate_attachment_kinds, validate_provider_document_kinds
 
 
 class Insurer(models.Model):

@@ -22,8 +22,7 @@ from cases.models import (
     Practice,
     Provider,
 )
-from cases.selectors.readiness import case_readiness
-from core.exceptions import DomainError, conflict
+from core.exceptions import conflict
 
 from .common import Changes, apply_fields, check_same_practice, clean_and_save, jsonable, lock_row
 from .reference import check_insurer_open
@@ -255,44 +254,6 @@ def case_set_tracking(
             {"changed": changes_for_event({"assigned_to": (old, case.assigned_to_id)})},
         )
     return case_set_follow_up(case_id=case.pk, actor=actor, follow_up_on=follow_up_on)
-
-
-@transaction.atomic
-def case_submit(
-    *,
-    case_id: int,
-    actor: User,
-    submission_channel: str = "",
-    insurer_reference: str = "",
-    sent_to: str = "",
-    confirmation: str = "",
-) -> Case:
-    from .submissions import submission_first  # submissions builds on this module
-
-    case = lock_case(case_id)
-    target = check_transition(case, CaseAction.SUBMIT)
-    today = timezone.localdate()
-    readiness = case_readiness(case, on=today)
-    failing = readiness.failing_errors
-    if failing:
-        raise DomainError(
-            code=failing[0].code,
-            detail=f"The case is not ready to submit: {len(failing)} check(s) failed.",
-            errors=[{"code": c.code, "detail": c.detail} for c in failing],
-        )
-    policy = readiness.policy
-    case.status = target
-    case.submitted_at = timezone.now()
-    case.rate_policy = policy
-    case.submission_channel = submission_channel or (policy.submission_channel if policy else "")
-    case.insurer_reference = insurer_reference or case.insurer_reference
-    if policy and policy.expected_response_days and case.follow_up_on is None:
-        case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
-    case.full_clean()
-    written = ["status", "submitted_at", "rate_policy", "submission_channel", "follow_up_on"]
-    case_bump(case, [*written, "insurer_reference"])
-    submission_first(case=case, actor=actor, sent_to=sent_to, confirmation=confirmation)
-    return case
 
 
 def _require_reason(reason: str) -> str:

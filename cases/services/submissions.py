@@ -1,5 +1,5 @@
-"""Each sending of a case to the insurer: the first at submit (``case_submit`` calls
-``submission_first``), then every re-send (``submission_record``)."""
+"""Each sending of a case to the insurer: submitting it (``case_submit``, which records the
+first sending with ``submission_first``), then every re-send (``submission_record``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus, Document, DocumentStatus, Submission, SubmissionChannel
+from cases.models import (
+    Case,
+    CaseAction,
+    CaseStatus,
+    Document,
+    DocumentStatus,
+    Submission,
+    SubmissionChannel,
+)
+from cases.selectors.readiness import case_readiness
 from cases.selectors.submissions import document_sent_at_submit, insurer_addresses
-from core.exceptions import conflict
+from core.exceptions import DomainError, conflict
 
-from .case import case_set_follow_up, lock_case, record_event
+from .case import case_bump, case_set_follow_up, check_transition, lock_case, record_event
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -173,3 +182,41 @@ def submission_record(
         due = timezone.localdate(sent_at) + dt.timedelta(days=policy.expected_response_days)
         case_set_follow_up(case_id=case.pk, actor=actor, follow_up_on=due)
     return submission, True
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    case_id: int,
+    actor: User,
+    submission_channel: str = "",
+    insurer_reference: str = "",
+    sent_to: str = "",
+    confirmation: str = "",
+) -> Case:
+    """Run the readiness checks and submit (every failing check at once, in ``errors``): the
+    case is sent under the policy in force, and its first sending is recorded."""
+    case = lock_case(case_id)
+    target = check_transition(case, CaseAction.SUBMIT)
+    today = timezone.localdate()
+    readiness = case_readiness(case, on=today)
+    failing = readiness.failing_errors
+    if failing:
+        raise DomainError(
+            code=failing[0].code,
+            detail=f"The case is not ready to submit: {len(failing)} check(s) failed.",
+            errors=[{"code": c.code, "detail": c.detail} for c in failing],
+        )
+    policy = readiness.policy
+    case.status = target
+    case.submitted_at = timezone.now()
+    case.rate_policy = policy
+    case.submission_channel = submission_channel or (policy.submission_channel if policy else "")
+    case.insurer_reference = insurer_reference or case.insurer_reference
+    if policy and policy.expected_response_days and case.follow_up_on is None:
+        case.follow_up_on = today + dt.timedelta(days=policy.expected_response_days)
+    case.full_clean()
+    written = ["status", "submitted_at", "rate_policy", "submission_channel", "follow_up_on"]
+    case_bump(case, [*written, "insurer_reference"])
+    submission_first(case=case, actor=actor, sent_to=sent_to, confirmation=confirmation)
+    return case

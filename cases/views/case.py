@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from cases.forms.case import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
+from cases.forms.submissions import SubmissionForm
 from cases.models import Case, CaseAction, CaseStatus, Reason, ServiceType
 from cases.permissions import allowed_actions, can
 from cases.selectors.attachments import attachments_of
@@ -21,17 +23,19 @@ from cases.selectors.case import case_events, case_workspace_for, cases_visible_
 from cases.selectors.documents import document_kinds_for
 from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
+from cases.selectors.submissions import sendable_documents
 from cases.services.audit import access_record, access_record_export
-from cases.services.case import case_deny, case_set_tracking, case_submit, case_withdraw
+from cases.services.case import case_deny, case_set_tracking, case_withdraw
 from cases.services.renewal import case_renew
+from cases.services.submissions import case_submit, submission_record
 from cases.web import PracticeMixin
 from cases.workspace import panels_for
 from core.api import fetch_page
 from core.auth import signed_in_user
-from core.refusals import REFUSALS, flash_refusal
+from core.refusals import REFUSALS, add_errors, flash_refusal, refusal_status
 
 from .documents import DOCUMENT_BUTTONS
-from .submissions import submission_panel
+from .submissions import PANEL_TEMPLATE, submission_panel
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
@@ -266,3 +270,49 @@ class CaseActionView(PracticeMixin, View):
             if action == CaseAction.SUBMIT and case.is_draft:
                 return redirect("cases:request_step", pk=case.pk, step="review")
         return redirect("cases:detail", pk=case.pk)
+
+
+class SubmissionCreateView(PracticeMixin, View):
+    """Record a re-send from the workspace. A refusal comes back on the form, beside the field
+    it names and with what was typed: the panel alone for htmx (swapped in place), else the
+    whole workspace, answered with the refusal's status."""
+
+    def post(self, request, pk):
+        case = get_case_for(request.user, pk)
+        self.require(case.practice_id, "submit")
+        documents = sendable_documents(case)
+        form = SubmissionForm(request.POST, documents=documents)
+        if not form.is_valid():
+            return self.refused(request, case, form, documents, 400)
+        data = form.cleaned_data
+        try:
+            _submission, created = submission_record(
+                case_id=case.pk,
+                actor=signed_in_user(request),
+                channel=data["channel"],
+                sent_at=data["sent_at"],
+                sent_to=data["sent_to"],
+                pages=data["pages"],
+                confirmation=data["confirmation"],
+                document_id=data["document"],
+            )
+        except REFUSALS as exc:
+            add_errors(form, exc)
+            return self.refused(request, case, form, documents, refusal_status(exc))
+        notice = "Re-send recorded." if created else "That sending was already recorded."
+        if request.htmx:  # the panel in place, with its new row and a fresh form
+            panel = submission_panel(request, case, documents=documents)
+            context = {"submission_panel": {**(panel or {}), "notice": notice}}
+            return render(request, PANEL_TEMPLATE, context)
+        messages.success(request, notice)
+        return redirect(reverse("cases:detail", args=[case.pk]) + "#submissions")
+
+    def refused(self, request, case, form, documents, status):
+        if request.htmx:
+            panel = submission_panel(request, case, documents=documents, form=form)
+            return render(request, PANEL_TEMPLATE, {"submission_panel": panel}, status=status)
+        workspace = CaseWorkspaceView()
+        workspace.setup(request, pk=case.pk)
+        workspace.practice_id, workspace.role = self.practice_id, self.role
+        context = workspace.get_context_data(pk=case.pk, submission_form=form)
+        return render(request, workspace.template_name, context, status=status)

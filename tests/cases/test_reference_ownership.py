@@ -14,13 +14,14 @@ from pypdf import PdfReader
 from cases.models import Document, InsurerContact, RatePolicy
 from cases.selectors.readiness import case_readiness
 from cases.selectors.reference import case_policy
-from cases.services.case import case_deny, case_submit
+from cases.services.case import case_deny
 from cases.services.reference import (
     insurer_contact_create,
     insurer_update,
     rate_policy_revise,
     rate_policy_update,
 )
+from cases.services.submissions import case_submit
 from negotiations.models import Agreement
 from negotiations.selectors.offers import negotiation_summary
 from tests.factories import (

@@ -209,7 +209,7 @@ def test_a_repeated_post_makes_no_second_record(world, api, ready_case):
 
 
 def test_a_repeat_within_a_minute_is_the_same_sending_and_later_a_new_one(world, ready_case):
-    from cases.services.case import case_submit
+    from cases.services.submissions import case_submit
 
     case_submit(case_id=ready_case.pk, actor=world.staff)
     at = timezone.now() - dt.timedelta(hours=1)

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Document, Submission
-from cases.services.case import case_submit
-from cases.services.submissions import submission_record
+from cases.services.submissions import case_submit, submission_record
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from cases.models import Case, CaseStatus, InsurerContact
-from cases.services.case import case_submit
+from cases.services.submissions import case_submit
 from negotiations.models import Agreement
 from tests.e2e.conftest import allow_browser_errors, assert_accessible, login, screenshot
 from tests.factories import (

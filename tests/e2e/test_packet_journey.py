@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from cases.models import Submission
-from cases.services.case import case_submit
+from cases.services.submissions import case_submit
 from tests.e2e.conftest import (
     allow_browser_errors,
     assert_accessible,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus, PolicyKind
-from cases.services.case import case_submit
+from cases.services.submissions import case_submit
 from negotiations.models import Agreement, ContactLog, Offer, UtilizationEntry
 from negotiations.services.agreements import offer_accept
 from negotiations.services.offers import offer_record

@@ -1,6 +1,5 @@
-"""Demo data for development: two practices, their users, providers, clients, the insurer
-directory, each practice's own policies (of each kind; the two practices disagree about
-Evergreen) and contacts, and a handful of cases. Idempotent: a second run changes nothing."""
+"""Demo data: two practices, their users, providers, clients, the insurers, each practice's own
+policies and contacts, and a handful of cases. Idempotent: a second run changes nothing."""
 
 import datetime as dt
 from decimal import Decimal
@@ -23,7 +22,7 @@ from cases.models import (
     RatePolicy,
     Role,
 )
-from cases.services.case import CaseData, case_create, case_deny, case_submit, case_withdraw
+from cases.services.case import CaseData, case_create, case_deny, case_withdraw
 from cases.services.parts import consent_add, network_search_add, service_add
 from cases.services.people import client_create, provider_create
 from cases.services.reference import (
@@ -34,6 +33,7 @@ from cases.services.reference import (
     insurer_create,
     rate_policy_create,
 )
+from cases.services.submissions import case_submit
 from cases.validators import make_npi
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, documented
