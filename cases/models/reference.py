@@ -12,7 +12,12 @@ from simple_history.models import HistoricalRecords
 from billing_codes.models import code_label
 from cases.validators import validate_phone
 
-from .attachments import validate_attachment_kinds, validate_provider_document_kinds
+from .attachments import (
+    AttachmentKind,
+    ProviderDocumentKind,
+    validate_attachment_kinds,
+    validate_provider_document_kinds,
+)
 
 
 class Insurer(models.Model):
@@ -187,6 +192,14 @@ class RatePolicy(models.Model):
     @property
     def is_negotiable(self) -> bool:
         return self.kind == PolicyKind.NEGOTIABLE
+
+    @property
+    def required_attachment_labels(self) -> list[str]:
+        return [str(AttachmentKind(k).label) for k in self.required_attachments]
+
+    @property
+    def required_provider_document_labels(self) -> list[str]:
+        return [str(ProviderDocumentKind(k).label) for k in self.required_provider_documents]
 
 
 class PolicyRate(models.Model):

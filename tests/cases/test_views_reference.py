@@ -995,3 +995,14 @@ def test_policy_history_query_count_is_constant(world, web, policy, aba_code):
 def test_unknown_insurer_edit_pages_are_404_for_admins(world, web, name, args):
     url = reverse(f"cases:{name}", args=args)
     assert web(world.admin).get(url).status_code == 404
+
+
+def test_insurer_page_shows_the_protocols_windows_and_required_documents(world, web, policy):
+    policy.retro_days, policy.continuity_days = 14, 60
+    policy.required_attachments = ["assessment", "treatment_plan"]
+    policy.required_provider_documents = ["w9"]
+    policy.save()
+    html = web(world.staff).get(reverse("cases:insurer_detail", args=[policy.insurer_id])).content
+    text = html.decode()
+    assert "or up to 14 days back" in text and "up to 60 days back" in text
+    assert "Assessment, Treatment plan" in text and "W-9" in text
