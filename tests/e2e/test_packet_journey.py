@@ -2,10 +2,13 @@
 file first), builds the submission packet, downloads it and records a re-send by fax. The
 screenshots of the cover sheet and of a stamped attachment page come from here."""
 
+import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -20,7 +23,7 @@ from tests.e2e.conftest import (
     pdf_screenshot,
     screenshot,
 )
-from tests.factories import ConsentFactory
+from tests.factories import ConsentFactory, ProviderFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -130,3 +133,46 @@ def test_staff_uploads_attachments_builds_the_packet_and_records_a_fax_resend(
     assert resend.channel == "fax"
     assert_accessible(page, "case workspace with sendings")
     screenshot(page, "case-workspace-sendings")
+
+
+def test_staff_keeps_a_w9_and_a_certificate_and_sees_which_lapse(page, world, tmp_path):
+    provider = ProviderFactory(practice=world.practice, first_name="Morgan", last_name="Reyes")
+    login(page, "demo_staff")
+    page.goto("/providers/")
+    page.get_by_role("link", name="Documents and credentials").click()
+    expect(page.get_by_role("heading", name="Add a document")).to_be_visible()
+    assert_accessible(page, "provider and practice documents")
+
+    # Refused: a JPEG that does not decode; the typed title and the expiry are kept.
+    broken = tmp_path / "certificate.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    allow_browser_errors(page, "status of 400 (Bad Request)")
+    page.get_by_label("Provider", exact=True).select_option(label="Morgan Reyes, BCBA")
+    page.get_by_label("Kind of document").select_option(label="BCBA certificate")
+    page.get_by_label("Title").fill("BCBA certificate 2026")
+    soon = (timezone.localdate() + dt.timedelta(days=12)).isoformat()
+    page.get_by_label("Expires on").fill(soon)
+    page.locator("input[type=file]").set_input_files(str(broken))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#field-doc-file .error")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("BCBA certificate 2026")
+    expect(page.get_by_label("Expires on")).to_have_value(soon)
+
+    certificate = tmp_path / "bcba.pdf"
+    certificate.write_bytes(_assessment_pdf())
+    page.locator("input[type=file]").set_input_files(str(certificate))
+    page.get_by_role("button", name="Upload").click()
+    table = page.get_by_role("region", name="Provider and practice documents")
+    expect(table).to_contain_text("BCBA certificate 2026")
+    expect(table).to_contain_text("expires in 12 days")
+
+    # The practice's W-9: no provider, no expiry.
+    page.get_by_label("Provider", exact=True).select_option(label="The practice (no provider)")
+    page.get_by_label("Kind of document").select_option(label="W-9")
+    page.get_by_label("Title").fill("W-9 2026")
+    page.get_by_label("Expires on").fill("")
+    page.locator("input[type=file]").set_input_files(str(certificate))
+    page.get_by_role("button", name="Upload").click()
+    expect(table).to_contain_text("W-9 2026")
+    assert provider.documents.count() == 1 and world.practice.provider_documents.count() == 2
+    screenshot(page, "credentials")
