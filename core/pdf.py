@@ -147,7 +147,11 @@ def image_pdf(content: bytes) -> bytes:
             w, h = opened.size
             fit = max(min(box_w / w, box_h / h), min(box_w / h, box_h / w))  # points a pixel
             opened.draft(
-                "RGB", (round(w * fit * IMAGE_MAX_DPI / 72), round(h * fit * IMAGE_MAX_DPI / 72))
+                "RGB",
+                (
+                    max(1, round(w * fit * IMAGE_MAX_DPI / 72)),
+                    max(1, round(h * fit * IMAGE_MAX_DPI / 72)),
+                ),
             )
             image = ImageOps.exif_transpose(opened)  # a loaded copy, upright as photographed
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -162,7 +166,7 @@ def image_pdf(content: bytes) -> bytes:
     scale = min(box_w / image.width, box_h / image.height, 1.0)  # points per pixel
     if 72 / scale > IMAGE_MAX_DPI * 1.05:
         shrink = 72 / scale / IMAGE_MAX_DPI
-        size = (round(image.width / shrink), round(image.height / shrink))
+        size = (max(1, round(image.width / shrink)), max(1, round(image.height / shrink)))
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         scale = min(box_w / image.width, box_h / image.height)
     out = io.BytesIO()

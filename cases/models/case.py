@@ -1,6 +1,8 @@
 """The SCA case (a request to one insurer), its lifecycle table and its timeline. What a
 case is made of (searches, requested services, consents) is in ``parts``."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -71,6 +73,11 @@ class ServiceType(models.TextChoices):
     OCCUPATIONAL = "occupational", "Occupational therapy"
     PHYSICAL = "physical", "Physical therapy"
     OTHER = "other", "Other"
+
+
+# The dates of a request are planned within this century.
+PLANNING_DATES = ("planned_start_date", "requested_start", "requested_end", "coverage_change_on")
+DATE_FLOOR, DATE_CEILING = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 class Case(models.Model):
@@ -180,6 +187,15 @@ class Case(models.Model):
         return f"SCA #{self.pk} ({self.get_status_display()})"
 
     def clean(self) -> None:
+        # A year typed wrong (2206, 0026) is refused here rather than breaking the sums over
+        # the period later (a far end overflows the calendar).
+        far = {
+            name: "Enter a date between 2000 and 2099."
+            for name in PLANNING_DATES
+            if getattr(self, name) and not DATE_FLOOR <= getattr(self, name) <= DATE_CEILING
+        }
+        if far:
+            raise ValidationError(far)
         # Care under way: coverage changes after treatment began (DESIGN.md rule 3). That
         # treatment began by today is the field's validator.
         started, changed = self.treatment_started_on, self.coverage_change_on

@@ -129,6 +129,8 @@ def _per_week(s: RequestedService, start: dt.date | None, end: dt.date | None) -
 
 def service_line(s: RequestedService, case: Case, policy: RatePolicy | None) -> ServiceLine:
     start, end = case.requested_start, case.requested_end
+    if start and end and end < start:  # a draft's backward period (readiness says so): no sums
+        start = end = None
     code = s.billing_code
     minutes = code.unit_minutes or (15 if code.code in FIFTEEN_MINUTE_CODES else None)
     per_week = _per_week(s, start, end) if minutes else None

@@ -41,7 +41,7 @@ from .documents import BUILDERS, Context, consent_enclosed
 from .readiness import case_readiness
 from .readiness_documents import pick_provider_document, provider_documents_for
 from .readiness_rules import Check
-from .reference import case_policy, insurer_contact_for
+from .reference import case_contact, case_policy
 
 # Bump when the packet's make-up changes, so that packets built the old way are out of date.
 PACKET_FORMAT = 1
@@ -132,9 +132,7 @@ def packet_digest(
     practice, insurer and contact, the policy) and the files enclosed (ids and sha256). The
     case's parts (services, searches, consents) do not raise its version, so they are read
     as they are."""
-    contact = dataclasses.asdict(
-        insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer)
-    )
+    contact = dataclasses.asdict(case_contact(case))
     contact["own"] = sorted(contact["own"])
     material = {
         "format": PACKET_FORMAT,
@@ -237,7 +235,7 @@ def cover_sheet_context(
     return {
         "practice": case.practice,
         "insurer": case.insurer,
-        "contact": insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer),
+        "contact": case_contact(case),
         "reference": f"SCA-{case.pk}",
         "insurer_reference": case.insurer_reference,
         "sender": case.assigned_to.get_full_name() if case.assigned_to else "",

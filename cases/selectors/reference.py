@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Case, ContactPurpose, Insurer, InsurerContact, RatePolicy
+from cases.models import Case, CaseStatus, ContactPurpose, Insurer, InsurerContact, RatePolicy
 
 from .tenancy import practice_ids_for
 
@@ -176,3 +176,11 @@ def insurer_contact_for(
             mine.add(name)
         values[name] = value or default
     return ContactDetails(organization=insurer.behavioral_health_org, own=frozenset(mine), **values)
+
+
+def case_contact(case: Case) -> ContactDetails:
+    """Where the case goes at the insurer now: its SCA contact, its appeals contact once the
+    case is denied (the packet's cover sheet and the sendings' addresses agree)."""
+    denied = case.status == CaseStatus.DENIED
+    purpose = ContactPurpose.APPEALS if denied else ContactPurpose.SCA_REQUEST
+    return insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer, purpose=purpose)

@@ -9,8 +9,6 @@ from django.db.models import Prefetch, QuerySet
 
 from cases.models import (
     Case,
-    CaseStatus,
-    ContactPurpose,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -18,7 +16,7 @@ from cases.models import (
     SubmissionChannel,
 )
 
-from .reference import ContactDetails, insurer_contact_for
+from .reference import ContactDetails, case_contact
 
 
 def submissions_for(case: Case) -> QuerySet[Submission]:
@@ -55,9 +53,11 @@ def sendable_documents(case: Case) -> list[Document]:
 
 
 def document_sent_at_submit(case: Case) -> Document | None:
-    """What the first sending carried: the latest ready packet, else the latest ready letter."""
-    kinds = [DocumentKind.SUBMISSION_PACKET, DocumentKind.REQUEST_LETTER]
-    found = sendable(case.documents.filter(status=DocumentStatus.READY, kind__in=kinds))
+    """What the first sending carried: the latest ready letter. Never a packet: any packet was
+    built on the draft, and its cover sheet says so (a packet is current for one status)."""
+    found = sendable(
+        case.documents.filter(status=DocumentStatus.READY, kind=DocumentKind.REQUEST_LETTER)
+    )
     return found[0] if found else None
 
 
@@ -80,10 +80,5 @@ def _address(contact: ContactDetails, channel: str) -> str:
 def insurer_addresses(case: Case) -> dict[str, str]:
     """{channel: where it reaches the insurer} from the practice's contact for the insurer (its
     appeals contact once the case is denied), else the directory's; blank when unknown."""
-    purpose = (
-        ContactPurpose.APPEALS if case.status == CaseStatus.DENIED else ContactPurpose.SCA_REQUEST
-    )
-    contact = insurer_contact_for(
-        practice_id=case.practice_id, insurer=case.insurer, purpose=purpose
-    )
+    contact = case_contact(case)
     return {channel: _address(contact, channel) for channel in SubmissionChannel.values}

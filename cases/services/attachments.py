@@ -47,6 +47,9 @@ MAGIC: dict[bytes, str] = {
 PILLOW_FORMATS: dict[str, str] = {FileType.PNG: "PNG", FileType.JPEG: "JPEG"}
 # No reviewer reads more; and page_count is a small integer.
 PAGES_MAX = 2000
+# A letter page scanned at 600 dpi is 34 million pixels; a 9400 x 9400 image decodes to 350 MB.
+IMAGE_PIXELS_MAX = 40_000_000
+IMAGE_ASPECT_MAX = 20  # a strip 20 times longer than wide is no page
 # Closed cases are kept as they were sent; a denied case stays open (it may be appealed).
 CLOSED_STATUSES = frozenset({CaseStatus.DECLINED, CaseStatus.WITHDRAWN, CaseStatus.EXPIRED})
 
@@ -112,15 +115,26 @@ def _image_decodes(upload: File[bytes], file_type: str) -> None:
             # A small file that expands to a huge bitmap is refused, not decoded.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
+                size = image.size
                 image.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:  # verify() leaves the image unusable
-                image.load()
-                decoded = image.format
+            if size[0] * size[1] > IMAGE_PIXELS_MAX or max(size) > IMAGE_ASPECT_MAX * min(size):
+                decoded = "too large"
+            else:
+                upload.seek(0)
+                with Image.open(upload) as image:  # verify() leaves the image unusable
+                    image.load()
+                    decoded = image.format
     except Exception:  # Pillow raises many kinds on broken input
         decoded = None
     finally:
         upload.seek(0)
+    if decoded == "too large":
+        raise ValidationError(
+            {
+                "file": f"This image is {size[0]} × {size[1]} pixels: scan the page at 300 dpi "
+                f"or less (at most {IMAGE_PIXELS_MAX // 1_000_000} million pixels, a page's shape)."
+            }
+        )
     if decoded != PILLOW_FORMATS[file_type]:
         raise ValidationError({"file": "This image cannot be read: it is damaged or incomplete."})
 

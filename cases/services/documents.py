@@ -288,6 +288,11 @@ def _read_part(part: PacketPart) -> PdfReader:
         raise DocumentNotAvailable(
             f"{part.named} cannot go into the packet: {exc}. Upload a readable, unlocked copy."
         ) from None
+    except Exception as exc:  # whatever else a stored file makes the image or PDF code raise
+        raise DocumentNotAvailable(
+            f"{part.named} cannot go into the packet ({type(exc).__name__}). Upload a readable, "
+            "unlocked copy."
+        ) from None
 
 
 def _cover(plan: PacketPlan, pages: list[int], *, cover_pages: int) -> WeasyDocument:

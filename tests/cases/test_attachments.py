@@ -129,14 +129,15 @@ def test_file_check_counts_the_pages_of_a_pdf():
 
 def test_attachment_added_records_the_check_and_an_event(world, ready_case):
     attachment = attachment_add(
-        case_id=ready_case.pk, actor=world.staff, kind="treatment_plan", title=" Plan ",
-        file=upload(blank_pdf(2)),
+        case_id=ready_case.pk, actor=world.staff, kind="treatment_plan",
+        title=" Ava Martinez plan ", file=upload(blank_pdf(2)),
     )  # fmt: skip
-    assert (attachment.file_type, attachment.page_count, attachment.title) == ("pdf", 2, "Plan")
+    assert (attachment.file_type, attachment.page_count) == ("pdf", 2)
+    assert attachment.title == "Ava Martinez plan"
     assert attachment.uploaded_by == world.staff
     event = CaseEvent.objects.get(case=ready_case, kind="attachment_added")
     assert event.data == {"attachment": attachment.pk, "kind": "treatment_plan"}
-    assert "Plan" not in event.message or "Treatment plan" in event.message
+    assert "Martinez" not in event.message  # a title may name the client: never in events
 
 
 def test_blank_title_takes_the_kinds_name(world, ready_case):
@@ -347,3 +348,13 @@ def test_schema_documents_the_multipart_upload(world, api):
     ref = post_op["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert component["properties"]["file"]["format"] == "binary"
+
+
+@pytest.mark.parametrize("size", [(9400, 9400), (20000, 1)])
+def test_an_image_too_large_or_no_page_shaped_is_refused_before_decoding(size):
+    image = Image.new("L", size, 255)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    with pytest.raises(ValidationError) as refused:
+        file_check(upload(out.getvalue(), "scan.png"))
+    assert "pixels" in refused.value.message_dict["file"][0]

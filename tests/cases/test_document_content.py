@@ -308,3 +308,10 @@ def test_inside_a_packet_a_document_leaves_page_numbers_to_the_packet(weekly_cas
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(rendered.content)).pages]
     assert len(pages) >= 2 and not any("Page 1 of" in page for page in pages)
     assert weekly_case.client.member_id in pages[1]  # the running head stays
+
+
+def test_a_backward_period_prints_no_sums_and_does_not_fail(weekly_case):
+    weekly_case.requested_end = weekly_case.requested_start - dt.timedelta(days=40)
+    weekly_case.save()
+    text = text_of("request_letter", weekly_case)
+    assert "-$" not in text and "$-" not in text

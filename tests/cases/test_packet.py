@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
-from cases.models import CaseAttachment, Document, ProviderDocument
+from cases.models import CaseAttachment, Document, InsurerContact, ProviderDocument
 from cases.selectors.documents import context_for, template_for
 from cases.selectors.packet import packet_is_current
 from core.pdf import Footer, assemble_pdf, open_pdf, render_pdf_document
@@ -288,6 +288,33 @@ def test_an_unreadable_attachment_fails_the_packet_naming_it(
     document = Document.objects.get(kind=PACKET)
     assert document.status == "failed"
     assert f"Referral (attachment {row.pk})" in document.error and reason in document.error
+
+
+def test_a_strip_of_an_image_becomes_a_page_not_a_failure(
+    world, api, ready_case, django_capture_on_commit_callbacks
+):
+    # 20000 x 1 pixels once divided by zero when fitted to the page.
+    attach(ready_case, "referral", png_bytes(20000, 1), file_type="png")
+    ask(api, world.staff, ready_case, django_capture_on_commit_callbacks)
+    assert len(read_back(Document.objects.get(kind=PACKET))) >= 4
+
+
+def test_a_denied_cases_cover_sheet_goes_to_the_appeals_contact(
+    world, api, ready_case, django_capture_on_commit_callbacks
+):
+    InsurerContact.objects.create(
+        practice=world.practice, insurer=ready_case.insurer, purpose="sca_request",
+        department="SCA intake", fax="800-555-0111",
+    )  # fmt: skip
+    InsurerContact.objects.create(
+        practice=world.practice, insurer=ready_case.insurer, purpose="appeals",
+        department="Appeals unit", fax="800-555-0122",
+    )  # fmt: skip
+    ready_case.status, ready_case.submitted_at = "denied", timezone.now()
+    ready_case.save()
+    ask(api, world.staff, ready_case, django_capture_on_commit_callbacks)
+    cover = read_back(Document.objects.get(kind=PACKET))[0]
+    assert "Appeals unit" in cover and "800-555-0122" in cover and "800-555-0111" not in cover
 
 
 # ----------------------------------------------------------------------------- core.pdf

@@ -590,3 +590,14 @@ def test_the_policy_form_ticks_required_attachments_and_documents(world, web, po
     assert (policy.retro_days, policy.continuity_days) == (7, 60)
     assert policy.required_attachments == ["assessment", "referral"]
     assert policy.required_provider_documents == ["w9"]
+
+
+def test_a_date_outside_this_century_is_refused_on_its_field(world, api, ready_case):
+    # 9999-12-31 once passed and then broke every page of the case (the period's sums overflow).
+    url = f"/api/v1/cases/{ready_case.pk}/"
+    for field in ("requested_end", "requested_start", "planned_start_date", "coverage_change_on"):
+        body = {"version": ready_case.version, field: "9999-12-31"}
+        response = api(world.staff).patch(url, body, format="json")
+        assert response.status_code == 400, (field, response.json())
+        assert field in response.json()
+    assert api(world.staff).get(f"{url}readiness/").status_code == 200

@@ -66,14 +66,17 @@ def test_submit_takes_the_recipient_typed(world, api, ready_case):
     assert ready_case.submissions.get().sent_to == "Availity"
 
 
-def test_submit_names_the_latest_ready_packet_before_the_letter(world, api, ready_case):
-    ready_document(ready_case, kind="request_letter", pages=3)
-    ready_document(ready_case, kind="submission_packet", pages=12)
-    packet = ready_document(ready_case, kind="submission_packet", pages=14)
-    Document.objects.create(case=ready_case, kind="submission_packet", status="queued")
+def test_submit_names_the_latest_ready_letter_never_a_packet_built_on_the_draft(
+    world, api, ready_case
+):
+    # A packet built before submit is a draft's: its cover sheet says it is not ready to send.
+    ready_document(ready_case, kind="request_letter", pages=2)
+    letter = ready_document(ready_case, kind="request_letter", pages=3)
+    ready_document(ready_case, kind="submission_packet", pages=14)
+    Document.objects.create(case=ready_case, kind="request_letter", status="queued")
     submit(api, world, ready_case)
     first = ready_case.submissions.get()
-    assert (first.document, first.pages) == (packet, 14)
+    assert (first.document, first.pages) == (letter, 3)
 
 
 def test_submit_without_any_channel_records_no_sending(world, api, ready_case, policy):
