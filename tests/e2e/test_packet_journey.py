@@ -4,7 +4,6 @@ screenshots of the cover sheet and of a stamped attachment page come from here."
 
 import datetime as dt
 import io
-import re
 from pathlib import Path
 
 import pytest
