@@ -110,6 +110,7 @@ def _pdf_pages(upload: File[bytes]) -> int:
 
 
 def _image_decodes(upload: File[bytes], file_type: str) -> None:
+    decoded: str | None
     try:
         with warnings.catch_warnings():
             # A small file that expands to a huge bitmap is refused, not decoded.
