@@ -1,5 +1,5 @@
-"""File responses for documents and consent scans, shared by the API and the pages: the read
-is written to the access log, and the file is never cached."""
+"""File responses for documents, consent scans, attachments and provider documents, shared by
+the API and the pages: the read is written to the access log, and the file is never cached."""
 
 from __future__ import annotations
 
@@ -21,58 +21,42 @@ CONTENT_TYPES: dict[str, str] = {
 }
 
 
-def _private(response: FileResponse) -> FileResponse:
+def _file(
+    user: User,
+    action: str,
+    obj: Document | Consent | CaseAttachment | ProviderDocument,
+    filename: str,
+    content_type: str | None = None,
+) -> FileResponse:
+    """The stored file as an attachment named ``filename`` (never the uploaded, patient, name),
+    the read written to the access log first, never cached."""
+    access_record(user=user, action=action, obj=obj)
+    response = FileResponse(
+        obj.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 def document_response(user: User, document: Document) -> FileResponse:
     """The ready PDF (the caller checks that it is ready)."""
-    access_record(user=user, action="download_document", obj=document)
-    return _private(
-        FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.download_name,
-            content_type="application/pdf",
-        )
-    )
+    return _file(user, "download_document", document, document.download_name, "application/pdf")
 
 
 def consent_response(user: User, consent: Consent) -> FileResponse:
-    """The signed scan, named by the consent's id, never by the uploaded (patient) name."""
-    access_record(user=user, action="download_consent", obj=consent)
-    ext = (consent.file.name or "").rsplit(".", 1)[-1]  # the caller checks there is a scan
-    return _private(
-        FileResponse(
-            consent.file.open("rb"), as_attachment=True, filename=f"consent-{consent.pk}.{ext}"
-        )
-    )
+    """The signed scan (the caller checks there is one), named by the consent's id."""
+    ext = (consent.file.name or "").rsplit(".", 1)[-1]
+    return _file(user, "download_consent", consent, f"consent-{consent.pk}.{ext}")
 
 
 def attachment_response(user: User, attachment: CaseAttachment) -> FileResponse:
-    """A case's clinical attachment, named by the case, kind and id (``download_name``), never
-    by the uploaded (patient) name."""
-    access_record(user=user, action="download_attachment", obj=attachment)
-    return _private(
-        FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.download_name,
-            content_type=CONTENT_TYPES[attachment.file_type],
-        )
-    )
+    """A case's clinical attachment, named by the case, kind and id (``download_name``)."""
+    content_type = CONTENT_TYPES[attachment.file_type]
+    return _file(user, "download_attachment", attachment, attachment.download_name, content_type)
 
 
 def provider_document_response(user: User, document: ProviderDocument) -> FileResponse:
     """A provider's or practice's document (a credential, a W-9, ...)."""
-    access_record(user=user, action="download_credential", obj=document)
     kind = document.kind.replace("_", "-")
-    return _private(
-        FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=f"credential-{kind}-{document.pk}.{document.file_type}",
-            content_type=CONTENT_TYPES[document.file_type],
-        )
-    )
+    name = f"credential-{kind}-{document.pk}.{document.file_type}"
+    return _file(user, "download_credential", document, name, CONTENT_TYPES[document.file_type])

@@ -66,14 +66,10 @@ def provider_document_upload_to(instance, filename: str) -> str:
     return f"provider-documents/{instance.practice_id}/{uuid.uuid4().hex}.{instance.file_type}"
 
 
-class CaseAttachment(models.Model):
-    """A clinical document uploaded to a case. Archived, never deleted: a sent packet may
-    have carried it."""
+class UploadedFile(models.Model):
+    """What an upload keeps beside its file (each model declares ``file``, stored under its
+    own random names): what the check found, who uploaded it, and when it was archived."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=32, choices=AttachmentKind.choices)
-    title = models.CharField(max_length=200)
-    file = models.FileField(storage=private_storage, upload_to=attachment_upload_to, max_length=200)
     file_type = models.CharField(max_length=4, choices=FileType.choices)
     page_count = models.PositiveSmallIntegerField()
     size_bytes = models.PositiveIntegerField()
@@ -85,6 +81,19 @@ class CaseAttachment(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class CaseAttachment(UploadedFile):
+    """A clinical document uploaded to a case. Archived, never deleted: a sent packet may
+    have carried it."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=32, choices=AttachmentKind.choices)
+    title = models.CharField(max_length=200)
+    file = models.FileField(storage=private_storage, upload_to=attachment_upload_to, max_length=200)
+
+    class Meta(UploadedFile.Meta):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "archived_at"], name="attachment_case_current")]
         constraints = [
@@ -102,7 +111,7 @@ class CaseAttachment(models.Model):
         return f"sca-{self.case_id}-{self.kind.replace('_', '-')}-{self.pk}.{self.file_type}"
 
 
-class ProviderDocument(models.Model):
+class ProviderDocument(UploadedFile):
     """A credential or business document kept once: on a provider (certificate, license, CV)
     or on the practice (W-9, liability insurance) when ``provider`` is empty."""
 
@@ -122,17 +131,8 @@ class ProviderDocument(models.Model):
     file = models.FileField(
         storage=private_storage, upload_to=provider_document_upload_to, max_length=200
     )
-    file_type = models.CharField(max_length=4, choices=FileType.choices)
-    page_count = models.PositiveSmallIntegerField()
-    size_bytes = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    archived_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(UploadedFile.Meta):
         ordering = ["kind", "-created_at", "-id"]
         indexes = [
             models.Index(

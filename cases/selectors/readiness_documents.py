@@ -63,13 +63,19 @@ def prefetch_for_readiness(
     return provider_documents_for(cases, kinds) if kinds else []
 
 
+def missing_attachments(required: Iterable[str], present: set[str]) -> list[str]:
+    """The labels of the kinds the policy requires that no current attachment is."""
+    names = dict(AttachmentKind.choices)
+    return [names.get(kind, kind) for kind in required if kind not in present]
+
+
 def attachment_check(required: Iterable[str], present: set[str]) -> Check:
     """``attachment_missing``: each kind the policy requires has a current attachment."""
     names = dict(AttachmentKind.choices)
     required = list(required)
     if not required:
         return error("attachment_missing", True, "Not needed: the policy requires no attachment.")
-    missing = [names.get(kind, kind) for kind in required if kind not in present]
+    missing = missing_attachments(required, present)
     return error(
         "attachment_missing",
         not missing,

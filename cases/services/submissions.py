@@ -49,6 +49,14 @@ def _recorder(actor: User | None) -> User | None:
     return actor if getattr(actor, "pk", None) else None
 
 
+def _saved(case: Case, actor: User | None, **fields: object) -> Submission:
+    """One sending, checked against the model's fields and saved."""
+    submission = Submission(case=case, recorded_by=_recorder(actor), **fields)
+    submission.full_clean(exclude=["case", "document", "recorded_by"])
+    submission.save()
+    return submission
+
+
 def _by(channel: str) -> str:
     return f" by {SubmissionChannel(channel).label.lower()}" if channel else ""
 
@@ -58,24 +66,23 @@ def submission_first(
 ) -> Submission | None:
     """The first sending, written by ``case_submit`` on the case it has just submitted (and
     locked): on the case's channel, to ``sent_to`` or else the insurer's contact for that
-    channel, carrying the latest ready packet or else request letter. Without a channel (none
+    channel, carrying the latest ready request letter (a packet built before submit is a
+    draft's). Without a channel (none
     given and none in the policy) no sending can be recorded; the workspace records it later.
     The timeline's "submitted" entry names the sending."""
     submission = None
     if case.submission_channel and case.submitted_at is not None:
         document = document_sent_at_submit(case)
-        submission = Submission(
-            case=case,
+        submission = _saved(
+            case,
+            actor,
             channel=case.submission_channel,
             sent_at=case.submitted_at,
             sent_to=sent_to.strip() or insurer_addresses(case)[case.submission_channel],
             pages=document.page_count if document else None,
             confirmation=confirmation.strip(),
             document=document,
-            recorded_by=_recorder(actor),
         )
-        submission.full_clean(exclude=["case", "document", "recorded_by"])
-        submission.save()
     record_event(
         case,
         actor,
@@ -158,18 +165,16 @@ def submission_record(
     )
     if repeat is not None:
         return repeat, False
-    submission = Submission(
-        case=case,
+    submission = _saved(
+        case,
+        actor,
         channel=channel,
         sent_at=sent_at,
         sent_to=sent_to,
         pages=pages,
         confirmation=confirmation,
         document=document,
-        recorded_by=_recorder(actor),
     )
-    submission.full_clean(exclude=["case", "document", "recorded_by"])
-    submission.save()
     record_event(
         case,
         actor,

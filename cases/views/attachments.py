@@ -25,6 +25,7 @@ from cases.selectors.attachments import (
 )
 from cases.selectors.case import get_case_for
 from cases.selectors.readiness import case_readiness
+from cases.selectors.readiness_documents import missing_attachments
 from cases.selectors.reference import case_policy
 from cases.services.attachments import (
     CLOSED_STATUSES,
@@ -45,12 +46,10 @@ ATTACHMENT_CHECKS = {
 
 
 def missing_kinds(case: Case, attachments: list[CaseAttachment]) -> list[str]:
-    """The labels of the kinds the insurer's protocol asks for that the case lacks."""
-    policy = case_policy(case)
-    present = {a.kind for a in attachments}
-    labels = dict(AttachmentKind.choices)
-    required = getattr(policy, "required_attachments", None) or []
-    return [labels.get(kind, kind) for kind in required if kind not in present]
+    """The labels of the kinds the insurer's protocol asks for that the case lacks (the
+    readiness rule ``attachment_missing``'s own list)."""
+    required = getattr(case_policy(case), "required_attachments", None) or []
+    return missing_attachments(required, {a.kind for a in attachments})
 
 
 def upload_attachment(request: HttpRequest, case: Case, form: AttachmentForm) -> bool:
