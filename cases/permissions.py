@@ -84,6 +84,8 @@ ACTION_ROLES: dict[str, str] = {
     "approve": Role.BILLING,
     "accept": Role.BILLING,
     "decline": Role.BILLING,
+    "appeal": Role.BILLING,  # file a level of appeal, and decide it (uphold)
+    "uphold": Role.BILLING,
     # writes and pages by area
     "people": Role.STAFF,  # clients, providers, the client import
     "case": Role.STAFF,  # drafts, tracking, searches, services, consents, documents

@@ -25,11 +25,11 @@ from cases.serializers.case import (
     case_rows,
     case_rows_in_order,
 )
+from cases.services.appeals import case_deny
 from cases.services.audit import access_record
 from cases.services.case import (
     CaseData,
     case_create,
-    case_deny,
     case_update,
     case_withdraw,
 )

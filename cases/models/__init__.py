@@ -1,3 +1,4 @@
+from .appeals import NOT_APPEALABLE, Appeal, AppealLevel, AppealOutcome, DenialCategory
 from .attachments import (
     ATTACHMENT_ORDER,
     PROVIDER_DOCUMENT_ORDER,
@@ -42,6 +43,11 @@ from .submissions import Submission
 from .tenancy import Membership, Practice, Role
 
 __all__ = [
+    "NOT_APPEALABLE",
+    "Appeal",
+    "AppealLevel",
+    "AppealOutcome",
+    "DenialCategory",
     "ATTACHMENT_ORDER",
     "AttachmentKind",
     "CaseAttachment",

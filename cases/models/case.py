@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from cases.validators import validate_not_future
 
+from .appeals import DenialCategory
 from .reference import SubmissionChannel
 
 
@@ -20,6 +21,7 @@ class CaseStatus(models.TextChoices):
     IN_NEGOTIATION = "in_negotiation", "In negotiation"
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
+    APPEALED = "appealed", "Appealed"
     DECLINED = "declined", "Declined by practice"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired"
@@ -31,6 +33,8 @@ class CaseAction(models.TextChoices):
     APPROVE = "approve", "Approve as requested"
     ACCEPT = "accept", "Accept an offer"
     DENY = "deny", "Deny"
+    APPEAL = "appeal", "Appeal the denial"
+    UPHOLD = "uphold", "Denial upheld on appeal"
     DECLINE = "decline", "Decline"
     WITHDRAW = "withdraw", "Withdraw"
     EXPIRE = "expire", "Expire"
@@ -42,12 +46,22 @@ S = CaseStatus
 # The one table of the lifecycle (DESIGN.md section 5); services consult nothing else.
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     CaseAction.SUBMIT: (frozenset({S.DRAFT}), S.SUBMITTED),
-    CaseAction.RECEIVE_OFFER: (frozenset({S.SUBMITTED, S.IN_NEGOTIATION}), S.IN_NEGOTIATION),
-    CaseAction.APPROVE: (frozenset({S.SUBMITTED}), S.APPROVED),
+    # An appeal the insurer reverses with an offer goes back to negotiation.
+    CaseAction.RECEIVE_OFFER: (
+        frozenset({S.SUBMITTED, S.IN_NEGOTIATION, S.APPEALED}),
+        S.IN_NEGOTIATION,
+    ),
+    # Approved as requested, or the denial overturned on appeal.
+    CaseAction.APPROVE: (frozenset({S.SUBMITTED, S.APPEALED}), S.APPROVED),
     CaseAction.ACCEPT: (frozenset({S.IN_NEGOTIATION}), S.APPROVED),
     CaseAction.DENY: (frozenset({S.SUBMITTED, S.IN_NEGOTIATION}), S.DENIED),
+    CaseAction.APPEAL: (frozenset({S.DENIED}), S.APPEALED),
+    CaseAction.UPHOLD: (frozenset({S.APPEALED}), S.DENIED),
     CaseAction.DECLINE: (frozenset({S.IN_NEGOTIATION}), S.DECLINED),
-    CaseAction.WITHDRAW: (frozenset({S.DRAFT, S.SUBMITTED, S.IN_NEGOTIATION}), S.WITHDRAWN),
+    CaseAction.WITHDRAW: (
+        frozenset({S.DRAFT, S.SUBMITTED, S.IN_NEGOTIATION, S.APPEALED}),
+        S.WITHDRAWN,
+    ),
     CaseAction.EXPIRE: (frozenset({S.APPROVED}), S.EXPIRED),
     CaseAction.RENEW: (frozenset({S.APPROVED, S.DENIED, S.EXPIRED}), None),
 }
@@ -121,6 +135,15 @@ class Case(models.Model):
     authorization_number = models.CharField(max_length=60, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # The insurer's denial as data (DESIGN.md rule 11): its category, the day the practice
+    # received it (appeal deadlines count from it) and where the denial says appeals go.
+    denial_category = models.CharField(max_length=24, choices=DenialCategory.choices, blank=True)
+    denial_received_on = models.DateField(null=True, blank=True, validators=[validate_not_future])
+    denial_appeal_address = models.TextField(blank=True)
+    # A renewal names the authorization it renews and what was used of it (DESIGN.md rule 9).
+    prior_authorization_number = models.CharField(max_length=60, blank=True)
+    prior_sessions_authorized = models.PositiveIntegerField(null=True, blank=True)
+    prior_sessions_used = models.PositiveIntegerField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -177,6 +200,10 @@ class Case(models.Model):
             ),
             models.CheckConstraint(condition=Q(reason__in=Reason.values), name="case_reason_valid"),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+            models.CheckConstraint(
+                condition=Q(denial_category="") | Q(denial_category__in=DenialCategory.values),
+                name="case_denial_category_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
                 name="case_submitted_has_date",

@@ -16,6 +16,8 @@ class DocumentKind(models.TextChoices):
     CONSENT_FORM = "consent_form", "Client consent form"
     AGREEMENT_SUMMARY = "agreement_summary", "Agreement summary"
     SUBMISSION_PACKET = "submission_packet", "Submission packet"
+    APPEAL_LETTER = "appeal_letter", "Appeal letter"
+    COUNTER_LETTER = "counter_letter", "Counter-offer letter"
 
 
 class DocumentStatus(models.TextChoices):

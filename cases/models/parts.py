@@ -107,6 +107,9 @@ class RequestedService(models.Model):
     units_remaining = models.PositiveIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(100000)]
     )
+    # A renewal: the units of this code the renewed authorization gave and used.
+    prior_units_authorized = models.PositiveIntegerField(null=True, blank=True)
+    prior_units_used = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["billing_code__code", "modifier", "id"]

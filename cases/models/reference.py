@@ -134,6 +134,17 @@ class RatePolicy(models.Model):
         validators=[validate_provider_document_kinds],
         help_text="Provider or practice documents every packet encloses.",
     )
+    appeal_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days to file the first appeal; empty: the line of business's rule "
+        "(commercial 180, Medicaid 60, TRICARE 90).",
+    )
+    renewal_requires_searches = models.BooleanField(
+        default=False,
+        help_text="A renewal documents a fresh in-network search.",
+    )
     max_agreement_days = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3660)]
     )

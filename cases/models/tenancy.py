@@ -47,6 +47,9 @@ class Practice(AddressMixin):
     email = models.EmailField(blank=True)
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
+    # The mental health parity paragraph of appeal letters; empty: the shipped default
+    # (cases.selectors.appeals.DEFAULT_PARITY_TEXT).
+    appeal_parity_text = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

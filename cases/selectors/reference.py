@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -179,8 +179,16 @@ def insurer_contact_for(
 
 
 def case_contact(case: Case) -> ContactDetails:
-    """Where the case goes at the insurer now: its SCA contact, its appeals contact once the
-    case is denied (the packet's cover sheet and the sendings' addresses agree)."""
-    denied = case.status == CaseStatus.DENIED
-    purpose = ContactPurpose.APPEALS if denied else ContactPurpose.SCA_REQUEST
-    return insurer_contact_for(practice_id=case.practice_id, insurer=case.insurer, purpose=purpose)
+    """Where the case goes at the insurer now: its SCA contact; its appeals contact once the
+    case is denied or appealed, at the address the denial named when it named one (the
+    packet's cover sheet, the appeal letter and the sendings' addresses agree)."""
+    appealing = case.status in (CaseStatus.DENIED, CaseStatus.APPEALED)
+    purpose = ContactPurpose.APPEALS if appealing else ContactPurpose.SCA_REQUEST
+    contact = insurer_contact_for(
+        practice_id=case.practice_id, insurer=case.insurer, purpose=purpose
+    )
+    if appealing and case.denial_appeal_address.strip():
+        contact = replace(
+            contact, address=case.denial_appeal_address.strip(), own=contact.own | {"address"}
+        )
+    return contact

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.models import (
     TRANSITIONS,
+    AppealOutcome,
     Case,
     CaseAction,
     CaseEvent,
@@ -268,24 +269,13 @@ def _require_reason(reason: str) -> str:
 
 
 @transaction.atomic
-def case_deny(*, case_id: int, actor: User, reason: str) -> Case:
-    """The insurer denied the request."""
-    case = lock_case(case_id)
-    target = check_transition(case, CaseAction.DENY)
-    case.status = target
-    case.decided_at = timezone.now()
-    case.decision_reason = _require_reason(reason)
-    case_bump(case, ["status", "decided_at", "decision_reason"])
-    record_event(
-        case, actor, "denied", "The insurer denied the request.", {"reason": case.decision_reason}
-    )
-    return case
-
-
-@transaction.atomic
 def case_withdraw(*, case_id: int, actor: User, reason: str) -> Case:
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.WITHDRAW)
+    # An appeal still pending goes with the case.
+    case.appeals.filter(outcome=AppealOutcome.PENDING).update(
+        outcome=AppealOutcome.WITHDRAWN, decided_on=timezone.localdate()
+    )
     case.status = target
     case.decided_at = timezone.now()
     case.decision_reason = _require_reason(reason)

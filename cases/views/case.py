@@ -24,8 +24,9 @@ from cases.selectors.documents import document_kinds_for
 from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
 from cases.selectors.submissions import sendable_documents
+from cases.services.appeals import case_deny
 from cases.services.audit import access_record, access_record_export
-from cases.services.case import case_deny, case_set_tracking, case_withdraw
+from cases.services.case import case_set_tracking, case_withdraw
 from cases.services.renewal import case_renew
 from cases.services.submissions import case_submit, submission_record
 from cases.web import PracticeMixin

@@ -2,15 +2,16 @@
 utilization and notifications: one module per area; Django finds them all here."""
 
 from .agreements import Agreement, AgreementLine
-from .contacts import ContactLog, Direction
+from .contacts import ContactKind, ContactLog, Direction, PeerToPeerOutcome
 from .fee_schedule import PracticeRate
-from .offers import Offer, OfferLine, OfferParty, OfferStatus
+from .offers import Offer, OfferLine, OfferParty, OfferStatus, RateBasis
 from .reminders import Notification
 from .utilization import UtilizationEntry
 
 __all__ = [
     "Agreement",
     "AgreementLine",
+    "ContactKind",
     "ContactLog",
     "Direction",
     "Notification",
@@ -18,6 +19,8 @@ __all__ = [
     "OfferLine",
     "OfferParty",
     "OfferStatus",
+    "PeerToPeerOutcome",
     "PracticeRate",
+    "RateBasis",
     "UtilizationEntry",
 ]

@@ -1,6 +1,7 @@
 """Offers and counter-offers: the insurer's offer and the practice's counter, one line per code."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -21,6 +22,16 @@ class OfferStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     SUPERSEDED = "superseded", "Superseded"
     REJECTED = "rejected", "Rejected"
+
+
+class RateBasis(models.TextChoices):
+    """How a counter was expressed; the line's ``rate`` is always the rate per unit it
+    came to (negotiations.pricing.rate_from_percent)."""
+
+    RATE = "rate", "Rate per unit"
+    PERCENT_OF_BILLED = "percent_of_billed", "Percent of billed charges"
+    PERCENT_OF_MEDICAID = "percent_of_medicaid", "Percent of the state Medicaid schedule"
+    PERCENT_OF_TRICARE = "percent_of_tricare", "Percent of the TRICARE schedule"
 
 
 class Offer(models.Model):
@@ -65,12 +76,27 @@ class OfferLine(models.Model):
     unit_period = models.CharField(
         max_length=10, choices=UnitPeriod.choices, default=UnitPeriod.TOTAL
     )
+    expressed_as = models.CharField(
+        max_length=20, choices=RateBasis.choices, default=RateBasis.RATE
+    )
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
 
     class Meta:
         ordering = ["billing_code__code", "modifier", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["offer", "billing_code", "modifier"], name="offerline_unique_code_modifier"
+            ),
+            models.CheckConstraint(
+                condition=Q(expressed_as="rate", percent__isnull=True)
+                | (~Q(expressed_as="rate") & Q(percent__isnull=False)),
+                name="offerline_percent_with_basis",
             ),
         ]
 

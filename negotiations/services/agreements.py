@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseAction, CaseStatus
+from cases.models import AppealOutcome, Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
+from cases.services.appeals import appeal_close_pending
 from cases.services.case import case_bump, check_transition, lock_case, record_event
 from core.exceptions import DomainError, conflict
 
@@ -194,6 +195,8 @@ def case_approve(
     case = lock_case(case_id)
     check_transition(case, CaseAction.APPROVE)
     terms = _terms(case, authorization_number, start_date, end_date, sessions_authorized)
+    # From appealed: the denial is overturned (DESIGN.md rule 11).
+    appeal_close_pending(case=case, actor=actor, outcome=AppealOutcome.OVERTURNED)
     policy = case_policy(case)
     policy_rates: dict[tuple[int, str], Decimal | None] = {}
     if policy is not None and not policy.is_negotiable:

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseAction, CaseStatus
+from cases.models import AppealOutcome, Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
+from cases.services.appeals import appeal_close_pending
 from cases.services.case import case_bump, check_transition, lock_case, record_event
 from cases.services.reference import validate_modifier
 from core.exceptions import conflict
@@ -152,6 +153,8 @@ def offer_record(
         "reference_number": reference_number,
         "notes": notes,
     }
+    # From appealed: the insurer reverses its denial with an offer (DESIGN.md rule 11).
+    appeal_close_pending(case=case, actor=actor, outcome=AppealOutcome.OVERTURNED)
     offer = _create_offer(case, actor, OfferParty.INSURER, cleaned, details)
     if case.status != target:
         case.status = target

@@ -5,8 +5,17 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ..forms.contacts import ContactForm
+from ..selectors.contacts import contacts_for
 from ..services.contacts import contact_log
 from .common import DeskView, form_or_refuse
+
+
+def contact_log_context(case) -> dict:
+    """The contact log's part of the negotiation panel (templates/negotiations/contact_log.html)."""
+    return {
+        "contact_form": ContactForm(prefix="contact"),
+        "contacts": list(contacts_for(case).order_by("-at", "-id")[:50]),
+    }
 
 
 class DeskContactView(DeskView):

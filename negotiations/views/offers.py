@@ -11,15 +11,14 @@ from cases.permissions import allowed_actions, can
 from cases.workspace import Panel
 
 from ..forms.agreements import TermsForm
-from ..forms.contacts import ContactForm
 from ..forms.offers import DeclineForm, OfferMetaForm, lines_from_post, rate_inputs
 from ..forms.utilization import UtilizationForm
 from ..models.offers import OfferParty, OfferStatus
-from ..selectors.contacts import contacts_for
 from ..selectors.offers import negotiation_summary, offers_for
 from ..selectors.utilization import utilization_summary
 from ..services.offers import case_decline, offer_counter, offer_record
 from .common import DeskView, form_or_refuse
+from .contacts import contact_log_context
 
 
 def negotiation_panel(request, case) -> Panel | None:
@@ -92,10 +91,7 @@ def negotiation_panel(request, case) -> Panel | None:
                 },
             ),
             "decline_form": DeclineForm(prefix="decline"),
-            "contact_form": ContactForm(prefix="contact"),
-            "contacts": list(
-                contacts_for(case).order_by("-at", "-id")[:50]
-            ),
+            **contact_log_context(case),
             "agreement": summary["agreement"],
             "agreement_warnings": warnings,
             "utilization": utilization,

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from cases.models import Document, InsurerContact, RatePolicy
 from cases.selectors.readiness import case_readiness
 from cases.selectors.reference import case_policy
-from cases.services.case import case_deny
+from cases.services.appeals import case_deny
 from cases.services.reference import (
     insurer_contact_create,
     insurer_update,
@@ -491,7 +491,12 @@ def test_a_client_cannot_be_given_an_archived_insurer(world, api):
 
 def test_a_renewal_on_an_archived_insurer_is_400(world, api, ready_case):
     submitted(ready_case)
-    case_deny(case_id=ready_case.pk, actor=world.staff, reason="Network adequate.")
+    case_deny(
+        case_id=ready_case.pk,
+        actor=world.staff,
+        reason="Network adequate.",
+        reason_category="in_network_available",
+    )
     ready_case.insurer.is_active = False
     ready_case.insurer.save()
     response = api(world.staff).post(f"/api/v1/cases/{ready_case.pk}/renew/", {}, format="json")

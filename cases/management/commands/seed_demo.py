@@ -22,7 +22,8 @@ from cases.models import (
     RatePolicy,
     Role,
 )
-from cases.services.case import CaseData, case_create, case_deny, case_withdraw
+from cases.services.appeals import case_deny
+from cases.services.case import CaseData, case_create, case_withdraw
 from cases.services.parts import consent_add, network_search_add, service_add
 from cases.services.people import client_create, provider_create
 from cases.services.reference import (
@@ -395,6 +396,7 @@ class Command(BaseCommand):
             if i >= 2:
                 case_submit(case_id=case.pk, actor=staff)
             if i == 4:
-                case_deny(case_id=case.pk, actor=staff, reason="Network deemed adequate.")
+                denial = {"reason": "Network adequate.", "reason_category": "in_network_available"}
+                case_deny(case_id=case.pk, actor=staff, **denial)
             if i == 5:
                 case_withdraw(case_id=case.pk, actor=staff, reason="Family moved away.")
