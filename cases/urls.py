@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
-from .views import attachments, audit, documents, parts, people, reference
+from .views import appeals, attachments, audit, documents, parts, people, reference, renewal
 from .views import case as case_views
 from .views import request as request_views
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/<id:pk>/", case_views.CaseWorkspaceView.as_view(), name="detail"),
     path("cases/<id:pk>/edit/", case_views.CaseTrackingView.as_view(), name="tracking"),
     path("cases/<id:pk>/do/<slug:action>/", case_views.CaseActionView.as_view(), name="action"),
+    path("cases/<id:pk>/renew/", renewal.RenewalConfirmView.as_view(), name="renew_confirm"),
     path(
         "cases/<id:pk>/submissions/",
         case_views.SubmissionCreateView.as_view(),
@@ -45,6 +46,7 @@ urlpatterns = [
         parts.ConsentDownloadView.as_view(),
         name="consent_download",
     ),
+    *appeals.urlpatterns,
     *attachments.urlpatterns,
     *people.urlpatterns,
     *reference.urlpatterns,

@@ -14,6 +14,12 @@ class NegotiationsConfig(AppConfig):
 
         documents.register(DocumentKind.AGREEMENT_SUMMARY, agreement_summary_context)
 
+        from .selectors.counter_letter import counter_letter_check, counter_letter_context
+
+        documents.register(
+            DocumentKind.COUNTER_LETTER, counter_letter_context, counter_letter_check
+        )
+
         from cases.selectors.audit import register_audited
 
         from .models import Agreement, Offer
@@ -28,3 +34,9 @@ class NegotiationsConfig(AppConfig):
 
         workspace.register_rate_source(usual_rates_for)
         workspace.register_panel(negotiation_panel)
+
+        from cases.renewal_terms import register_agreed_terms
+
+        from .selectors.agreements import agreed_terms_for
+
+        register_agreed_terms(agreed_terms_for)

@@ -32,6 +32,7 @@ __all__ = [
     "period_units",
     "policy_pays",
     "policy_rate",
+    "rate_from_percent",
     "suggested_counter",
     "to_cent",
 ]
@@ -41,6 +42,13 @@ def percent_of(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     if part is None or whole is None or whole == 0:
         return None
     return to_cent(part * HUNDRED / whole)
+
+
+def rate_from_percent(base: Decimal, percent: Decimal) -> Decimal:
+    """A counter expressed as a percentage of a base rate (the practice's usual rate, or a
+    schedule's reference rate), as the rate per unit it comes to: to the cent, half up (as
+    ``policy_rate`` rounds a percent-of-reference policy)."""
+    return to_cent(base * percent / HUNDRED)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from cases.selectors.case import follow_ups_due, my_drafts, recently_decided, wi
 from cases.web import PracticeMixin
 from core.auth import signed_in_user
 from core.queries import fetch_together
+from negotiations.selectors.contacts import reviews_to_attend, with_review_state
 from negotiations.selectors.reminders import unread_notifications
 from negotiations.selectors.reports import (
     BOARD_STATUSES,
@@ -64,7 +65,16 @@ def insurer_chart(insurers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"rows": rows, "height": max(len(rows), 1) * (BAR_HEIGHT * 2 + 14)}
 
 
+def appeal_rows(report: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:
+    """Appeals by outcome per insurer, beside each insurer's approval rate (None when it has
+    no decided case): the insurers with the most appeals filed first."""
+    approval = {r["insurer"]: r["approval_rate"] for r in report["insurers"]}
+    rows = sorted(report["appeals_by_insurer"], key=lambda r: (-r["filed"], r["insurer_name"]))
+    return [{**r, "approval_rate": approval.get(r["insurer"])} for r in rows[:limit]]
+
+
 ALERTS = 10
+REVIEWS = 10
 
 
 class DashboardView(PracticeMixin, TemplateView):
@@ -77,7 +87,8 @@ class DashboardView(PracticeMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user, practice_id = signed_in_user(self.request), self.practice_id
-        today = timezone.localdate()
+        now = timezone.now()
+        today = timezone.localdate(now)
         billing = can(user, practice_id, "reports")
         case_lists = {
             "drafts": (my_drafts(user, practice_id), 10),
@@ -103,6 +114,8 @@ class DashboardView(PracticeMixin, TemplateView):
             follow_ups=cases["follow_ups"],
             decided=cases["decided"],
             notifications=unread,
+            # The assignee's peer-to-peer reviews to book, hold or record (one statement).
+            reviews=with_review_state(reviews_to_attend(user, practice_id, now=now)[:REVIEWS], now),
             # The navigation's badge (the context processor counts only where this is absent).
             nav_unread=unread[0].unread_total if unread else 0,
         )
@@ -120,5 +133,7 @@ class DashboardView(PracticeMixin, TemplateView):
                 # A large practice has hundreds ending in a month: show the soonest.
                 ending=report["agreements_expiring_30_days"][:10],
                 ending_count=len(report["agreements_expiring_30_days"]),
+                appeals=appeal_rows(report),
+                appeals_count=len(report["appeals_by_insurer"]),
             )
         return ctx

@@ -293,6 +293,10 @@ SPECTACULAR_SETTINGS = {
         "PolicyKindEnum": "cases.models.PolicyKind",
         "LineOfBusinessEnum": "cases.models.LineOfBusiness",
         "ContactPurposeEnum": "cases.models.ContactPurpose",
+        "DenialCategoryEnum": "cases.models.DenialCategory",
+        "AppealOutcomeEnum": "cases.models.AppealOutcome",
+        "AppealDecisionEnum": "cases.serializers.appeals.DECIDE_CHOICES",
+        "PeerToPeerOutcomeEnum": "negotiations.models.PeerToPeerOutcome",
     },
 }
 

@@ -1,4 +1,5 @@
-"""SCA cases: the list, one case, its writes and lifecycle actions, readiness, its timeline."""
+"""SCA cases: the list, one case, its writes and lifecycle actions (filing an appeal among
+them), readiness, its timeline."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from cases.models import CaseEvent
 from cases.permissions import PracticeRolePermission, allowed_actions, can
 from cases.selectors.case import case_detail_for, case_list_for
 from cases.selectors.readiness import case_readiness
+from cases.serializers.appeals import (
+    AppealFiledSerializer,
+    AppealFileSerializer,
+    DenySerializer,
+    appeal_filed_data,
+)
 from cases.serializers.case import (
     CaseDetailSerializer,
     CaseEventSerializer,
@@ -25,7 +32,7 @@ from cases.serializers.case import (
     case_rows,
     case_rows_in_order,
 )
-from cases.services.appeals import case_deny
+from cases.services.appeals import appeal_file, case_deny
 from cases.services.audit import access_record
 from cases.services.case import (
     CaseData,
@@ -54,6 +61,16 @@ class CaseViewSet(
     ``search`` matches client name, member id and the insurer's reference numbers."""
 
     permission_classes = [PracticeRolePermission]
+    # The least role per action (ACTION_ROLES): filing an appeal is billing's; the rest of
+    # the case's writes are staff's.
+    role_action = {
+        "submit": "submit",
+        "deny": "deny",
+        "withdraw": "withdraw",
+        "renew": "renew",
+        "appeal": "appeal",
+        "default": "case",
+    }
     filterset_class = CaseFilter
     filter_backends = [FilterBackend, CaseSearchFilter, OrderingFilter]
     search_fields = [
@@ -159,15 +176,30 @@ class CaseViewSet(
         case_submit(case_id=case.pk, actor=signed_in_user(request), **body.validated_data)
         return self._detail(case.pk)
 
-    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
+    @extend_schema(request=DenySerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def deny(self, request, pk=None):
-        """Record the insurer's denial."""
+        """Record the insurer's denial: its category, the day received (appeal deadlines
+        count from it), its wording and where appeals go."""
         case = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = DenySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case_deny(case_id=case.pk, actor=signed_in_user(request), **body.validated_data)
         return self._detail(case.pk)
+
+    @extend_schema(request=AppealFileSerializer, responses={201: AppealFiledSerializer})
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        """File a level of appeal of the denied case (billing). Answers the appeal with its
+        ``warnings``: a late appeal is allowed and flagged ``appeal_late``. 409
+        ``invalid_transition`` (not denied), ``appeal_level_used``, ``not_appealable``."""
+        case = self.get_object()
+        body = AppealFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal, warnings = appeal_file(
+            case_id=case.pk, actor=signed_in_user(request), **body.validated_data
+        )
+        return Response(appeal_filed_data(appeal, warnings), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .appeals import AppealViewSet
 from .attachments import CaseAttachmentViewSet, ProviderDocumentViewSet
 from .audit import AccessLogViewSet
 from .case import CaseEventViewSet, CaseViewSet
@@ -31,6 +32,7 @@ def register(router) -> None:
     router.register(f"{case}/documents", CaseDocumentViewSet, basename="case-document")
     router.register(f"{case}/submissions", SubmissionViewSet, basename="case-submission")
     router.register(f"{case}/attachments", CaseAttachmentViewSet, basename="case-attachment")
+    router.register(f"{case}/appeals", AppealViewSet, basename="case-appeal")
     router.register("provider-documents", ProviderDocumentViewSet, basename="provider-document")
     router.register("documents", DocumentViewSet, basename="document")
     router.register("audit/access-log", AccessLogViewSet, basename="audit-access-log")

@@ -56,6 +56,8 @@ class RatePolicyForm(forms.ModelForm):
             "requires_pre_treatment": "New treatment must be requested before it starts",
             "retro_days": "New treatment: days back the agreement may start",
             "continuity_days": "Care under way: days back the agreement may start",
+            "appeal_days": "Days to file the first appeal",
+            "renewal_requires_searches": "A renewal documents a fresh in-network search",
             "max_agreement_days": "Longest agreement (days)",
             "expected_response_days": "Expected response (days)",
             "submission_channel": "Submit requests by",

@@ -8,6 +8,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.models import (
@@ -23,6 +24,7 @@ from cases.models import (
 )
 
 from .readiness_rules import Check, warning
+from .reference import case_policy
 
 L = AppealLevel
 # The levels of each line of business, in the order they are filed. Commercial plans
@@ -97,7 +99,9 @@ def denial_date(case: Case) -> dt.date | None:
 def due_on(case: Case, level: str, basis: dt.date, policy: RatePolicy | None = None) -> dt.date:
     """The last day to file ``level``, counted from ``basis``."""
     line = line_of_business(case)
-    days, months = DEADLINES.get((line, level), DEADLINES[(LineOfBusiness.COMMERCIAL, level)])
+    # A line without its own rule for the level reads the commercial one (not as .get's
+    # default: that is evaluated first, and there is no commercial State Fair Hearing).
+    days, months = DEADLINES.get((line, level)) or DEADLINES[(LineOfBusiness.COMMERCIAL, level)]
     if policy is not None and policy.appeal_days and level == levels_for(case)[0]:
         days, months = policy.appeal_days, 0
     return add_months(basis, months) + dt.timedelta(days=days)
@@ -158,12 +162,44 @@ def appeal_options(
     return options
 
 
-def appeal_deadline(case: Case, appeals: list[Appeal] | None = None) -> dt.date | None:
-    """The nearest deadline of a denied case (None when nothing may be filed)."""
+def appeal_deadline(
+    case: Case, appeals: list[Appeal] | None = None, policy: RatePolicy | None = None
+) -> dt.date | None:
+    """The nearest deadline of a denied case (None when nothing may be filed). Pass the
+    case's policy (``case_policy``): its ``appeal_days`` moves the first level's deadline."""
     if case.status != CaseStatus.DENIED:
         return None
-    options = appeal_options(case, appeals)
+    options = appeal_options(case, appeals, policy)
     return min((o.due_on for o in options), default=None)
+
+
+@dataclass(frozen=True)
+class AppealState:
+    """What a case's page and detail show of its appeals: whether the denial may be
+    appealed at all (a denied case whose category is appealable), what may be filed next
+    and the nearest deadline."""
+
+    appealable: bool
+    options: list[AppealOption]
+    deadline: dt.date | None
+
+
+def appeal_state(case: Case) -> AppealState:
+    """The appeal state of ``case``: no query unless it is denied; then its appeals (unless
+    prefetched) and its policy."""
+    if case.status != CaseStatus.DENIED:
+        return AppealState(appealable=False, options=[], deadline=None)
+    options = appeal_options(case, list(case.appeals.all()), case_policy(case))
+    return AppealState(
+        appealable=appealable(case),
+        options=options,
+        deadline=min((o.due_on for o in options), default=None),
+    )
+
+
+def appeals_for(case: Case) -> QuerySet[Appeal]:
+    """The case's appeals, oldest first (the tenant door is the case: ``get_case_for``)."""
+    return case.appeals.order_by("filed_on", "id")
 
 
 def appeal_warnings(

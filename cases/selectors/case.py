@@ -117,7 +117,7 @@ SUMMARY_FIELDS = (
     "coverage_change_on", "requested_start", "requested_end", "sessions_requested",
     "sessions_remaining", "follow_up_on", "submitted_at", "decided_at", "created_at",
     "rate_policy", "client__first_name", "client__last_name", "client__line_of_business",
-    "insurer__name",
+    "insurer__name", "renewal_of",
 )  # fmt: skip
 
 

@@ -1,9 +1,10 @@
 """Documents: which the user may see, which kinds a case can have, and what goes into each
-generated document (one context builder per kind).
+generated document (one context builder per kind, with an optional check of whether the case
+can have that kind now).
 
-``cases`` builds the request letter and the consent form; the agreement summary needs the
-agreement, which lives in ``negotiations``, so that app registers its builder at start-up
-(cases never imports negotiations)."""
+``cases`` builds the request letter, the consent form and the appeal letter; the agreement
+summary and the counter-offer letter read what ``negotiations`` owns, so that app registers
+their builders (and checks) at start-up (cases never imports negotiations)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -20,6 +21,7 @@ from billing_codes.diagnoses import diagnosis_label
 from billing_codes.models import code_label
 from cases.models import (
     ATTACHMENT_ORDER,
+    AttachmentKind,
     Case,
     CaseAttachment,
     CaseStatus,
@@ -32,7 +34,9 @@ from cases.models import (
     UnitPeriod,
 )
 from cases.rates import DAYS_PER_WEEK, MONTHS_PER_DAY, period_units, to_cent
+from core.exceptions import DomainError, conflict
 
+from .appeal_letter import appeal_content, appeal_letter_check
 from .reference import case_policy, insurer_contact_for
 from .tenancy import practice_ids_for
 
@@ -44,28 +48,59 @@ def documents_visible_to(user: User | AnonymousUser) -> QuerySet[Document]:
     return Document.objects.filter(case__practice_id__in=practice_ids_for(user))
 
 
-def document_kinds_for(case: Case) -> list[str]:
-    """The kinds of document this case can have now: the agreement summary once approved; the
-    submission packet always (a draft's lists what it still lacks)."""
-    kinds: list[str] = [DocumentKind.REQUEST_LETTER, DocumentKind.CONSENT_FORM]
-    if case.status in (CaseStatus.APPROVED, CaseStatus.EXPIRED):
-        kinds.append(DocumentKind.AGREEMENT_SUMMARY)
-    kinds.append(DocumentKind.SUBMISSION_PACKET)
-    return kinds
-
-
 # What a document template reads: named values of many kinds (a case, a date, a list).
 Context = dict[str, object]
 ContextBuilder = Callable[[Case], Context]
+# Whether a case can have a kind now: raises the DomainError (409) that says why not.
+DocumentCheck = Callable[[Case], None]
 BUILDERS: dict[str, ContextBuilder] = {}
+CHECKS: dict[str, DocumentCheck] = {}
 
 
 class DocumentNotAvailable(Exception):
     """The case cannot produce this document (e.g. no agreement yet)."""
 
 
-def register(kind: str, builder: ContextBuilder) -> None:
+def register(kind: str, builder: ContextBuilder, check: DocumentCheck | None = None) -> None:
+    """The builder of ``kind``'s content and, when given, its check: run when the document is
+    asked for (both doors) and to offer the kind's button, so a refusal comes at once rather
+    than from the worker."""
     BUILDERS[kind] = builder
+    if check is not None:
+        CHECKS[kind] = check
+
+
+def document_check(case: Case, kind: str) -> None:
+    """Refuse (409) a document of ``kind`` the case cannot have now: the agreement summary
+    before the case is approved, a kind nobody builds, a kind whose registered check fails."""
+    if kind == DocumentKind.AGREEMENT_SUMMARY and case.status not in (
+        CaseStatus.APPROVED,
+        CaseStatus.EXPIRED,
+    ):
+        raise conflict("no_agreement", "The agreement summary exists once the case is approved.")
+    if kind != DocumentKind.SUBMISSION_PACKET and kind not in BUILDERS:
+        raise conflict("document_unavailable", "This kind of document cannot be made here.")
+    check = CHECKS.get(kind)
+    if check is not None:
+        check(case)
+
+
+def document_available(case: Case, kind: str) -> bool:
+    try:
+        document_check(case, kind)
+    except DomainError:
+        return False
+    return True
+
+
+def document_kinds_for(case: Case) -> list[str]:
+    """The kinds of document this case can have now (the workspace's buttons): the letters
+    and forms whose check passes (the appeal letter once denied, the counter-offer letter once
+    the practice countered, the agreement summary once approved); the submission packet
+    always (a draft's lists what it still lacks)."""
+    packet = DocumentKind.SUBMISSION_PACKET
+    kinds = [k for k in DocumentKind.values if k != packet and document_available(case, k)]
+    return [*kinds, packet]
 
 
 def _loaded(case: Case) -> Case:
@@ -194,12 +229,60 @@ def document_context(case: Case) -> Context:
     return _base(_loaded(case))
 
 
-def request_letter_context(case: Case) -> Context:
-    case = _loaded(case)
+@dataclass(frozen=True)
+class PriorUse:
+    """A renewed code's use of the authorization it renews (either number may be unknown)."""
+
+    label: str
+    used: int | None
+    authorized: int | None
+
+
+def renewal_context(case: Case) -> Context | None:
+    """What a renewal's request letter says of the authorization it renews: its number, the
+    units used of those authorized per code, the sessions, and whether a progress report goes
+    with it; None for a case that renews nothing. Parts without data are left out."""
+    if case.renewal_of_id is None:
+        return None
+    codes = [
+        PriorUse(
+            code_label(s.billing_code.code, s.modifier),
+            s.prior_units_used,
+            s.prior_units_authorized,
+        )
+        for s in case.services.all()
+        if s.prior_units_used is not None or s.prior_units_authorized is not None
+    ]
+    kinds = {a.kind for a in case.attachments.all()}  # current ones (``_loaded``)
+    return {
+        "authorization_number": case.prior_authorization_number.strip(),
+        "codes": codes,
+        "sessions_used": case.prior_sessions_used,
+        "sessions_authorized": case.prior_sessions_authorized,
+        "progress_report": AttachmentKind.PROGRESS_REPORT in kinds,
+    }
+
+
+def _request_letter(case: Case) -> Context:
+    """The request letter's content for a case from ``_loaded``."""
     ctx = _base(case)
     ctx["searches"] = list(case.network_searches.all())
     attachments = sorted(case.attachments.all(), key=lambda a: (ATTACHMENT_ORDER[a.kind], a.pk))
     ctx["enclosures"] = [(a.get_kind_display(), a.title) for a in attachments]
+    ctx["renewal"] = renewal_context(case)
+    return ctx
+
+
+def request_letter_context(case: Case) -> Context:
+    return _request_letter(_loaded(case))
+
+
+def appeal_letter_context(case: Case) -> Context:
+    """The appeal letter: the request letter's rows (services with their codes spelled out,
+    diagnoses, searches, enclosures) and what the appeal adds (``appeal_letter``)."""
+    case = _loaded(case)
+    ctx = _request_letter(case)
+    ctx.update(appeal_content(case, cast(RatePolicy | None, ctx["policy"])))
     return ctx
 
 
@@ -213,6 +296,7 @@ def consent_form_context(case: Case) -> Context:
 
 register(DocumentKind.REQUEST_LETTER, request_letter_context)
 register(DocumentKind.CONSENT_FORM, consent_form_context)
+register(DocumentKind.APPEAL_LETTER, appeal_letter_context, appeal_letter_check)
 
 
 def context_for(kind: str, case: Case) -> Context:

@@ -2,9 +2,10 @@
 footers say, and whether a packet already built is still current.
 
 Order (DESIGN.md, documents): the fax cover sheet; the letters (for a denied or appealed case
-the appeal letter first, once there is one); the consent form when the policy requires consent
-or the practice initiated the request; the case's current attachments (``ATTACHMENT_ORDER``,
-then upload order); the provider documents the policy names (``PROVIDER_DOCUMENT_ORDER``).
+the appeal letter first, before the request letter it answers); the consent form when the
+policy requires consent or the practice initiated the request; the case's current
+attachments (``ATTACHMENT_ORDER``, then upload order); the provider documents the policy
+names (``PROVIDER_DOCUMENT_ORDER``).
 
 Nothing here renders: ``cases.services.documents`` renders the plan."""
 
@@ -37,20 +38,15 @@ from cases.models import (
 )
 
 from .attachments import attachments_of
-from .documents import BUILDERS, Context, consent_enclosed
+from .documents import Context, consent_enclosed, document_available
 from .readiness import case_readiness
 from .readiness_documents import pick_provider_document, provider_documents_for
 from .readiness_rules import Check
 from .reference import case_contact, case_policy
 
-# Bump when the packet's make-up changes, so that packets built the old way are out of date.
-PACKET_FORMAT = 1
-
-# The hook for appeals: a denied (later: appealed) case's packet opens with the appeal letter,
-# before the request letter it answers. There is no appeal letter yet; once its builder is
-# registered under this kind (``cases.selectors.documents.register``) it goes in first.
-APPEAL_LETTER = "appeal_letter"
-APPEAL_STATUSES = (CaseStatus.DENIED,)
+# Bump when the packet's make-up changes, so that packets built the old way are out of date
+# (2: a denied or appealed case's packet opens with the appeal letter).
+PACKET_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -98,9 +94,11 @@ def packet_refusals(case: Case) -> list[Check]:
 
 
 def _letters(case: Case) -> list[str]:
+    """The letters of the packet: a denied or appealed case's appeal letter leads (its own
+    check says when: an appealable denial), then the request letter it answers."""
     letters: list[str] = []
-    if case.status in APPEAL_STATUSES and APPEAL_LETTER in BUILDERS:
-        letters.append(APPEAL_LETTER)
+    if document_available(case, DocumentKind.APPEAL_LETTER):
+        letters.append(DocumentKind.APPEAL_LETTER)
     letters.append(DocumentKind.REQUEST_LETTER)
     return letters
 
@@ -128,7 +126,7 @@ def packet_digest(
     documents: list[ProviderDocument],
 ) -> str:
     """What the packet is built from, hashed: the case (its version), what its letters and
-    forms print (requested services, in-network searches, consents, client, provider,
+    forms print (requested services, in-network searches, consents, appeals, client, provider,
     practice, insurer and contact, the policy) and the files enclosed (ids and sha256). The
     case's parts (services, searches, consents) do not raise its version, so they are read
     as they are."""
@@ -140,6 +138,7 @@ def packet_digest(
         "services": _rows(case.services.all()),
         "searches": _rows(case.network_searches.all()),
         "consents": _rows(case.consents.all()),
+        "appeals": _rows(case.appeals.all()),  # the level the appeal letter names
         "client": _rows(Client.objects.filter(pk=case.client_id)),
         "provider": _rows(Provider.objects.filter(pk=case.provider_id))
         if case.provider_id

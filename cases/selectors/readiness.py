@@ -24,6 +24,7 @@ from .readiness_documents import (
     current_attachment_kinds,
     provider_document_checks,
     provider_documents_for,
+    renewed_submission_day,
 )
 from .readiness_rules import (
     DEFAULT_MIN_NETWORK_ATTEMPTS,
@@ -33,6 +34,7 @@ from .readiness_rules import (
     period_start_check,
     rate_check,
     remaining_checks,
+    renewal_checks,
     treatment_checks,
     warning,
 )
@@ -73,8 +75,9 @@ def case_readiness(
     defaults apply (3 attempts, consent when the practice initiates, new treatment requested
     before it starts, 90 days back for care under way). Runs a fixed number of queries
     whatever the case holds: its parts, the policy, and its attachments and provider documents
-    only when the policy names some (``readiness_documents.prefetch_for_readiness`` loads them
-    for many cases).
+    only when the policy names some or the case is a renewal, and the renewed case when the
+    policy wants a renewal's search fresh (``readiness_documents.prefetch_for_readiness``
+    loads them for many cases).
     """
     on = on or timezone.localdate()
     if isinstance(policy, _Unset):
@@ -89,7 +92,9 @@ def case_readiness(
     consents = list(case.consents.all())
     required_attachments = list(policy.required_attachments) if policy else []
     required_documents = list(policy.required_provider_documents) if policy else []
-    attached = current_attachment_kinds(case) if required_attachments else set()
+    renewal = case.renewal_of_id is not None
+    # A renewal needs its progress report, whatever the policy names.
+    attached = current_attachment_kinds(case) if required_attachments or renewal else set()
     if isinstance(provider_documents, _Unset):
         provider_documents = (
             provider_documents_for([case], required_documents) if required_documents else []
@@ -206,6 +211,10 @@ def case_readiness(
         checks.append(started)
 
     checks.append(attachment_check(required_attachments, attached))
+    if renewal:
+        checks.extend(
+            renewal_checks(case, policy, searches, attached, renewed_submission_day(case, policy))
+        )
     document_checks = provider_document_checks(required_documents, provider_documents, case, on)
     checks.extend(c for c in document_checks if c.severity == "error")
 

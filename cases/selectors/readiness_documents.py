@@ -1,7 +1,7 @@
 """The readiness rules about what a packet encloses besides the letters: the attachments
 (``attachment_missing``) and the provider or practice documents (``provider_document_*``) the
-insurer's policy names, and how they are loaded for one case or many in a fixed number of
-queries."""
+insurer's policy names, and how they (and, for a renewal, the case it renews) are loaded for
+one case or many in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.db.models import Q, prefetch_related_objects
+from django.utils import timezone
 
 from cases.models import (
     AttachmentKind,
@@ -48,12 +49,20 @@ def provider_documents_for(cases: Sequence[Case], kinds: Iterable[str]) -> list[
 def prefetch_for_readiness(
     cases: Sequence[Case], policies: Mapping[int, RatePolicy | None]
 ) -> list[ProviderDocument]:
-    """What the attachment and provider-document rules read for many cases (``policies`` by
-    case id): the attachments prefetched, the provider documents returned; at most two
-    queries, none when no policy names an attachment or a document."""
-    with_attachments = [c for c in cases if (p := policies.get(c.pk)) and p.required_attachments]
+    """What the attachment, provider-document and renewal rules read for many cases
+    (``policies`` by case id): the attachments and renewed cases prefetched, the provider
+    documents returned; at most three queries, none when no policy names an attachment or a
+    document and no case is a renewal."""
+    with_attachments = [
+        c
+        for c in cases
+        if c.renewal_of_id or ((p := policies.get(c.pk)) and p.required_attachments)
+    ]
     if with_attachments:
         prefetch_related_objects(with_attachments, "attachments")
+    renewals = [c for c in cases if needs_renewed_case(c, policies.get(c.pk))]
+    if renewals:
+        prefetch_related_objects(renewals, "renewal_of")
     kinds = {
         kind
         for c in cases
@@ -61,6 +70,21 @@ def prefetch_for_readiness(
         for kind in p.required_provider_documents
     }
     return provider_documents_for(cases, kinds) if kinds else []
+
+
+def needs_renewed_case(case: Case, policy: RatePolicy | None) -> bool:
+    """A renewal whose policy wants a fresh search reads when the renewed case went out."""
+    return case.renewal_of_id is not None and bool(policy and policy.renewal_requires_searches)
+
+
+def renewed_submission_day(case: Case, policy: RatePolicy | None) -> dt.date | None:
+    """The day the case this one renews was submitted (local date), when the renewal rules
+    need it (one query unless prefetched); searches after it are fresh."""
+    if not needs_renewed_case(case, policy):
+        return None
+    renewed = case.renewal_of
+    submitted = renewed.submitted_at if renewed is not None else None
+    return timezone.localdate(submitted) if submitted else None
 
 
 def missing_attachments(required: Iterable[str], present: set[str]) -> list[str]:

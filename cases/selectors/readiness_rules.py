@@ -1,7 +1,8 @@
-"""The readiness rules that turn on the reason and the insurer's policy (DESIGN.md rules 3 and
-5): care under way against new treatment, what remains of care under way, the requested
-period's earliest start and the requested rates. Each takes what ``case_readiness`` loaded
-and runs no query; what a packet encloses is checked in ``readiness_documents``."""
+"""The readiness rules that turn on the reason and the insurer's policy (DESIGN.md rules 3, 5
+and 9): care under way against new treatment, what remains of care under way, the requested
+period's earliest start, the requested rates and what a renewal shows. Each takes what
+``case_readiness`` loaded and runs no query; what a packet encloses is checked in
+``readiness_documents``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing_codes.models import code_label
-from cases.models import Case, PolicyKind, RatePolicy, Reason, RequestedService, UnitPeriod
+from cases.models import (
+    AttachmentKind,
+    Case,
+    NetworkSearch,
+    PolicyKind,
+    RatePolicy,
+    Reason,
+    RequestedService,
+    UnitPeriod,
+)
 from cases.rates import DAYS_PER_WEEK, calendar_months, period_units
 
 # Protocol numbers used when the insurer has no policy in force (the model's defaults).
@@ -268,3 +278,53 @@ def rate_check(services: Sequence[RequestedService], policy: RatePolicy | None) 
         sets = f"{percent}% of the {policy.get_reference_schedule_display()} rate"
     blank = f"; a blank rate is right for {', '.join(missing)}" if missing else ""
     return error("rate_missing", True, f"The insurer's policy sets the rate ({sets}){blank}.")
+
+
+# ----------------------------------------------------------------------------- rule 9
+
+
+def renewal_checks(
+    case: Case,
+    policy: RatePolicy | None,
+    searches: Sequence[NetworkSearch],
+    attached: set[str],
+    renewed_submitted_on: dt.date | None,
+) -> list[Check]:
+    """A renewal (``renewal_of`` set) is re-authorized on progress: ``progress_report_missing``
+    until a current progress report is attached. When the policy in force says a renewal
+    documents a fresh search (``renewal_requires_searches``), a network-inadequacy renewal
+    needs the policy's number of unsuccessful attempts dated after the renewed case was
+    submitted (``network_search_stale``); earlier ones are what the insurer already read."""
+    if case.renewal_of_id is None:
+        return []
+    has_report = AttachmentKind.PROGRESS_REPORT in attached
+    checks = [
+        error(
+            "progress_report_missing",
+            has_report,
+            "A current progress report is attached."
+            if has_report
+            else "Attach a current progress report (kind: Progress report): insurers "
+            "re-authorize on the progress made under the authorization this request renews.",
+        )
+    ]
+    if not (policy and policy.renewal_requires_searches):
+        ok, detail = True, "Not needed: the insurer's policy asks no fresh search of a renewal."
+    elif case.reason != Reason.NETWORK_INADEQUACY:
+        ok, detail = True, "Not needed: the reason is not network inadequacy."
+    else:
+        since = renewed_submitted_on
+        fresh = sum(
+            1 for s in searches if s.unsuccessful and (since is None or s.contacted_on > since)
+        )
+        needed = policy.min_network_attempts
+        ok = fresh >= needed
+        after = f" after {since.isoformat()}, when the renewed case was submitted" if since else ""
+        detail = (
+            f"{fresh} unsuccessful in-network attempts documented{after} ({needed} needed)."
+            if ok
+            else f"The insurer's policy wants a fresh in-network search for a renewal: document "
+            f"at least {needed} unsuccessful attempts made{after}; {fresh} so far."
+        )
+    checks.append(error("network_search_stale", ok, detail))
+    return checks

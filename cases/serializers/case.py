@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Case, CaseEvent, Client, Insurer, Provider, SubmissionChannel
+from cases.models import (
+    Case,
+    CaseEvent,
+    Client,
+    DenialCategory,
+    Insurer,
+    Provider,
+    SubmissionChannel,
+)
 from cases.permissions import user_roles
+from cases.selectors.appeals import AppealState, appeal_state
 from cases.selectors.people import clients_visible_to, providers_visible_to
 from cases.services.case import (
     DECISION_REASON_MAX_LENGTH,
@@ -18,6 +28,7 @@ from cases.services.case import (
     TRACKING_FIELDS,
 )
 
+from .appeals import APPEAL_OPTIONS_SCHEMA, appeal_options_data
 from .common import related_field, request_user
 from .parts import ConsentSerializer, NetworkSearchSerializer, RequestedServiceSerializer
 from .submissions import confirmation_field, sent_to_field
@@ -215,6 +226,15 @@ class CaseDetailSerializer(CaseFieldsSerializer):
     submission_channel = serializers.ChoiceField(
         choices=SubmissionChannel.choices, allow_blank=True, read_only=True
     )
+    # Blank until the case is denied: declared so the schema's enum admits "".
+    denial_category = serializers.ChoiceField(
+        choices=DenialCategory.choices, allow_blank=True, read_only=True
+    )
+    # What may be appealed, read only for a denied case (its appeals and its policy: two or
+    # three queries; none for any other status).
+    appealable = serializers.SerializerMethodField()
+    appeal_deadline = serializers.SerializerMethodField()
+    appeal_options = serializers.SerializerMethodField()
     services = RequestedServiceSerializer(many=True, read_only=True)
     network_searches = NetworkSearchSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
@@ -231,12 +251,40 @@ class CaseDetailSerializer(CaseFieldsSerializer):
             "submission_channel",
             "rate_policy",
             "decision_reason",
+            "denial_category",
+            "denial_received_on",
+            "denial_appeal_address",
+            "appealable",
+            "appeal_deadline",
+            "appeal_options",
             "created_by",
             "services",
             "network_searches",
             "consents",
         ]
         read_only_fields = fields
+
+    def _appeal_state(self, case: Case) -> AppealState:
+        # The three fields read one state, computed once per case.
+        states: dict[int, AppealState] = getattr(self, "_appeal_states", {})
+        if case.pk not in states:
+            states[case.pk] = appeal_state(case)
+            self._appeal_states = states
+        return states[case.pk]
+
+    def get_appealable(self, case: Case) -> bool:
+        """The case is denied and its denial may be appealed (not ``contract_refused``)."""
+        return self._appeal_state(case).appealable
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_appeal_deadline(self, case: Case):
+        """The nearest appeal deadline of a denied case; null when nothing may be filed."""
+        return _date(self._appeal_state(case).deadline)
+
+    @extend_schema_field(APPEAL_OPTIONS_SCHEMA)
+    def get_appeal_options(self, case: Case):
+        """The levels that may be filed now, each with its deadline."""
+        return appeal_options_data(self._appeal_state(case).options)
 
 
 class CaseWriteSerializer(serializers.ModelSerializer):

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from cases.models import Practice
 from cases.permissions import practice_ids_where, user_roles
-from cases.services.tenancy import PRACTICE_FIELDS
+from cases.selectors.appeals import DEFAULT_PARITY_TEXT
+from cases.services.tenancy import APPEAL_PARITY_TEXT_MAX_LENGTH, PRACTICE_FIELDS
 
 from .common import request_user
 
@@ -57,6 +58,13 @@ class PracticeSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     # Accepts "45-1234567"; the service stores the nine digits.
     tax_id = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    appeal_parity_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=APPEAL_PARITY_TEXT_MAX_LENGTH,
+        help_text="The mental health parity paragraph of the practice's appeal letters (left "
+        "out for TRICARE). Empty: the shipped default, which reads: " + DEFAULT_PARITY_TEXT,
+    )
 
     class Meta:
         model = Practice

@@ -89,9 +89,12 @@ def case_deny(
     received_on = received_on or timezone.localdate()
     submitted = timezone.localdate(case.submitted_at) if case.submitted_at else None
     _check_day("received_on", received_on, submitted, "the case was submitted")
+    case.decision_reason = _check_text("reason", reason, DECISION_REASON_MAX_LENGTH, required=True)
+    # The denial answers any offer still open: it is no longer there to accept. (Through the
+    # reverse relation: cases never imports negotiations; "open"/"rejected" are OfferStatus.)
+    case.offers.filter(status="open").update(status="rejected")
     case.status = target
     case.decided_at = timezone.now()
-    case.decision_reason = _check_text("reason", reason, DECISION_REASON_MAX_LENGTH, required=True)
     case.denial_category = reason_category
     case.denial_received_on = received_on
     case.denial_appeal_address = _check_text(

@@ -102,6 +102,8 @@ ACTION_PAST: dict[str, str] = {
     CaseAction.APPROVE: "approved",
     CaseAction.ACCEPT: "accepted",
     CaseAction.DENY: "denied",
+    CaseAction.APPEAL: "appealed",
+    CaseAction.UPHOLD: "decided on appeal",
     CaseAction.DECLINE: "declined",
     CaseAction.WITHDRAW: "withdrawn",
     CaseAction.EXPIRE: "expired",

@@ -26,7 +26,7 @@ from cases.models import (
 from cases.selectors.documents import (
     DocumentNotAvailable,
     context_for,
-    document_kinds_for,
+    document_check,
     template_for,
 )
 from cases.selectors.packet import (
@@ -37,7 +37,7 @@ from cases.selectors.packet import (
     packet_plan,
     packet_refusals,
 )
-from core.exceptions import DomainError, conflict
+from core.exceptions import DomainError
 
 from .case import lock_case, record_event
 
@@ -66,14 +66,16 @@ def _enqueue(document_id: int) -> None:
 @transaction.atomic
 def document_request(*, case_id: int, actor: User, kind: str) -> tuple[Document, bool]:
     """A queued document of ``kind`` for the case, or the one already queued or rendering.
-    Returns (document, created). The render task is sent only after the commit. A submission
-    packet is refused past draft while a readiness error stands, and a ready packet built from
-    the same parts (``parts_sha256``) is returned rather than rendered again."""
+    Returns (document, created). The render task is sent only after the commit. A kind the
+    case cannot have now is refused here, not by the worker (409: ``document_check``, e.g.
+    ``not_denied`` for an appeal letter, ``no_counter`` for a counter-offer letter). A
+    submission packet is refused past draft while a readiness error stands, and a ready
+    packet built from the same parts (``parts_sha256``) is returned rather than rendered
+    again."""
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": f"Choose one of {', '.join(DocumentKind.values)}."})
     case = lock_case(case_id)  # serializes requests per case: one active document per kind
-    if kind not in document_kinds_for(case):
-        raise conflict("no_agreement", "The agreement summary exists once the case is approved.")
+    document_check(case, kind)
     packet = kind == DocumentKind.SUBMISSION_PACKET
     if packet:
         _check_packet(case)

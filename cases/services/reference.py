@@ -14,10 +14,19 @@ from django.db import transaction
 from django.db.models import Q
 
 from billing_codes.models import BillingCode, Modifier
-from cases.models import Insurer, InsurerContact, PolicyRate, Practice, RatePolicy
+from cases.models import Insurer, PolicyRate, Practice, RatePolicy
 from core.exceptions import DomainError, conflict
 
 from .common import apply_fields, clean_and_save, set_change_reason, set_history_user
+
+# The practice's SCA contacts at an insurer are written in their own module; their names stay
+# importable from here, where the reference area's doors look for them.
+from .reference_contacts import CONTACT_FIELDS as CONTACT_FIELDS
+from .reference_contacts import ContactData as ContactData
+from .reference_contacts import insurer_contact_create as insurer_contact_create
+from .reference_contacts import insurer_contact_delete as insurer_contact_delete
+from .reference_contacts import insurer_contact_save as insurer_contact_save
+from .reference_contacts import insurer_contact_update as insurer_contact_update
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,6 +60,8 @@ class PolicyData(TypedDict, total=False):
     continuity_days: int
     required_attachments: list[str]
     required_provider_documents: list[str]
+    appeal_days: int | None
+    renewal_requires_searches: bool
     max_agreement_days: int | None
     expected_response_days: int | None
     submission_channel: str
@@ -67,16 +78,6 @@ class RateRow(TypedDict, total=False):  # one rate of a policy, as ``rates`` lis
     reference_rate: Decimal | None
 
 
-class ContactData(TypedDict, total=False):
-    department: str
-    address: str
-    fax: str
-    email: str
-    phone: str
-    portal_url: str
-    notes: str
-
-
 INSURER_FIELDS = list(InsurerData.__annotations__)
 POLICY_FIELDS = list(PolicyData.__annotations__)
 # What a new policy copies from the one in force (the period is its own), and what a revision
@@ -88,7 +89,6 @@ REVISED_FIELDS = [name for name in COPIED_FIELDS if name != "line_of_business"]
 CORRECTABLE_WHEN_USED = {"effective_to", "confirmed_with", "confirmed_on", "reference"}
 # The history keeps a change's reason in 100 characters, "Ended: " included.
 REASON_MAX_LENGTH = 90
-CONTACT_FIELDS = list(ContactData.__annotations__)
 
 
 @transaction.atomic
@@ -330,64 +330,6 @@ def rate_policy_delete(*, policy: RatePolicy, actor: User) -> None:
         set_history_user(rate, actor)
         rate.delete()
     policy.delete()
-
-
-# ----------------------------------------------------------------------------- contacts
-
-
-def _clean_contact(contact: InsurerContact) -> None:
-    for name in CONTACT_FIELDS:
-        setattr(contact, name, (getattr(contact, name) or "").strip())
-
-
-@transaction.atomic
-def insurer_contact_create(
-    *,
-    actor: User,
-    practice: Practice,
-    insurer: Insurer,
-    data: ContactData,
-    purpose: str = "sca_request",
-) -> InsurerContact:
-    contact = InsurerContact(practice=practice, insurer=insurer, purpose=purpose)
-    apply_fields(contact, data, CONTACT_FIELDS)
-    _clean_contact(contact)
-    set_history_user(contact, actor)
-    clean_and_save(contact)
-    return contact
-
-
-@transaction.atomic
-def insurer_contact_update(
-    *, contact: InsurerContact, actor: User, data: ContactData
-) -> InsurerContact:
-    contact = InsurerContact.objects.select_for_update().get(pk=contact.pk)
-    if apply_fields(contact, data, CONTACT_FIELDS):
-        _clean_contact(contact)
-        set_history_user(contact, actor)
-        clean_and_save(contact)
-    return contact
-
-
-@transaction.atomic
-def insurer_contact_save(
-    *, actor: User, practice: Practice, insurer: Insurer, purpose: str, data: ContactData
-) -> InsurerContact:
-    """The practice's contact for this insurer and purpose, created or changed (one form)."""
-    existing = InsurerContact.objects.filter(
-        practice=practice, insurer=insurer, purpose=purpose
-    ).first()
-    if existing is None:
-        return insurer_contact_create(
-            actor=actor, practice=practice, insurer=insurer, purpose=purpose, data=data
-        )
-    return insurer_contact_update(contact=existing, actor=actor, data=data)
-
-
-@transaction.atomic
-def insurer_contact_delete(*, contact: InsurerContact, actor: User) -> None:
-    set_history_user(contact, actor)
-    contact.delete()
 
 
 def check_insurer_open(insurer: Insurer) -> None:

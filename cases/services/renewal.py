@@ -1,15 +1,14 @@
-"""Renewal: a new draft that carries a case on for another period."""
+"""Renewal: a new draft that carries a case on for another period, with the terms agreed for
+the one it renews (``cases.renewal_terms``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from cases.models import Case, CaseAction, CaseStatus, RequestedService
-from cases.selectors.case import sessions_still_remaining
-from cases.selectors.readiness_rules import CARE_REASONS
+from cases.renewal_terms import renewal_terms
 from core.exceptions import conflict
 
 from .case import check_transition, lock_case, record_event
@@ -21,7 +20,9 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def case_renew(*, case_id: int, actor: User) -> Case:
-    """A new draft for the same client, provider and insurer, linked to this case."""
+    """A new draft for the same client, provider and insurer, linked to this case. With an
+    agreement it requests the agreed codes, units and rates and names the authorization it
+    renews with the sessions and units used of it; without one it copies the request."""
     case = lock_case(case_id)
     check_transition(case, CaseAction.RENEW)
     check_insurer_open(case.insurer)
@@ -31,8 +32,7 @@ def case_renew(*, case_id: int, actor: User) -> Case:
             "already_renewed",
             f"This case already has a renewal (case #{existing.pk}); work on that one.",
         )
-    remaining = sessions_still_remaining(case)
-    care_under_way = case.reason in CARE_REASONS
+    terms = renewal_terms(case)
     new = Case(
         practice_id=case.practice_id,
         client_id=case.client_id,
@@ -42,14 +42,14 @@ def case_renew(*, case_id: int, actor: User) -> Case:
         initiated_by=case.initiated_by,
         service_type=case.service_type,
         clinical_justification=case.clinical_justification,
-        # Care under way stays under way: the renewal keeps when it began and why.
-        treatment_started_on=case.treatment_started_on if care_under_way else None,
-        coverage_change_on=case.coverage_change_on if care_under_way else None,
-        sessions_remaining=remaining if case.reason == "provider_transition" else None,
-        sessions_requested=remaining
-        if case.reason == "provider_transition"
-        else case.sessions_requested,
-        requested_start=case.requested_end + dt.timedelta(days=1) if case.requested_end else None,
+        treatment_started_on=terms.treatment_started_on,
+        coverage_change_on=terms.coverage_change_on,
+        sessions_remaining=terms.sessions_remaining,
+        sessions_requested=terms.sessions_requested,
+        requested_start=terms.requested_start,
+        prior_authorization_number=terms.prior_authorization_number,
+        prior_sessions_authorized=terms.prior_sessions_authorized,
+        prior_sessions_used=terms.prior_sessions_used,
         assigned_to_id=case.assigned_to_id,
         renewal_of=case,
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -59,21 +59,28 @@ def case_renew(*, case_id: int, actor: User) -> Case:
         [
             RequestedService(
                 case=new,
-                billing_code_id=s.billing_code_id,
-                modifier=s.modifier,
-                units=s.units,
-                unit_period=s.unit_period,
-                requested_rate=s.requested_rate,
+                billing_code_id=line.billing_code_id,
+                modifier=line.modifier,
+                units=line.units,
+                unit_period=line.unit_period,
+                requested_rate=line.requested_rate,
+                prior_units_authorized=line.prior_units_authorized,
+                prior_units_used=line.prior_units_used,
+                units_remaining=line.units_remaining,
             )
-            for s in case.services.all()
+            for line in terms.lines
         ]
     )
+    message = f"Created as the renewal of case #{case.pk}"
+    if terms.prior_authorization_number:
+        message += f" (authorization {terms.prior_authorization_number})"
+    message += ", with the agreed codes, units and rates." if terms.agreed else "."
     record_event(
         new,
         actor,
         "created",
-        f"Created as the renewal of case #{case.pk}.",
-        {"renewal_of": case.pk},
+        message,
+        {"renewal_of": case.pk, "agreed_terms": terms.agreed is not None},
     )
     record_event(case, actor, "renewed", f"Renewal started as case #{new.pk}.", {"renewal": new.pk})
     return new

@@ -31,15 +31,31 @@ class PracticeData(TypedDict, total=False):
     email: str
     signatory_name: str
     signatory_title: str
+    # The mental health parity paragraph of the practice's appeal letters; empty: the shipped
+    # default (cases.selectors.appeals.DEFAULT_PARITY_TEXT).
+    appeal_parity_text: str
 
 
 PRACTICE_FIELDS = list(PracticeData.__annotations__)
+# A paragraph of a letter, not a document.
+APPEAL_PARITY_TEXT_MAX_LENGTH = 4000
 
 
 def _normalized(data: PracticeData) -> PracticeData:
     tax_id = data.get("tax_id")
     if tax_id:
-        return {**data, "tax_id": tax_id.replace("-", "").strip()}
+        data = {**data, "tax_id": tax_id.replace("-", "").strip()}
+    parity = data.get("appeal_parity_text")
+    if parity is not None:
+        parity = parity.strip()
+        if len(parity) > APPEAL_PARITY_TEXT_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "appeal_parity_text": "Keep the parity paragraph to "
+                    f"{APPEAL_PARITY_TEXT_MAX_LENGTH:,} characters."
+                }
+            )
+        data = {**data, "appeal_parity_text": parity}
     return data
 
 

@@ -41,7 +41,7 @@ from core.refusals import REFUSALS, add_errors, flash_refusal
 # The readiness checks the attachments step answers (and shows when they fail).
 ATTACHMENT_CHECKS = {
     "attachment_missing", "provider_document_missing", "provider_document_expired",
-    "provider_document_expiring",
+    "provider_document_expiring", "progress_report_missing",
 }  # fmt: skip
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from cases.forms.appeals import DenyForm, denial_panel
 from cases.forms.case import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
 from cases.forms.submissions import SubmissionForm
 from cases.models import Case, CaseAction, CaseStatus, Reason, ServiceType
@@ -24,7 +26,6 @@ from cases.selectors.documents import document_kinds_for
 from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
 from cases.selectors.submissions import sendable_documents
-from cases.services.appeals import case_deny
 from cases.services.audit import access_record, access_record_export
 from cases.services.case import case_set_tracking, case_withdraw
 from cases.services.renewal import case_renew
@@ -164,6 +165,8 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
         access_record(user=signed_in_user(self.request), action="view_case", obj=case)
         readiness = case_readiness(case) if case.is_draft else None
         actions = allowed_actions(case, self.request.user)
+        attachments = list(attachments_of(case))  # one query, however many
+        today = timezone.localdate()
         ctx.update(
             nav_section="cases",
             case=case,
@@ -173,7 +176,7 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
             can_work=can(self.request.user, case.practice_id, "case"),
             can_negotiate=can(self.request.user, case.practice_id, "offers"),
             documents=documents_listed(case),
-            attachments=list(attachments_of(case)),  # one query, however many
+            attachments=attachments,
             document_kinds=[(kind, DOCUMENT_BUTTONS[kind]) for kind in document_kinds_for(case)],
             events=list(case_events(case).order_by("-created_at", "-id")[:100]),
             tracking_form=TrackingForm(
@@ -186,8 +189,24 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
                 else None
             ),
             reason_form=ReasonForm(),
+            # A refused denial, appeal or decision comes back with what was typed
+            # (views/appeals.py).
+            deny_form=kwargs.get("deny_form")
+            or (
+                DenyForm(prefix="deny", initial={"received_on": today})
+                if CaseAction.DENY in actions
+                else None
+            ),
+            denial=denial_panel(
+                case,
+                actions=actions,
+                attachments=attachments,
+                appeal_form=kwargs.get("appeal_form"),
+                decide_form=kwargs.get("decide_form"),
+                decide_appeal=kwargs.get("decide_appeal"),
+            ),
             panels=panels_for(self.request, case),
-            today=timezone.localdate(),
+            today=today,
         )
         # A refused re-send comes back with what was typed (views/submissions.py).
         ctx["submission_panel"] = submission_panel(
@@ -222,17 +241,13 @@ class CaseTrackingView(PracticeMixin, View):
 
 
 class CaseActionView(PracticeMixin, View):
-    """Submit, deny, withdraw and renew. The status and role rules are the services' and
-    ``allowed_actions``'; a refused action comes back as a message on the workspace."""
+    """Submit, withdraw and renew (a denial has its form: views/appeals.py). The status and
+    role rules are the services' and ``allowed_actions``'; a refused action comes back as a
+    message on the workspace."""
 
     def post(self, request, pk, action):
         case = _case_or_404(request, pk)
-        if action not in (
-            CaseAction.SUBMIT,
-            CaseAction.DENY,
-            CaseAction.WITHDRAW,
-            CaseAction.RENEW,
-        ):
+        if action not in (CaseAction.SUBMIT, CaseAction.WITHDRAW, CaseAction.RENEW):
             raise Http404("No such action.")
         self.require(case.practice_id, "case")
         try:
@@ -261,16 +276,26 @@ class CaseActionView(PracticeMixin, View):
                     if reason_form.is_valid()
                     else request.POST.get("reason", "")
                 )
-                service = case_deny if action == CaseAction.DENY else case_withdraw
-                service(case_id=case.pk, actor=signed_in_user(request), reason=reason)
-                messages.success(
-                    request, "Recorded as denied." if action == CaseAction.DENY else "Withdrawn."
-                )
+                case_withdraw(case_id=case.pk, actor=signed_in_user(request), reason=reason)
+                messages.success(request, "Withdrawn.")
         except REFUSALS as exc:
             flash_refusal(request, exc)
             if action == CaseAction.SUBMIT and case.is_draft:
                 return redirect("cases:request_step", pk=case.pk, step="review")
         return redirect("cases:detail", pk=case.pk)
+
+
+def workspace_refused(
+    view: PracticeMixin, request: HttpRequest, case: Case, status: int, **forms: Any
+) -> HttpResponse:
+    """The whole workspace again, answered with the refusal's status, with the refused form
+    bound (``forms``: the context names get_context_data reads): what was typed, and the
+    errors beside the fields they name."""
+    workspace = CaseWorkspaceView()
+    workspace.setup(request, pk=case.pk)
+    workspace.practice_id, workspace.role = view.practice_id, view.role
+    context = workspace.get_context_data(pk=case.pk, **forms)
+    return render(request, workspace.template_name, context, status=status)
 
 
 class SubmissionCreateView(PracticeMixin, View):
@@ -312,8 +337,4 @@ class SubmissionCreateView(PracticeMixin, View):
         if request.htmx:
             panel = submission_panel(request, case, documents=documents, form=form)
             return render(request, PANEL_TEMPLATE, {"submission_panel": panel}, status=status)
-        workspace = CaseWorkspaceView()
-        workspace.setup(request, pk=case.pk)
-        workspace.practice_id, workspace.role = self.practice_id, self.role
-        context = workspace.get_context_data(pk=case.pk, submission_form=form)
-        return render(request, workspace.template_name, context, status=status)
+        return workspace_refused(self, request, case, status, submission_form=form)

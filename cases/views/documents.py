@@ -23,6 +23,8 @@ DOCUMENT_BUTTONS: dict[str, str] = {
     DocumentKind.CONSENT_FORM: "consent form",
     DocumentKind.AGREEMENT_SUMMARY: "agreement summary",
     DocumentKind.SUBMISSION_PACKET: "submission packet",
+    DocumentKind.APPEAL_LETTER: "appeal letter",
+    DocumentKind.COUNTER_LETTER: "counter-offer letter",
 }
 
 

@@ -46,7 +46,7 @@ STEP_CHECKS = {
                 "remaining_missing"},
     "services": {"no_services", "code_not_aba", "code_inactive", "units_exceed_remaining",
                  "rate_missing"},
-    "searches": {"network_search_incomplete"},
+    "searches": {"network_search_incomplete", "network_search_stale"},
     "consent": {"consent_missing"},
     "attachments": ATTACHMENT_CHECKS,
 }  # fmt: skip

@@ -13,7 +13,8 @@ from ..selectors.reports import billing_practice_ids, reports_summary
 
 class ReportSummaryView(APIView):
     """GET ``reports/summary/`` (billing): cases by status, approval rate and median days to
-    decision per insurer, achieved rate as a percent of requested, agreements expiring soon."""
+    decision per insurer, achieved rate as a percent of requested, agreements expiring soon,
+    appeals by outcome per insurer with the overturn rate."""
 
     @extend_schema(
         parameters=[OpenApiParameter("practice", int, required=False)],
@@ -29,6 +30,7 @@ class ReportSummaryView(APIView):
                     "agreements_expiring_30_days": serializers.ListField(
                         child=serializers.DictField()
                     ),
+                    "appeals_by_insurer": serializers.ListField(child=serializers.DictField()),
                 },
             )
         },

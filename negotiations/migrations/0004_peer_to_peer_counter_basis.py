@@ -10,7 +10,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing_codes', '0002_catalog_history'),
-        ('cases', '0016_denials_appeals_renewal_terms'),
+        # Only Provider (cases 0001) is referred to: no later cases migration is needed, so the
+        # cases app can still be migrated back on its own (tests/cases/test_migration_*).
+        ('cases', '0002_alter_policyrate_policyrate_unique_code_modifier_and_more'),
         ('negotiations', '0003_offer_received_not_future'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

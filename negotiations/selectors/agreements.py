@@ -1,5 +1,6 @@
 """Reads of the agreements: the agreement summary (also the content of the agreement summary
-document), the flags an agreement would carry, and the agreements that ended."""
+document), the flags an agreement would carry, the agreed terms a renewal carries, and the
+agreements that ended."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import TypedDict
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from billing_codes.models import BillingCode, code_label
 from cases.models import Case, CaseStatus
+from cases.renewal_terms import AgreedTerms, AgreedTermsLine
 from cases.selectors.documents import DocumentNotAvailable, document_context
 
 from .. import pricing
-from ..models.agreements import Agreement
+from ..models.agreements import Agreement, AgreementLine
 from .fee_schedule import floor_rates_for
+from .utilization import utilization_summary
 
 
 class AgreedLine(TypedDict):
@@ -128,6 +132,46 @@ def agreement_flags(case: Case, lines: list[AgreedLine]) -> AgreementFlags:
         if floor is not None and line["rate"] < floor:
             below.append(f"{line['billing_code'].code} ({line['rate']} < {floor})")
     return {"missing_codes": missing, "below_floor": below}
+
+
+def agreed_terms_for(case: Case) -> AgreedTerms | None:
+    """The case's agreement as its renewal reads it (registered with ``cases.renewal_terms``):
+    per line the code, rate and units agreed, the units over the agreement's period and those
+    used so far, as the utilization summary counts them; the sessions authorized and used.
+    Four queries, however many lines and entries."""
+    agreement = (
+        Agreement.objects.filter(case_id=case.pk)
+        .prefetch_related(
+            Prefetch("lines", queryset=AgreementLine.objects.select_related("billing_code")),
+            "utilization",
+        )
+        .first()
+    )
+    if agreement is None:
+        return None
+    summary = utilization_summary(agreement)
+    lines = agreement.lines.all()
+    return AgreedTerms(
+        authorization_number=agreement.authorization_number,
+        start_date=agreement.start_date,
+        end_date=agreement.end_date,
+        sessions_authorized=agreement.sessions_authorized,
+        sessions_used=summary["sessions_used"],
+        lines=tuple(
+            AgreedTermsLine(
+                billing_code_id=ln.billing_code_id,
+                code=ln.billing_code.code,
+                modifier=ln.modifier,
+                description=ln.billing_code.short_description,
+                rate=ln.rate,
+                units_authorized=ln.units_authorized,
+                unit_period=ln.unit_period,
+                units_authorized_total=used["units_authorized"],
+                units_used=used["units_used"],
+            )
+            for ln, used in zip(lines, summary["lines"], strict=True)
+        ),
+    )
 
 
 def ended_case_ids(today: dt.date) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TypedDict
 
@@ -10,12 +10,19 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.models import Case, RequestedService
+from cases.models.reference import ReferenceSchedule
 from cases.selectors.reference import case_policy
 
 from .. import pricing
-from ..models.offers import Offer, OfferParty, OfferStatus
+from ..models.offers import Offer, OfferParty, OfferStatus, RateBasis
 from .agreements import AgreementSummary, agreement_summary
-from .fee_schedule import practice_rates_by_code
+from .fee_schedule import practice_rates_by_code, usual_rates_for
+
+# The schedule a percent counter is expressed against, for the bases that are a schedule.
+SCHEDULE_OF_BASIS: dict[str, str] = {
+    RateBasis.PERCENT_OF_MEDICAID: ReferenceSchedule.MEDICAID,
+    RateBasis.PERCENT_OF_TRICARE: ReferenceSchedule.TRICARE,
+}
 
 
 class PolicySummary(TypedDict):
@@ -32,7 +39,8 @@ class NegotiationSummary(TypedDict):
     open_offer: int | None
     latest_insurer_offer: int | None
     # A benchmark row per code (pricing.BenchmarkRow's fields) with the last ask, the
-    # suggested counter and the rate the policy pays.
+    # suggested counter, the rate the policy pays, and the units requested and offered
+    # (the latest insurer offer's; None when it names none: accepting takes the requested).
     rows: list[dict[str, object]]
     agreement: AgreementSummary | None
 
@@ -69,9 +77,10 @@ def negotiation_summary(
         offers = list(offers_for(case))
     insurer_offers = [o for o in offers if o.party == OfferParty.INSURER]
     latest = insurer_offers[-1] if insurer_offers else None
-    offered = (
-        {(ln.billing_code_id, ln.modifier): ln.rate for ln in latest.lines.all()} if latest else {}
+    latest_lines = (
+        {(ln.billing_code_id, ln.modifier): ln for ln in latest.lines.all()} if latest else {}
     )
+    offered = {key: ln.rate for key, ln in latest_lines.items()}
     last_ask: dict[tuple[int, str], Decimal | None] = {
         (s.billing_code_id, s.modifier): s.requested_rate for s in services
     }
@@ -106,12 +115,19 @@ def negotiation_summary(
                 offered=row.offered_rate, last_ask=ask, floor=row.floor_rate
             )
         policy_pays = pricing.policy_pays(policy, pr) if policy and pr else None
+        offered_line = latest_lines.get(key)
         rows.append(
             {
                 **asdict(row),
                 "last_ask": ask,
                 "suggested_counter": suggestion,
                 "policy_rate": policy_pays,
+                "requested_units": s.units,
+                "requested_unit_period": s.unit_period,
+                "offered_units": offered_line.units if offered_line else None,
+                "offered_unit_period": (
+                    offered_line.unit_period if offered_line and offered_line.units else None
+                ),
             }
         )
     agreement = getattr(case, "agreement", None) if hasattr(case, "agreement") else None
@@ -133,3 +149,47 @@ def negotiation_summary(
         "rows": rows,
         "agreement": agreement_summary(agreement) if agreement else None,
     }
+
+
+@dataclass(frozen=True)
+class PercentBases:
+    """What a counter expressed as a percentage is a percentage of, per code
+    ((billing_code_id, modifier), or the code without a modifier): the practice's usual rates
+    (its billed charges) and, when the case's policy has a reference schedule, that schedule
+    and the policy's reference rates."""
+
+    insurer: str
+    usual: dict[tuple[int, str], Decimal]
+    schedule: str  # the policy's reference schedule; "" without a policy or schedule
+    has_policy: bool
+    reference: dict[tuple[int, str], Decimal]
+
+    def base(self, basis: str, billing_code_id: int, modifier: str) -> Decimal | None:
+        """The base rate of ``basis`` for the code, or None when it is not known."""
+        if basis == RateBasis.PERCENT_OF_BILLED:
+            rates = self.usual
+        elif SCHEDULE_OF_BASIS.get(basis) == self.schedule:
+            rates = self.reference
+        else:
+            return None
+        return rates.get((billing_code_id, modifier), rates.get((billing_code_id, "")))
+
+
+def percent_bases(case: Case) -> PercentBases:
+    policy = case_policy(case)
+    reference = (
+        {
+            (r.billing_code_id, r.modifier): r.reference_rate
+            for r in policy.rates.all()
+            if r.reference_rate is not None
+        }
+        if policy is not None
+        else {}
+    )
+    return PercentBases(
+        insurer=case.insurer.name,
+        usual=usual_rates_for(case.practice_id),
+        schedule=policy.reference_schedule if policy is not None else "",
+        has_policy=policy is not None,
+        reference=reference,
+    )

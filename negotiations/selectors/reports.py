@@ -16,7 +16,7 @@ from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import Extract
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus, RequestedService
+from cases.models import Appeal, AppealOutcome, Case, CaseStatus, RequestedService
 from cases.permissions import practice_ids_where
 from cases.selectors.case import case_summaries
 
@@ -36,6 +36,17 @@ class InsurerStats(TypedDict):
     median_days_to_decision: Decimal
 
 
+class InsurerAppeals(TypedDict):
+    insurer: int
+    insurer_name: str
+    filed: int
+    pending: int
+    upheld: int
+    overturned: int
+    withdrawn: int
+    overturn_rate: Decimal | None
+
+
 class ExpiringAgreement(TypedDict):
     case: int
     agreement: int
@@ -48,6 +59,7 @@ class ReportsSummary(TypedDict):
     insurers: list[InsurerStats]
     achieved_rate_pct_of_requested: Decimal | None
     agreements_expiring_30_days: list[ExpiringAgreement]
+    appeals_by_insurer: list[InsurerAppeals]
 
 
 class BoardColumn(TypedDict):
@@ -99,6 +111,39 @@ def _achieved_and_requested(practice_ids: list[int]) -> tuple[Decimal, Decimal]:
     return Decimal(str(achieved or 0)), Decimal(str(requested or 0))
 
 
+def _appeals_by_insurer(practice_ids: list[int]) -> list[InsurerAppeals]:
+    """Per insurer with appeals in the practices, the levels filed by outcome (each level of
+    appeal counts once), and the overturn rate: overturned of decided (upheld or overturned;
+    a withdrawn level was never decided). One statement, grouped in SQL."""
+    rows = (
+        Appeal.objects.filter(case__practice_id__in=practice_ids)
+        .values("case__insurer_id", "case__insurer__name")
+        .annotate(
+            filed=Count("id"),
+            pending=Count("id", filter=Q(outcome=AppealOutcome.PENDING)),
+            upheld=Count("id", filter=Q(outcome=AppealOutcome.UPHELD)),
+            overturned=Count("id", filter=Q(outcome=AppealOutcome.OVERTURNED)),
+            withdrawn=Count("id", filter=Q(outcome=AppealOutcome.WITHDRAWN)),
+        )
+        .order_by("case__insurer__name", "case__insurer_id")
+    )
+    return [
+        {
+            "insurer": row["case__insurer_id"],
+            "insurer_name": row["case__insurer__name"],
+            "filed": row["filed"],
+            "pending": row["pending"],
+            "upheld": row["upheld"],
+            "overturned": row["overturned"],
+            "withdrawn": row["withdrawn"],
+            "overturn_rate": pricing.percent_of(
+                Decimal(row["overturned"]), Decimal(row["overturned"] + row["upheld"])
+            ),
+        }
+        for row in rows
+    ]
+
+
 def billing_practice_ids(user: User | AnonymousUser) -> list[int]:
     return practice_ids_where(user, "reports")
 
@@ -123,11 +168,14 @@ def reports_summary(
 def _reports_summary(ids: list[int], today: dt.date) -> ReportsSummary:
     """For billing: cases by status; per insurer the approval rate (approved of decided) and
     the median days from submission to decision; achieved rate as a percent of requested;
-    agreements expiring within 30 days. A fixed number of queries, aggregated in SQL."""
+    agreements expiring within 30 days; appeals by outcome per insurer. A fixed number of
+    queries, aggregated in SQL."""
     cases = Case.objects.filter(practice_id__in=ids)
+    # An appealed case was denied, and counts so until the insurer reverses it.
     decided_statuses = [
         CaseStatus.APPROVED,
         CaseStatus.DENIED,
+        CaseStatus.APPEALED,
         CaseStatus.DECLINED,
         CaseStatus.EXPIRED,
     ]
@@ -202,6 +250,7 @@ def _reports_summary(ids: list[int], today: dt.date) -> ReportsSummary:
             }
             for a in expiring
         ],
+        "appeals_by_insurer": _appeals_by_insurer(ids),
     }
 
 

@@ -15,16 +15,29 @@ from ..services.offers import (
 
 class OfferLineSerializer(serializers.ModelSerializer):
     """The rate's digits, cents and minimum come from the model field (the desk's
-    OfferLineForm reads the same field); the units' bounds from the service."""
+    OfferLineForm reads the same field); the units' bounds from the service. A line is a rate
+    per unit (``expressed_as: rate``, the default) or a ``percent`` of a base rate (the other
+    RateBasis values, without a ``rate``): the service converts it and answers both."""
 
     billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
     code = serializers.CharField(source="billing_code.code", read_only=True)
 
     class Meta:
         model = OfferLine
-        fields = ["billing_code", "code", "modifier", "rate", "units", "unit_period"]
+        fields = [
+            "billing_code",
+            "code",
+            "modifier",
+            "rate",
+            "expressed_as",
+            "percent",
+            "units",
+            "unit_period",
+        ]
         extra_kwargs = {
-            "rate": {"required": True},
+            # Required with the rate basis, refused with a percent one (the service says so
+            # naming the line: lines[0].rate).
+            "rate": {"required": False, "allow_null": True},
             "units": {"min_value": OFFER_LINE_UNITS_MIN, "max_value": OFFER_LINE_UNITS_MAX},
         }
 

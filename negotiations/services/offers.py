@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from billing_codes.models import code_label
 from cases.models import AppealOutcome, Case, CaseAction, CaseStatus
 from cases.selectors.reference import case_policy
 from cases.services.appeals import appeal_close_pending
@@ -18,7 +19,9 @@ from cases.services.case import case_bump, check_transition, lock_case, record_e
 from cases.services.reference import validate_modifier
 from core.exceptions import conflict
 
-from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus
+from .. import pricing
+from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus, RateBasis
+from ..selectors.offers import SCHEDULE_OF_BASIS, PercentBases, percent_bases
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -36,12 +39,15 @@ DECLINE_REASON_MAX_LENGTH = 2000
 
 
 class OfferLineData(TypedDict, total=False):
-    """A line of an offer as the doors give it: the code, and its rate (a counter's too);
-    units and their period when the offer names them."""
+    """A line of an offer as the doors give it: the code, and its rate per unit or (how it
+    is ``expressed_as``, a RateBasis other than ``rate``) its percent of a base rate; units and
+    their period when the offer names them."""
 
     billing_code: Required[BillingCode]
     modifier: str
     rate: Decimal | None
+    expressed_as: str
+    percent: Decimal | None
     units: int | None
     unit_period: str
 
@@ -50,8 +56,18 @@ class _CleanLine(TypedDict):
     billing_code: BillingCode
     modifier: str
     rate: Decimal
+    expressed_as: str
+    percent: Decimal | None
     units: int | None
     unit_period: str
+
+
+# What a percent is a percentage of, as a refusal names it.
+_BASE_NAMES = {
+    RateBasis.PERCENT_OF_BILLED: "usual rate",
+    RateBasis.PERCENT_OF_MEDICAID: "Medicaid reference rate",
+    RateBasis.PERCENT_OF_TRICARE: "TRICARE reference rate",
+}
 
 
 class OfferDetails(TypedDict):
@@ -62,10 +78,67 @@ class OfferDetails(TypedDict):
     notes: str
 
 
-def _clean_lines(lines: list[OfferLineData]) -> list[_CleanLine]:
+def _missing_base(bases: PercentBases, basis: str, code: str) -> str:
+    """Why a percent of ``basis`` has no base rate for ``code``, and what to do."""
+    head = f"No {_BASE_NAMES[RateBasis(basis)]} for {code}: "
+    if basis == RateBasis.PERCENT_OF_BILLED:
+        return head + "add the code to the practice's fee schedule, or counter with a rate."
+    schedule = "state Medicaid" if basis == RateBasis.PERCENT_OF_MEDICAID else "TRICARE"
+    if not bases.has_policy:
+        return head + f"no rate policy is on file for {bases.insurer}; counter with a rate."
+    if bases.schedule != SCHEDULE_OF_BASIS[basis]:
+        return (
+            head + f"the policy's reference schedule is not the {schedule} schedule; "
+            "counter with a rate."
+        )
+    return head + "the policy gives no reference rate for this code; add it or counter with a rate."
+
+
+def _line_rate(
+    i: int, line: OfferLineData, bases: PercentBases | None
+) -> tuple[str, Decimal, Decimal | None]:
+    """The line's basis, its rate per unit and its percent: a rate as given, or a percent
+    converted on its base (pricing.rate_from_percent)."""
+    code = line["billing_code"]
+    basis = line.get("expressed_as") or RateBasis.RATE
+    rate, percent = line.get("rate"), line.get("percent")
+    if basis not in RateBasis.values:
+        raise ValidationError({f"lines[{i}].expressed_as": f"Choose one of {RateBasis.values}."})
+    if basis == RateBasis.RATE:
+        if percent is not None:
+            raise ValidationError(
+                {f"lines[{i}].percent": "A percent needs a percent basis in expressed_as."}
+            )
+        if rate is None:
+            raise ValidationError({f"lines[{i}].rate": "Give the rate for this code."})
+        if rate < 0:
+            raise ValidationError({f"lines[{i}].rate": "A rate cannot be negative."})
+        return basis, rate, None
+    if rate is not None:
+        raise ValidationError(
+            {f"lines[{i}].rate": "A line given as a percent takes no rate: the percent sets it."}
+        )
+    if percent is None:
+        raise ValidationError({f"lines[{i}].percent": "Give the percent for this code."})
+    try:  # the model field's bounds and digits (1 to 500, two decimals)
+        OfferLine._meta.get_field("percent").run_validators(percent)
+    except ValidationError as exc:
+        raise ValidationError({f"lines[{i}].percent": exc.messages}) from None
+    assert bases is not None  # read by _clean_lines for any line with a percent basis
+    base = bases.base(basis, code.pk, line.get("modifier", ""))
+    if base is None:
+        label = code_label(code.code, line.get("modifier", ""))
+        raise ValidationError({f"lines[{i}].percent": _missing_base(bases, basis, label)})
+    return basis, pricing.rate_from_percent(base, percent), percent
+
+
+def _clean_lines(case: Case, lines: list[OfferLineData]) -> list[_CleanLine]:
     if not lines:
         raise ValidationError({"lines": "List at least one code with its rate."})
     seen: set[tuple[int, str]] = set()
+    # What a percent is of, read only when a line is expressed as one.
+    by_percent = any(line.get("expressed_as") not in (None, "", RateBasis.RATE) for line in lines)
+    bases = percent_bases(case) if by_percent else None
     cleaned: list[_CleanLine] = []
     for i, line in enumerate(lines):
         code = line["billing_code"]
@@ -73,11 +146,7 @@ def _clean_lines(lines: list[OfferLineData]) -> list[_CleanLine]:
         if (code.pk, modifier) in seen:
             raise ValidationError({"lines": f"lines[{i}]: {code.code} {modifier} is listed twice."})
         seen.add((code.pk, modifier))
-        rate = line.get("rate")
-        if rate is None:
-            raise ValidationError({f"lines[{i}].rate": "Give the rate for this code."})
-        if rate < 0:
-            raise ValidationError({f"lines[{i}].rate": "A rate cannot be negative."})
+        basis, rate, percent = _line_rate(i, {**line, "modifier": modifier}, bases)
         units = line.get("units")
         if units is not None and not OFFER_LINE_UNITS_MIN <= units <= OFFER_LINE_UNITS_MAX:
             raise ValidationError(
@@ -91,6 +160,8 @@ def _clean_lines(lines: list[OfferLineData]) -> list[_CleanLine]:
                 "billing_code": code,
                 "modifier": modifier,
                 "rate": rate,
+                "expressed_as": basis,
+                "percent": percent,
                 "units": units,
                 "unit_period": line.get("unit_period") or "total",
             }
@@ -120,6 +191,8 @@ def _create_offer(
                 billing_code=line["billing_code"],
                 modifier=line["modifier"],
                 rate=line["rate"],
+                expressed_as=line["expressed_as"],
+                percent=line["percent"],
                 units=line["units"],
                 unit_period=line["unit_period"],
             )
@@ -145,7 +218,7 @@ def offer_record(
     case = lock_case(case_id)
     target = check_transition(case, CaseAction.RECEIVE_OFFER)
     assert target is not None  # receiving an offer leads to a status (TRANSITIONS)
-    cleaned = _clean_lines(lines)
+    cleaned = _clean_lines(case, lines)
     details: OfferDetails = {
         "received_on": received_on or timezone.localdate(),
         "channel": channel,
@@ -190,7 +263,7 @@ def offer_counter(
             f"{case.insurer.name} pays under a {policy.get_kind_display().lower()} policy: "
             "there is no counter-offer. Accept the offer or decline the SCA.",
         )
-    cleaned = _clean_lines(lines)
+    cleaned = _clean_lines(case, lines)
     details: OfferDetails = {
         "received_on": received_on or timezone.localdate(),
         "channel": channel,

@@ -16,6 +16,7 @@ from cases.models import Case
 from ..models.reminders import Notification
 from ..selectors.reminders import (
     agreements_running,
+    appeals_due,
     follow_ups_to_remind,
     notifications_not_emailed,
 )
@@ -45,10 +46,17 @@ def _recipient(case: Case) -> User | None:
 
 def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
     """Daily: follow-ups due, agreements ending within 30 days, 3 or fewer sessions left, a line
-    at 80% of its units. One notification per condition (never again the next day), and an
-    email to the user for each new one. Messages name the case number, never the client."""
+    at 80% of its units, an appeal deadline 14 and 3 days away. One notification per
+    condition (never again the next day), and an email to the user for each new one. Messages
+    name the case number, never the client."""
     today = today or timezone.localdate()
-    created: dict[str, int] = {"follow_up": 0, "ending_soon": 0, "sessions_low": 0, "units_high": 0}
+    created: dict[str, int] = {
+        "follow_up": 0,
+        "ending_soon": 0,
+        "sessions_low": 0,
+        "units_high": 0,
+        "appeal_due": 0,
+    }
 
     for case in follow_ups_to_remind(today):
         due = case.follow_up_on
@@ -97,6 +105,17 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
                 )
         for kind, key, message in conditions:
             created[kind] += _notify(user, case, kind, key, message)
+
+    # The appeal is billing's job: its members hear of each deadline, with the assignee.
+    for reminder in appeals_due(today):
+        case, day = reminder.case, reminder.due_on.isoformat()
+        key = f"appeal_due:{case.pk}:{reminder.level}:{day}:{reminder.days}"
+        message = (
+            f"SCA case #{case.pk}: {reminder.label} due by {day} "
+            f"({reminder.days_left} day(s) left)."
+        )
+        for user in reminder.recipients:
+            created["appeal_due"] += _notify(user, case, "appeal_due", key, message)
 
     for notification in notifications_not_emailed():
         if notification.user.email:

@@ -11,14 +11,19 @@ from tests.factories import CaseFactory
 # The actions issue 3 exposes, with the body each needs.
 ACTIONS = {
     "submit": {},
-    "deny": {"reason": "Network adequate"},
+    "deny": {"reason": "Network adequate", "reason_category": "in_network_available"},
     "withdraw": {"reason": "Family moved"},
     "renew": {},
 }
 EXPECTED = {  # DESIGN.md: what each action does from each status (None: refused)
     "submit": {"draft": "submitted"},
     "deny": {"submitted": "denied", "in_negotiation": "denied"},
-    "withdraw": {"draft": "withdrawn", "submitted": "withdrawn", "in_negotiation": "withdrawn"},
+    "withdraw": {
+        "draft": "withdrawn",
+        "submitted": "withdrawn",
+        "in_negotiation": "withdrawn",
+        "appealed": "withdrawn",
+    },
     "renew": {"approved": "approved", "denied": "denied", "expired": "expired"},
 }
 
@@ -63,7 +68,14 @@ def test_transition_matrix(world, api, ready_case, status, action):
 def test_transitions_table_matches_the_design():
     # The table itself: the one place the lifecycle is written.
     assert TRANSITIONS["submit"] == (frozenset({"draft"}), "submitted")
-    assert TRANSITIONS["approve"] == (frozenset({"submitted"}), "approved")
+    assert TRANSITIONS["approve"] == (frozenset({"submitted", "appealed"}), "approved")
+    assert TRANSITIONS["receive_offer"] == (
+        frozenset({"submitted", "in_negotiation", "appealed"}),
+        "in_negotiation",
+    )
+    assert TRANSITIONS["deny"] == (frozenset({"submitted", "in_negotiation"}), "denied")
+    assert TRANSITIONS["appeal"] == (frozenset({"denied"}), "appealed")
+    assert TRANSITIONS["uphold"] == (frozenset({"appealed"}), "denied")
     assert TRANSITIONS["accept"] == (frozenset({"in_negotiation"}), "approved")
     assert TRANSITIONS["decline"] == (frozenset({"in_negotiation"}), "declined")
     assert TRANSITIONS["expire"] == (frozenset({"approved"}), "expired")
@@ -72,8 +84,9 @@ def test_transitions_table_matches_the_design():
 def test_deny_and_withdraw_need_a_reason(world, api, ready_case):
     put_in_status(ready_case, "submitted")
     for action in ("deny", "withdraw"):
+        body = {"reason": "", **({"reason_category": "other"} if action == "deny" else {})}
         response = api(world.staff).post(
-            f"/api/v1/cases/{ready_case.pk}/{action}/", {"reason": ""}, format="json"
+            f"/api/v1/cases/{ready_case.pk}/{action}/", body, format="json"
         )
         assert response.status_code == 400 and "reason" in response.json()
     ready_case.refresh_from_db()

@@ -23,13 +23,16 @@ from cases.models import Case, Insurer, PolicyRate, Practice, RatePolicy
 BEFORE = "0010_practice_reference_data"
 DATA_MIGRATION = "0011_policies_per_practice"
 
-# Columns later migrations added (0014: the care-under-way windows and required documents):
+# Columns later migrations added (0014: the care-under-way windows and required documents;
+# 0016: appeal days and renewal searches):
 # the 0010 models the originals are built with have none of them.
 LATER_COLUMNS = {
     "retro_days",
     "continuity_days",
     "required_attachments",
     "required_provider_documents",
+    "appeal_days",
+    "renewal_requires_searches",
 }
 # What a copy must repeat: every column but its own identity, its practice and its timestamps.
 POLICY_TERMS = [

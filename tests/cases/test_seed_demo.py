@@ -20,6 +20,7 @@ COUNTED = [
     "cases.NetworkSearch",
     "cases.Consent",
     "cases.CaseEvent",
+    "cases.Appeal",
     "billing_codes.BillingCode",
     "billing_codes.Modifier",
     "auth.User",
@@ -87,8 +88,13 @@ def test_seed_demo_creates_the_documented_logins_and_data(db):
         "draft",
         "submitted",
         "denied",
+        "appealed",
         "withdrawn",
     }
+    # the screenshots show an appealed case: denied as not medically necessary, then appealed
+    appealed = Case.objects.get(practice__name="Bright Path ABA", status="appealed")
+    assert appealed.denial_category == "not_medically_necessary"
+    assert list(appealed.appeals.values_list("level", "outcome")) == [("internal_1", "pending")]
 
 
 def test_seed_demo_refuses_in_production_mode_without_force(db, settings):

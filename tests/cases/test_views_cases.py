@@ -10,7 +10,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from cases.models import AccessLog, Case, CaseStatus, Document
+from cases.services.appeals import appeal_decide, appeal_file, case_deny
+from cases.services.submissions import case_submit
 from tests.factories import (
+    CaseAttachmentFactory,
     CaseFactory,
     ClientFactory,
     ConsentFactory,
@@ -197,11 +200,13 @@ def test_workspace_offers_only_the_actions_status_and_role_allow(world, web, rea
     ready_case.submitted_at = "2026-01-05T10:00:00Z"
     ready_case.save()
     staff_html = web(world.staff).get(reverse("cases:detail", args=[ready_case.pk])).content
-    assert b"Record denial" in staff_html and b"Withdraw" in staff_html
-    assert b"Record the insurer" not in staff_html  # offers are for billing
+    # The denial has its own form (category, date, wording); withdrawing keeps its reason.
+    assert b'id="record-denial"' in staff_html and b"Record denial" in staff_html
+    assert b'name="deny-reason_category"' in staff_html and b"Withdraw" in staff_html
+    assert b"Record offer" not in staff_html  # offers are for billing
     assert b"Renew" not in staff_html  # renewal only once decided
     billing_html = web(world.billing).get(reverse("cases:detail", args=[ready_case.pk])).content
-    assert b"Record the insurer" in billing_html
+    assert b"Record offer" in billing_html
 
 
 def test_workspace_query_count_is_constant(world, web, ready_case):
@@ -212,6 +217,39 @@ def test_workspace_query_count_is_constant(world, web, ready_case):
         NetworkSearchFactory(case=ready_case)
         ConsentFactory(case=ready_case, signer_name=f"Signer {i}")
         RequestedServiceFactory(case=ready_case, modifier=modifier)
+    assert _queries(browser, url) == one
+
+
+@pytest.mark.parametrize("status", ["denied", "appealed"])
+def test_workspace_query_count_is_constant_for_denied_and_appealed_cases(
+    world, web, ready_case, status
+):
+    """The Denial card reads the levels in one query (and a denied case's policy), however
+    many levels, attachments and parts."""
+    case_submit(case_id=ready_case.pk, actor=world.staff, submission_channel="fax")
+    case_deny(
+        case_id=ready_case.pk, actor=world.staff, reason="Not medically necessary.",
+        reason_category="not_medically_necessary",
+    )  # fmt: skip
+
+    def file_and_uphold(level):
+        appeal, _warnings = appeal_file(case_id=ready_case.pk, actor=world.billing, level=level)
+        if status == "denied":
+            appeal_decide(
+                case_id=ready_case.pk, appeal_id=appeal.pk, actor=world.billing, outcome="upheld"
+            )
+
+    file_and_uphold("internal_1")
+    browser = web(world.billing)
+    url = reverse("cases:detail", args=[ready_case.pk])
+    one = _queries(browser, url)
+    if status == "denied":
+        file_and_uphold("internal_2")
+    for i, modifier in enumerate(["HN", "HO", "HM", "U1", "U2", "U3"]):
+        NetworkSearchFactory(case=ready_case)
+        ConsentFactory(case=ready_case, signer_name=f"Signer {i}")
+        RequestedServiceFactory(case=ready_case, modifier=modifier)
+        CaseAttachmentFactory(case=ready_case, kind="authorized_representative")
     assert _queries(browser, url) == one
 
 

@@ -71,6 +71,22 @@ def test_percent_of_reference_examples():
     )
 
 
+@given(base=money, pct=percent)
+def test_rate_from_percent_rounds_half_up_to_the_cent(base, pct):
+    rate = pricing.rate_from_percent(base, pct)
+    exact = base * pct / 100
+    assert rate == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert abs(rate - exact) <= Decimal("0.005")
+
+
+def test_rate_from_percent_examples():
+    # 85% of a usual rate of $18.00; 90% of a Medicaid rate of $14.45 is 13.005 -> 13.01.
+    assert pricing.rate_from_percent(Decimal("18.00"), Decimal("85")) == Decimal("15.30")
+    assert pricing.rate_from_percent(Decimal("14.45"), Decimal("90")) == Decimal("13.01")
+    assert pricing.rate_from_percent(Decimal("14.45"), Decimal("100")) == Decimal("14.45")
+    assert pricing.rate_from_percent(Decimal("0.00"), Decimal("250")) == Decimal("0.00")
+
+
 @given(
     lines=st.lists(
         st.tuples(money, st.integers(min_value=1, max_value=2000), periods), min_size=0, max_size=12

@@ -70,6 +70,7 @@ def test_report_numbers_match_a_hand_computed_fixture(world, api):
         "in_negotiation": 0,
         "approved": 1,
         "denied": 1,
+        "appealed": 0,
         "declined": 1,
         "withdrawn": 0,
         "expired": 1,
@@ -95,6 +96,7 @@ def test_report_numbers_match_a_hand_computed_fixture(world, api):
     # (15 x 100 + 18 x 50) / (20 x 100 + 18 x 50) = 2400 / 2900
     assert data["achieved_rate_pct_of_requested"] == "82.76"
     assert [a["authorization_number"] for a in data["agreements_expiring_30_days"]] == ["A-1"]
+    assert data["appeals_by_insurer"] == []  # tests/negotiations/test_appeal_outcomes_report.py
 
 
 def test_report_is_for_billing_and_admin_only(world, api):

@@ -134,7 +134,7 @@ def test_staff_see_the_panel_but_cannot_record_an_offer(world, web, submitted):
     browser = web(world.staff)
     html = browser.get(workspace(submitted)).content.decode()
     assert 'id="negotiation"' in html and "Benchmarks" in html
-    assert "Record the insurer" not in html
+    assert "Record the insurer's offer" not in html
     assert desk("offer", submitted) not in html
     assert desk("approve", submitted) not in html
     # Staff still log contacts with the insurer.
@@ -204,14 +204,27 @@ def test_offers_appear_in_the_panel_in_time_order(world, web, submitted):
     assert Offer.objects.get(status="open").lines.get().rate == Decimal("12.10")
 
 
+def field_block(html: str, name: str) -> str:
+    """The workspace's markup of one form field (templates/includes/field.html), by input name."""
+    start = html.index(f'id="field-{name}"')
+    ends = [
+        i for i in (html.find('<div class="field', start), html.find("</form>", start)) if i > 0
+    ]
+    return html[start : min(ends)]
+
+
 def test_a_bad_rate_gives_a_clear_message_not_a_server_error(world, web, submitted):
     browser = web(world.billing)
+    service = submitted.services.get()
     for bad in ("abc", "NaN", "1e9", "12.345", "Infinity"):
-        response = browser.post(
-            desk("offer", submitted), offer_form(submitted, rate=bad), follow=True
-        )
-        assert response.status_code == 200, bad
-        assert any("enter the rate in dollars, e.g. 62.50" in m for m in flashed(response)), bad
+        response = browser.post(desk("offer", submitted), offer_form(submitted, rate=bad))
+        # The workspace again, the error beside the rate and the details as typed.
+        assert response.status_code == 400, bad
+        html = response.content.decode()
+        block = field_block(html, f"offer-rate-{service.pk}")
+        assert "enter the rate in dollars, e.g. 62.50" in block, bad
+        assert 'aria-invalid="true"' in block, bad
+        assert 'value="REF-77"' in field_block(html, "meta-reference_number")
     assert not Offer.objects.exists()
     submitted.refresh_from_db()
     assert submitted.status == CaseStatus.SUBMITTED
@@ -221,16 +234,19 @@ def test_an_offer_without_any_rate_or_with_a_future_date_is_refused_with_a_messa
     world, web, submitted
 ):
     browser = web(world.billing)
-    response = browser.post(desk("offer", submitted), offer_form(submitted, rate=""), follow=True)
-    assert any("at least one code" in m for m in flashed(response))
+    service = submitted.services.get()
+    response = browser.post(desk("offer", submitted), offer_form(submitted, rate=""))
+    assert response.status_code == 400
+    assert "List at least one code with its rate." in response.content.decode()
     future = (today() + dt.timedelta(days=3)).isoformat()
-    response = browser.post(
-        desk("offer", submitted), offer_form(submitted, received_on=future), follow=True
-    )
-    assert any("Received on: This date is in the future." in m for m in flashed(response))
-    response = browser.post(desk("offer", submitted), offer_form(submitted, rate="-3"), follow=True)
-    assert response.status_code == 200
-    assert any("cannot be negative" in m for m in flashed(response))
+    response = browser.post(desk("offer", submitted), offer_form(submitted, received_on=future))
+    assert response.status_code == 400
+    block = field_block(response.content.decode(), "meta-received_on")
+    assert "This date is in the future." in block and f'value="{future}"' in block
+    response = browser.post(desk("offer", submitted), offer_form(submitted, rate="-3"))
+    assert response.status_code == 400
+    block = field_block(response.content.decode(), f"offer-rate-{service.pk}")
+    assert "cannot be negative" in block and 'value="-3"' in block
     assert not Offer.objects.exists()
 
 
@@ -317,10 +333,11 @@ def test_accepting_the_offer_approves_the_case_and_shows_the_agreement(world, we
 def test_accepting_without_an_authorization_number_saves_nothing(world, web, negotiating):
     offer = Offer.objects.get(case=negotiating)
     response = web(world.billing).post(
-        desk("accept", negotiating), {"offer": offer.pk, **terms_form("")}, follow=True
+        desk("accept", negotiating), {"offer": offer.pk, **terms_form("")}
     )
-    assert response.status_code == 200
-    assert any("Authorization number: This field is required." in m for m in flashed(response))
+    assert response.status_code == 400
+    block = field_block(response.content.decode(), "terms-authorization_number")
+    assert "This field is required." in block and 'aria-invalid="true"' in block
     negotiating.refresh_from_db()
     assert negotiating.status == CaseStatus.IN_NEGOTIATION
     assert not Agreement.objects.exists()
@@ -366,8 +383,10 @@ def test_approving_as_requested_from_submitted_writes_the_requested_terms(world,
 
 
 def test_approving_needs_an_authorization_number(world, web, submitted):
-    response = web(world.billing).post(desk("approve", submitted), terms_form(""), follow=True)
-    assert any("Authorization number" in m for m in flashed(response))
+    response = web(world.billing).post(desk("approve", submitted), terms_form(""))
+    assert response.status_code == 400
+    block = field_block(response.content.decode(), "terms-authorization_number")
+    assert "This field is required." in block
     submitted.refresh_from_db()
     assert submitted.status == CaseStatus.SUBMITTED
     assert not Agreement.objects.exists()
@@ -430,12 +449,20 @@ def test_logging_a_contact_sets_the_cases_follow_up_date(world, web, submitted):
 
 
 def test_a_contact_without_a_summary_is_refused(world, web, submitted):
+    # The workspace again, the error beside the field and the input kept (400).
     response = web(world.staff).post(
         desk("contact", submitted),
-        {"contact-direction": "outbound", "contact-channel": "phone"},
-        follow=True,
+        {
+            "contact-direction": "outbound",
+            "contact-channel": "phone",
+            "contact-contact_name": "Rob",
+        },
     )
-    assert any("Summary: This field is required." in m for m in flashed(response))
+    assert response.status_code == 400
+    html = response.content.decode()
+    field = html[html.index('id="field-contact-summary"') :]
+    assert "This field is required." in field[: field.index("</div>\n</div>")]
+    assert 'value="Rob"' in html
     assert not ContactLog.objects.exists()
 
 

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import InsurerContact
+from cases.models import Appeal, InsurerContact
 from negotiations.models import ContactLog, Notification, UtilizationEntry
 from sca_portal.urls import router
 from tests.factories import (
@@ -65,7 +65,10 @@ WRITE_ROLES = {
         for a in ("create", "archive")
     },
     ("case-contact", "create"): "staff",
+    ("case-contact", "partial_update"): "staff",  # a peer-to-peer review's outcome
     ("case-utilization", "create"): "staff",
+    ("case", "appeal"): "billing",
+    ("case-appeal", "decide"): "billing",
     ("case-offer", "create"): "billing",
     ("case-offer", "accept"): "billing",
     ("case-approve", "create"): "billing",
@@ -107,7 +110,7 @@ def bright(world, ready_case, aba_code):
     UtilizationEntry.objects.create(
         agreement=agreement, billing_code=aba_code, units=1, service_date=agreement.start_date
     )
-    ContactLog.objects.create(
+    contact = ContactLog.objects.create(
         case=case, at=timezone.now(), direction="outbound", channel="phone", summary="x"
     )
     document = case.documents.create(kind="request_letter")
@@ -118,6 +121,7 @@ def bright(world, ready_case, aba_code):
         user=world.staff, case=case, kind="x", key="k", message="m"
     )
     case.events.create(kind="note", message="x")
+    appeal = Appeal.objects.create(case=case, level="internal_1", filed_on=timezone.localdate())
     objects = {
         "practice": world.practice.pk,
         "client": case.client_id,
@@ -130,6 +134,8 @@ def bright(world, ready_case, aba_code):
         "provider-document": ProviderDocumentFactory(practice=world.practice).pk,
         "case-event": case.events.first().pk,
         "case-offer": offer.pk,
+        "case-contact": contact.pk,
+        "case-appeal": appeal.pk,
         "document": document.pk,
         "practice-rate": rate.pk,
         "notification": notification.pk,

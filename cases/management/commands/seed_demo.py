@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing_codes.models import BillingCode
 from cases.models import (
+    Appeal,
     Client,
     Insurer,
     InsurerContact,
@@ -20,14 +21,12 @@ from cases.models import (
     Practice,
     Provider,
     RatePolicy,
-    Role,
 )
-from cases.services.appeals import case_deny
+from cases.services.appeals import appeal_file, case_deny
 from cases.services.case import CaseData, case_create, case_withdraw
 from cases.services.parts import consent_add, network_search_add, service_add
 from cases.services.people import client_create, provider_create
 from cases.services.reference import (
-    InsurerData,
     PolicyData,
     RateRow,
     insurer_contact_create,
@@ -37,102 +36,15 @@ from cases.services.reference import (
 from cases.services.submissions import case_submit
 from cases.validators import make_npi
 
-DEMO_PASSWORD = "demo12345"  # noqa: S105 - development-only demo logins, documented
-
-PRACTICES = {
-    "Bright Path ABA": dict(
-        npi=make_npi("145678901"),
-        tax_id="451234567",
-        address_line1="200 Maple Avenue, Suite 3",
-        city="Albany",
-        state="NY",
-        zip_code="12207",
-        phone="518-555-0140",
-        fax="518-555-0141",
-        email="office@brightpath.example",
-        signatory_name="Dana Whitfield, BCBA-D",
-        signatory_title="Clinical Director",
-    ),
-    "Harbor Behavioral Health": dict(
-        npi=make_npi("156789012"),
-        tax_id="462345678",
-        address_line1="14 Wharf Street",
-        city="Portland",
-        state="ME",
-        zip_code="04101",
-        phone="207-555-0190",
-        email="admin@harbor.example",
-        signatory_name="Lee Carver",
-        signatory_title="Director",
-    ),
-}
-
-USERS = [
-    ("demo_staff", "Sam", "Staff", "Bright Path ABA", Role.STAFF),
-    ("demo_billing", "Bea", "Billing", "Bright Path ABA", Role.BILLING),
-    ("demo_admin", "Ada", "Admin", "Bright Path ABA", Role.ADMIN),
-    ("other_staff", "Otto", "Other", "Harbor Behavioral Health", Role.STAFF),
-    ("other_billing", "Olga", "Other", "Harbor Behavioral Health", Role.BILLING),
-    ("other_admin", "Omar", "Other", "Harbor Behavioral Health", Role.ADMIN),
-]
-
-PROVIDERS = [
-    ("Bright Path ABA", "Morgan", "Reyes", "BCBA", "160000001", "103K00000X"),
-    ("Bright Path ABA", "Jordan", "Okafor", "BCaBA", "160000002", "106E00000X"),
-    ("Bright Path ABA", "Riley", "Chen", "RBT", "160000003", "106S00000X"),
-    ("Bright Path ABA", "Casey", "Nguyen", "RBT", "160000004", "106S00000X"),
-    ("Harbor Behavioral Health", "Avery", "Stone", "BCBA", "160000005", "103K00000X"),
-]
-
-INSURERS: dict[str, InsurerData] = {
-    "Evergreen Health Plan": InsurerData(
-        payer_id="EVG01",
-        sca_phone="800-555-0101",
-        sca_fax="800-555-0102",
-        sca_email="sca@evergreen.example",
-        sca_address="PO Box 1001\nHartford, CT 06101",
-        behavioral_health_org="Evergreen Behavioral Health Partners",
-    ),
-    "Summit Mutual Insurance": InsurerData(
-        payer_id="SMT22",
-        sca_phone="800-555-0201",
-        sca_fax="800-555-0202",
-        sca_address="Single Case Agreements Unit\n500 Summit Plaza\nDenver, CO 80202",
-    ),
-    "Liberty Military Health": InsurerData(
-        payer_id="LMH77",
-        sca_phone="800-555-0301",
-        sca_fax="800-555-0302",
-        portal_url="https://portal.liberty.example/sca",
-    ),
-}
-
-# code -> (highest network rate, reference rate) per 15-minute unit
-RATES = {
-    "97151": ("32.00", "30.50"),
-    "97152": ("18.00", "17.25"),
-    "97153": ("15.00", "14.40"),
-    "97154": ("6.50", "6.10"),
-    "97155": ("30.00", "28.75"),
-    "97156": ("28.00", "27.10"),
-    "97157": ("9.00", "8.40"),
-    "97158": ("12.00", "11.20"),
-}
-
-CLIENTS = [
-    ("Ava", "Martinez", "2019-03-14", "Evergreen Health Plan", "EVG100201", "F84.0"),
-    ("Liam", "Johnson", "2018-07-02", "Evergreen Health Plan", "EVG100202", "F84.0"),
-    ("Mia", "Thompson", "2020-01-22", "Summit Mutual Insurance", "SMT300411", "F84.0"),
-    ("Noah", "Williams", "2017-11-09", "Summit Mutual Insurance", "SMT300412", "F84.9"),
-    ("Emma", "Brown", "2019-05-30", "Liberty Military Health", "LMH550031", "F84.0"),
-    ("Elijah", "Davis", "2016-09-17", "Liberty Military Health", "LMH550032", "F84.5"),
-    ("Olivia", "Garcia", "2021-02-11", "Evergreen Health Plan", "EVG100203", "F84.0"),
-    ("Lucas", "Miller", "2018-12-03", "Summit Mutual Insurance", "SMT300413", "F84.8"),
-    ("Sophia", "Wilson", "2020-08-25", "Evergreen Health Plan", "EVG100204", "F84.0"),
-    ("Mason", "Anderson", "2017-04-19", "Liberty Military Health", "LMH550033", "F84.0"),
-    ("Isabella", "Taylor", "2019-10-07", "Summit Mutual Insurance", "SMT300414", "F84.9"),
-    ("Ethan", "Moore", "2018-06-28", "Evergreen Health Plan", "EVG100205", "F84.0"),
-]
+from ._demo_data import (
+    CLIENTS,
+    DEMO_PASSWORD,
+    INSURERS,
+    PRACTICES,
+    PROVIDERS,
+    RATES,
+    USERS,
+)
 
 
 class Command(BaseCommand):
@@ -325,78 +237,108 @@ class Command(BaseCommand):
                 },
             )
         if not bright.cases.exists():
-            self.seed_cases(bright, users, insurers, codes)
+            self.seed_cases(bright, users, codes)
+        # Its own step, so that a database seeded before appeals existed gains it too.
+        if not Appeal.objects.filter(case__practice=bright).exists():
+            self.seed_appeal(bright, users, codes)
 
-    def seed_cases(self, practice, users, insurers, codes):
+    def seed_cases(self, practice, users, codes):
         staff = users["demo_staff"]
-        today = timezone.localdate()
-        bcba = practice.providers.get(credential="BCBA")
-        clients = list(practice.clients.order_by("id"))
-        for i, client in enumerate(clients[:6]):
-            data: CaseData = {
-                "client": client,
-                "insurer": client.insurer,
-                "provider": bcba,
-                "reason": "network_inadequacy",
-                "initiated_by": "practice",
-                "service_type": "aba",
-                "planned_start_date": today + dt.timedelta(days=30 + i),
-                "requested_start": today + dt.timedelta(days=30 + i),
-                "requested_end": today + dt.timedelta(days=30 + i + 179),
-                "sessions_requested": 72,
-                "assigned_to": staff,
-                "clinical_justification": (
-                    "The client has a confirmed autism diagnosis and needs intensive ABA. "
-                    "No in-network provider within 30 miles can start within 12 weeks."
-                ),
-            }
-            if i == 1:  # a transition: in treatment for five months; the BCBA left the network
-                changed, began = today - dt.timedelta(days=21), today - dt.timedelta(days=150)
-                data.update({"reason": "provider_transition", "planned_start_date": None,
-                    "treatment_started_on": began, "coverage_change_on": changed,
-                    "requested_start": changed, "sessions_remaining": 72})  # fmt: skip
-            case = case_create(actor=staff, practice=practice, data=data)
-            for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
-                service_add(
-                    case_id=case.pk,
-                    actor=staff,
-                    data={
-                        "billing_code": codes[code],
-                        "units": units,
-                        "unit_period": "total",
-                        "requested_rate": Decimal(rate) / 4,
-                    },
-                )
-            if i == 0:
-                continue  # one draft still missing its search log and consent
-            for n, outcome in enumerate(("waitlist", "not_accepting", "too_far")):
-                network_search_add(
-                    case_id=case.pk,
-                    actor=staff,
-                    data={
-                        "provider_name": f"In-Network Clinic {n + 1}",
-                        "contacted_on": today - dt.timedelta(days=20 - n),
-                        "method": "phone",
-                        "outcome": outcome,
-                        "wait_weeks": 16 if outcome == "waitlist" else None,
-                        "distance_miles": Decimal("48.0") if outcome == "too_far" else None,
-                    },
-                )
-            consent_add(
-                case_id=case.pk,
-                actor=staff,
-                data={
-                    "signer_name": client.guardian_name,
-                    "signer_relationship": "parent",
-                    "signed_on": today - dt.timedelta(days=3),
-                    "acknowledges_costs": True,
-                    "estimated_patient_cost": Decimal("250.00"),
-                },
-            )
+        for i, client in enumerate(list(practice.clients.order_by("id"))[:6]):
+            case = self.seed_case(practice, staff, codes, client, i)
             if i >= 2:
                 case_submit(case_id=case.pk, actor=staff)
             if i == 4:
-                denial = {"reason": "Network adequate.", "reason_category": "in_network_available"}
-                case_deny(case_id=case.pk, actor=staff, **denial)
+                category, reason = "in_network_available", "Network adequate."
+                case_deny(case_id=case.pk, actor=staff, reason=reason, reason_category=category)
             if i == 5:
                 case_withdraw(case_id=case.pk, actor=staff, reason="Family moved away.")
+
+    def seed_appeal(self, practice, users, codes):
+        """A case denied as not medically necessary, appealed at the first internal level."""
+        staff, billing = users["demo_staff"], users["demo_billing"]
+        client = list(practice.clients.order_by("id"))[6]
+        case = self.seed_case(practice, staff, codes, client, 6)
+        case_submit(case_id=case.pk, actor=staff)
+        case_deny(
+            case_id=case.pk,
+            actor=staff,
+            reason_category="not_medically_necessary",
+            reason="The requested hours exceed what is medically necessary for the "
+            "member's level of impairment.",
+            appeal_address="Evergreen Health Plan, Appeals Unit\nPO Box 1150\nHartford, CT 06101",
+        )
+        appeal_file(
+            case_id=case.pk,
+            actor=billing,
+            level="internal_1",
+            channel="fax",
+            reference="APL-20417",
+            notes="Appeal letter with the treatment plan and the assessment faxed.",
+        )
+
+    def seed_case(self, practice, staff, codes, client, i):
+        """A request for ``client``; the first one lacks its search log and consent."""
+        today = timezone.localdate()
+        bcba = practice.providers.get(credential="BCBA")
+        data: CaseData = {
+            "client": client,
+            "insurer": client.insurer,
+            "provider": bcba,
+            "reason": "network_inadequacy",
+            "initiated_by": "practice",
+            "service_type": "aba",
+            "planned_start_date": today + dt.timedelta(days=30 + i),
+            "requested_start": today + dt.timedelta(days=30 + i),
+            "requested_end": today + dt.timedelta(days=30 + i + 179),
+            "sessions_requested": 72,
+            "assigned_to": staff,
+            "clinical_justification": (
+                "The client has a confirmed autism diagnosis and needs intensive ABA. "
+                "No in-network provider within 30 miles can start within 12 weeks."
+            ),
+        }
+        if i == 1:  # a transition: in treatment for five months; the BCBA left the network
+            changed, began = today - dt.timedelta(days=21), today - dt.timedelta(days=150)
+            data.update({"reason": "provider_transition", "planned_start_date": None,
+                "treatment_started_on": began, "coverage_change_on": changed,
+                "requested_start": changed, "sessions_remaining": 72})  # fmt: skip
+        case = case_create(actor=staff, practice=practice, data=data)
+        for code, units, rate in (("97153", 480, "68.00"), ("97155", 96, "125.00")):
+            service_add(
+                case_id=case.pk,
+                actor=staff,
+                data={
+                    "billing_code": codes[code],
+                    "units": units,
+                    "unit_period": "total",
+                    "requested_rate": Decimal(rate) / 4,
+                },
+            )
+        if i == 0:
+            return case  # one draft still missing its search log and consent
+        for n, outcome in enumerate(("waitlist", "not_accepting", "too_far")):
+            network_search_add(
+                case_id=case.pk,
+                actor=staff,
+                data={
+                    "provider_name": f"In-Network Clinic {n + 1}",
+                    "contacted_on": today - dt.timedelta(days=20 - n),
+                    "method": "phone",
+                    "outcome": outcome,
+                    "wait_weeks": 16 if outcome == "waitlist" else None,
+                    "distance_miles": Decimal("48.0") if outcome == "too_far" else None,
+                },
+            )
+        consent_add(
+            case_id=case.pk,
+            actor=staff,
+            data={
+                "signer_name": client.guardian_name,
+                "signer_relationship": "parent",
+                "signed_on": today - dt.timedelta(days=3),
+                "acknowledges_costs": True,
+                "estimated_patient_cost": Decimal("250.00"),
+            },
+        )
+        return case

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from billing_codes.models import BillingCode
 from cases.models import (
+    Appeal,
     Case,
     Client,
     Insurer,
@@ -47,43 +48,19 @@ STATUS_WEIGHTS = {
     "submitted": 15,
     "in_negotiation": 15,
     "approved": 25,
-    "denied": 10,
+    "denied": 7,
+    "appealed": 3,
     "declined": 5,
     "withdrawn": 5,
     "expired": 15,
 }
-REASONS = (
-    ["network_inadequacy"] * 6
-    + ["continuity_of_care"] * 2
-    + ["provider_transition", "geographic_access"]
-)
+REASONS = ["network_inadequacy"] * 6 + ["continuity_of_care"] * 2 + ["provider_transition"]
+REASONS += ["geographic_access"]
 KINDS = ["negotiable", "highest_network_rate", "percent_of_reference"]
-FIRST = [
-    "Ava",
-    "Liam",
-    "Mia",
-    "Noah",
-    "Emma",
-    "Elijah",
-    "Olivia",
-    "Lucas",
-    "Sophia",
-    "Mason",
-    "Isla",
-    "Leo",
-]
-LAST = [
-    "Martinez",
-    "Johnson",
-    "Thompson",
-    "Williams",
-    "Brown",
-    "Davis",
-    "Garcia",
-    "Miller",
-    "Wilson",
-    "Moore",
-]
+FIRST = ["Ava", "Liam", "Mia", "Noah", "Emma", "Elijah",
+         "Olivia", "Lucas", "Sophia", "Mason", "Isla", "Leo"]  # fmt: skip
+LAST = ["Martinez", "Johnson", "Thompson", "Williams", "Brown",
+        "Davis", "Garcia", "Miller", "Wilson", "Moore"]  # fmt: skip
 BATCH = 5000
 
 
@@ -239,7 +216,7 @@ class Command(BaseCommand):
             decided = (
                 submitted + dt.timedelta(days=rng.randint(5, 60))
                 if submitted
-                and status in ("approved", "denied", "declined", "expired", "withdrawn")
+                and status in ("approved", "denied", "appealed", "declined", "expired", "withdrawn")
                 else None
             )
             start = (created + dt.timedelta(days=30)).date()
@@ -259,6 +236,9 @@ class Command(BaseCommand):
                     sessions_remaining=20,
                     clinical_justification="Needs intensive ABA; no network opening.",
                     status=status,
+                    denial_category="not_medically_necessary"
+                    if decided and "den" in status
+                    else "",
                     submitted_at=submitted,
                     decided_at=decided,
                     submission_channel="fax" if submitted else "",
@@ -362,6 +342,12 @@ class Command(BaseCommand):
                     )
                 )
         agreements = Agreement.objects.bulk_create(agreements, batch_size=BATCH)
+        appeals = [
+            Appeal(case=c, level="internal_1", filed_on=c.decided_at.date() + dt.timedelta(days=9))
+            for c in cases
+            if c.status == "appealed" and c.decided_at
+        ]
+        Appeal.objects.bulk_create(appeals, batch_size=BATCH)
         ContactLog.objects.bulk_create(contacts, batch_size=BATCH)
         lines, usage = [], []
         for agreement in agreements:
@@ -394,6 +380,7 @@ class Command(BaseCommand):
             "network searches": len(searches),
             "offers": len(offers),
             "agreements": len(agreements),
+            "appeals": len(appeals),
             "contacts": len(contacts),
             "utilization": len(usage),
         }
