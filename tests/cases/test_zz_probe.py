@@ -82,3 +82,95 @@ def test_appeal_odd(world, api, ready_case):
         call(api(world.other_staff), "get", f"/api/v1/cases/{ready_case.pk}/appeals/", None, "other-list")
         call(b, "get", f"/api/v1/cases/{ready_case.pk}/appeals/", None, "list")
         call(b, "get", f"/api/v1/cases/{ready_case.pk}/", None, "detail")
+
+from decimal import Decimal
+from tests.factories import PracticeRateFactory, PolicyRateFactory, RatePolicyFactory, ModifierFactory, ProviderFactory, CaseAttachmentFactory
+from negotiations.models import Offer, OfferLine, ContactLog
+
+
+def denied(api, world, case, days=10, **extra):
+    submitted(case, days_ago=days + 10)
+    r = api(world.staff).post(f"/api/v1/cases/{case.pk}/deny/", {"reason_category": "not_medically_necessary", "reason": "No.", "received_on": ago(days).isoformat(), **extra}, format="json")
+    assert r.status_code == 200, r.content
+    case.refresh_from_db()
+    return case
+
+
+def test_redeny_after_overturn(world, api, ready_case, aba_code):
+    case = denied(api, world, ready_case)
+    b = api(world.billing)
+    r = call(b, "post", f"/api/v1/cases/{case.pk}/appeal/", {"level": "internal_1"}, "appeal1")
+    # insurer reverses with an offer
+    call(b, "post", f"/api/v1/cases/{case.pk}/offers/", {"party": "insurer", "lines": [{"billing_code": aba_code.pk, "rate": "14.00", "units": 400}]}, "offer-on-appealed")
+    case.refresh_from_db(); OUT.append(f"status after offer: {case.status}; appeals {[ (a.level,a.outcome) for a in case.appeals.all()]}")
+    call(api(world.staff), "post", f"/api/v1/cases/{case.pk}/deny/", {"reason_category": "not_medically_necessary", "reason": "Denied again."}, "redeny")
+    d = call(b, "get", f"/api/v1/cases/{case.pk}/", None, "detail")
+    OUT.append(f"after redeny: appealable={d.json()['appealable']} options={d.json()['appeal_options']} deadline={d.json()['appeal_deadline']}")
+    for lvl in ("internal_1", "internal_2", "external_review"):
+        call(b, "post", f"/api/v1/cases/{case.pk}/appeal/", {"level": lvl}, "appeal-after-redeny")
+
+
+def test_withdraw_appealed_leaves_pending(world, api, ready_case):
+    case = denied(api, world, ready_case)
+    b = api(world.billing)
+    call(b, "post", f"/api/v1/cases/{case.pk}/appeal/", {"level": "internal_1"}, "appeal1")
+    call(api(world.staff), "post", f"/api/v1/cases/{case.pk}/withdraw/", {"reason": "Family moved."}, "withdraw-appealed")
+    case.refresh_from_db()
+    OUT.append(f"withdrawn: {case.status} appeals {[ (a.level,a.outcome) for a in case.appeals.all()]}")
+    r = call(b, "get", "/api/v1/reports/summary/", None, "report")
+    OUT.append(f"report appeals: {r.json()['appeals_by_insurer']}")
+
+
+def test_withdrawn_level_then_refile(world, api, ready_case):
+    case = denied(api, world, ready_case)
+    b = api(world.billing)
+    a = call(b, "post", f"/api/v1/cases/{case.pk}/appeal/", {"level": "internal_1"}, "appeal1").json()
+    call(b, "post", f"/api/v1/cases/{case.pk}/appeals/{a['id']}/decide/", {"outcome": "withdrawn"}, "withdraw-level")
+    d = b.get(f"/api/v1/cases/{case.pk}/").json()
+    OUT.append(f"after withdrawn level: status={d['status']} options={d['appeal_options']} actions={d['allowed_actions']}")
+    for lvl in ("internal_1", "internal_2", "external_review"):
+        call(b, "post", f"/api/v1/cases/{case.pk}/appeal/", {"level": lvl}, "refile")
+
+
+def _negotiating(api, world, case, aba_code):
+    submitted(case)
+    call(api(world.billing), "post", f"/api/v1/cases/{case.pk}/offers/", {"party": "insurer", "lines": [{"billing_code": aba_code.pk, "rate": "14.00", "units": 400}]}, "offer")
+
+
+def test_counter_api_odd(world, api, ready_case, aba_code):
+    case = ready_case
+    _negotiating(api, world, case, aba_code)
+    PracticeRateFactory(practice=world.practice, billing_code=aba_code, usual_rate=Decimal("20.00"))
+    b = api(world.billing)
+    url = f"/api/v1/cases/{case.pk}/offers/"
+    L = lambda **kw: {"party": "practice", "lines": [{"billing_code": aba_code.pk, **kw}]}
+    for body in [
+        L(expressed_as="percent_of_billed", percent=0), L(expressed_as="percent_of_billed", percent=501),
+        L(expressed_as="percent_of_billed", percent="abc"), L(expressed_as="percent_of_billed", percent="85.555"),
+        L(expressed_as="percent_of_billed", percent=85, rate="15.00"), L(rate="15.00", percent=85),
+        L(expressed_as="rate", percent=85), L(expressed_as="percent_of_billed"), L(expressed_as="percent_of_medicaid", percent=85),
+        L(expressed_as="percent_of_tricare", percent=85), L(expressed_as="bogus", percent=85), L(expressed_as=None, rate="15.00"),
+        L(expressed_as="", rate="15.00"), L(expressed_as=["rate"], rate="15.00"),
+        L(expressed_as="percent_of_billed", percent=85, modifier="hn"), L(expressed_as="percent_of_billed", percent=85, modifier="ZZ"),
+        L(expressed_as="percent_of_billed", percent=85, modifier="HN-HO"), L(expressed_as="percent_of_billed", percent=None),
+        L(rate="15.00", units=0), L(rate="15.00", units=-1), L(rate="15.00", units=100001), L(rate="15.00", units="abc"), L(rate="15.00", units=1.5),
+        L(rate="15.00", units=None), L(rate=None), L(rate="-1"), L(rate="1e3"), L(rate="NaN"), L(rate="Infinity"), L(rate="99999999.999"),
+        L(expressed_as="percent_of_billed", percent="NaN"), L(expressed_as="percent_of_billed", percent="Infinity"), L(expressed_as="percent_of_billed", percent="1e2"),
+        {"party": "practice", "lines": []}, {"party": "practice", "lines": None}, {"party": "practice", "lines": {"a": 1}}, {"party": "practice", "lines": [None]}, {"party": "practice", "lines": ["x"]},
+        L(expressed_as="percent_of_billed", percent=85),
+    ]:
+        call(b, "post", url, body, "counter")
+    for ln in OfferLine.objects.filter(offer__party="practice"):
+        OUT.append(f"stored line rate={ln.rate} as={ln.expressed_as} pct={ln.percent} units={ln.units} mod={ln.modifier!r}")
+
+
+def test_counter_percent_overflow(world, api, ready_case, aba_code):
+    case = ready_case
+    _negotiating(api, world, case, aba_code)
+    PracticeRateFactory(practice=world.practice, billing_code=aba_code, usual_rate=Decimal("99999999.99"))
+    b = api(world.billing)
+    call(b, "post", f"/api/v1/cases/{case.pk}/offers/", {"party": "practice", "lines": [{"billing_code": aba_code.pk, "expressed_as": "percent_of_billed", "percent": "500"}]}, "counter-overflow")
+    for ln in OfferLine.objects.filter(offer__party="practice"):
+        OUT.append(f"stored overflow line rate={ln.rate}")
+    call(b, "get", f"/api/v1/cases/{case.pk}/offers/", None, "list-offers")
+    call(b, "get", f"/api/v1/cases/{case.pk}/", None, "detail")
