@@ -17,6 +17,7 @@ from decimal import Decimal
 from billing_codes.models import code_label
 
 from .models import Case, Reason, UnitPeriod
+from .models.case import DATE_CEILING
 from .selectors.case import sessions_still_remaining
 from .selectors.readiness_rules import CARE_REASONS
 
@@ -166,6 +167,7 @@ def renewal_terms(case: Case) -> RenewalTerms:
         coverage_change_on=case.coverage_change_on if care else None,
         sessions_remaining=remaining if transition else None,
         sessions_requested=remaining if transition else case.sessions_requested,
-        requested_start=ended + dt.timedelta(days=1) if ended else None,
+        # The day after the period it renews (none past the century's last day).
+        requested_start=ended + dt.timedelta(days=1) if ended and ended < DATE_CEILING else None,
         lines=lines,
     )

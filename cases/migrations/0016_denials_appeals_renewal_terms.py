@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(blank=True, choices=[('fax', 'Fax'), ('email', 'Email'), ('portal', 'Payer portal'), ('phone', 'Phone'), ('mail', 'Mail')], max_length=10)),
                 ('reference', models.CharField(blank=True, max_length=60)),
                 ('expedited', models.BooleanField(default=False, help_text='Urgent care: the insurer decides within 72 hours.')),
+                ('denied_at', models.DateTimeField()),
                 ('due_on', models.DateField(blank=True, null=True)),
                 ('late', models.BooleanField(default=False)),
                 ('decided_on', models.DateField(blank=True, null=True, validators=[cases.validators.validate_not_future])),
@@ -45,6 +46,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(blank=True, choices=[('fax', 'Fax'), ('email', 'Email'), ('portal', 'Payer portal'), ('phone', 'Phone'), ('mail', 'Mail')], max_length=10)),
                 ('reference', models.CharField(blank=True, max_length=60)),
                 ('expedited', models.BooleanField(default=False, help_text='Urgent care: the insurer decides within 72 hours.')),
+                ('denied_at', models.DateTimeField()),
                 ('due_on', models.DateField(blank=True, null=True)),
                 ('late', models.BooleanField(default=False)),
                 ('decided_on', models.DateField(blank=True, null=True, validators=[cases.validators.validate_not_future])),
@@ -218,7 +220,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='appeal',
-            constraint=models.UniqueConstraint(fields=('case', 'level'), name='appeal_one_per_level'),
+            constraint=models.UniqueConstraint(fields=('case', 'denied_at', 'level'), name='appeal_one_per_level'),
         ),
         migrations.AddConstraint(
             model_name='appeal',

@@ -45,9 +45,12 @@ class AppealOutcome(models.TextChoices):
 
 class Appeal(models.Model):
     """One level of appeal of a denied case. ``due_on`` is the deadline it was filed against
-    and ``late`` whether it was filed after it (allowed, flagged ``appeal_late``)."""
+    and ``late`` whether it was filed after it (allowed, flagged ``appeal_late``).
+    ``denied_at`` names the denial it answers (the case's ``decided_at`` then): a case the
+    insurer denies again after an overturn starts its levels afresh."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="appeals")
+    denied_at = models.DateTimeField()
     level = models.CharField(max_length=20, choices=AppealLevel.choices)
     filed_on = models.DateField(validators=[validate_not_future])
     channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
@@ -71,7 +74,9 @@ class Appeal(models.Model):
     class Meta:
         ordering = ["filed_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "level"], name="appeal_one_per_level"),
+            models.UniqueConstraint(
+                fields=["case", "denied_at", "level"], name="appeal_one_per_level"
+            ),
             models.UniqueConstraint(
                 fields=["case"], condition=Q(outcome="pending"), name="appeal_one_pending"
             ),

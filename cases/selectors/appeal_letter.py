@@ -23,7 +23,14 @@ from cases.models import (
 )
 from core.exceptions import conflict
 
-from .appeals import appeal_options, appealable, denial_date, line_of_business, parity_text
+from .appeals import (
+    appeal_options,
+    appealable,
+    current_appeals,
+    denial_date,
+    line_of_business,
+    parity_text,
+)
 from .readiness_documents import current_attachment_kinds, provider_documents_for
 from .reference import ContactDetails, case_contact
 
@@ -130,7 +137,7 @@ def _provider_documents(case: Case) -> list[ProviderDocument]:
 def appeal_content(case: Case, policy: RatePolicy | None) -> dict[str, object]:
     """The appeal letter's own content for ``case`` (loaded with its services, searches and
     current attachments, as ``cases.selectors.documents`` loads it)."""
-    appeals = list(case.appeals.all())
+    appeals = current_appeals(case, list(case.appeals.all()))
     category = case.denial_category or DenialCategory.OTHER
     kinds = current_attachment_kinds(case)
     contact: ContactDetails = case_contact(case)

@@ -123,16 +123,27 @@ def appealable(case: Case) -> bool:
     return case.denial_category not in NOT_APPEALABLE
 
 
+def current_appeals(case: Case, appeals: list[Appeal]) -> list[Appeal]:
+    """The appeals of the case's latest denial: a case denied again after an overturn (an
+    offer, then no agreement) appeals the new denial from its first level."""
+    return [a for a in appeals if a.denied_at == case.decided_at]
+
+
 def appeal_options(
-    case: Case, appeals: list[Appeal] | None = None, policy: RatePolicy | None = None
+    case: Case,
+    appeals: list[Appeal] | None = None,
+    policy: RatePolicy | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> list[AppealOption]:
     """What may be filed next, with each level's deadline: the first level after a denial;
-    after a level is upheld, the levels after it (an optional one and the one after it).
-    Nothing while an appeal is pending, once a level was overturned or withdrawn, or for a
-    denial that is not appealable."""
+    after a level is upheld, the levels after it (an optional one, unless its deadline has
+    passed, and the one after it). Nothing while an appeal is pending, once a level was
+    overturned or withdrawn, or for a denial that is not appealable."""
     if not appealable(case):
         return []
-    appeals = list(case.appeals.all()) if appeals is None else appeals
+    appeals = current_appeals(case, list(case.appeals.all()) if appeals is None else appeals)
+    today = today or timezone.localdate()
     if any(a.outcome != AppealOutcome.UPHELD for a in appeals):
         return []
     levels = levels_for(case)
@@ -147,13 +158,14 @@ def appeal_options(
         return []
     options = []
     for level in levels[start:]:
-        if level in used:
-            continue
+        due = due_on(case, level, basis, policy)
+        if level in used or (level in OPTIONAL_LEVELS and due < today):
+            continue  # a lapsed optional level is gone: the next one is what remains
         options.append(
             AppealOption(
                 level=level,
                 label=str(AppealLevel(level).label),
-                due_on=due_on(case, level, basis, policy),
+                due_on=due,
                 optional=level in OPTIONAL_LEVELS,
             )
         )

@@ -27,6 +27,7 @@ from cases.selectors.appeals import (
     appeal_options,
     appeal_warnings,
     appealable,
+    current_appeals,
     denial_date,
     levels_for,
 )
@@ -156,13 +157,15 @@ def appeal_file(
             "The insurer refused to contract or to pay the rate: there is no clinical decision "
             "to appeal. Escalate to the regulator named on the case instead.",
         )
-    appeals = list(case.appeals.all())
+    appeals = current_appeals(case, list(case.appeals.all()))
     due = _check_level(case, level, appeals)
     filed_on = filed_on or timezone.localdate()
     basis = max([denial_date(case) or filed_on] + [a.decided_on for a in appeals if a.decided_on])
     _check_day("filed_on", filed_on, basis, "the denial it answers")
+    assert case.decided_at is not None  # a denied case has its denial's time
     appeal = Appeal(
         case=case,
+        denied_at=case.decided_at,
         level=level,
         filed_on=filed_on,
         channel=channel,

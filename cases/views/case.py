@@ -28,7 +28,6 @@ from cases.selectors.readiness import case_readiness
 from cases.selectors.submissions import sendable_documents
 from cases.services.audit import access_record, access_record_export
 from cases.services.case import case_set_tracking, case_withdraw
-from cases.services.renewal import case_renew
 from cases.services.submissions import case_submit, submission_record
 from cases.web import PracticeMixin
 from cases.workspace import panels_for
@@ -241,13 +240,13 @@ class CaseTrackingView(PracticeMixin, View):
 
 
 class CaseActionView(PracticeMixin, View):
-    """Submit, withdraw and renew (a denial has its form: views/appeals.py). The status and
-    role rules are the services' and ``allowed_actions``'; a refused action comes back as a
-    message on the workspace."""
+    """Submit and withdraw (a denial has its form: views/appeals.py; a renewal its
+    confirmation page: views/renewal.py). The status and role rules are the services' and
+    ``allowed_actions``'; a refused action comes back as a message on the workspace."""
 
     def post(self, request, pk, action):
         case = _case_or_404(request, pk)
-        if action not in (CaseAction.SUBMIT, CaseAction.WITHDRAW, CaseAction.RENEW):
+        if action not in (CaseAction.SUBMIT, CaseAction.WITHDRAW):
             raise Http404("No such action.")
         self.require(case.practice_id, "case")
         try:
@@ -264,10 +263,6 @@ class CaseActionView(PracticeMixin, View):
                     confirmation=form.cleaned_data.get("confirmation", ""),
                 )
                 messages.success(request, "Submitted. The case now waits on the insurer.")
-            elif action == CaseAction.RENEW:
-                renewal = case_renew(case_id=case.pk, actor=signed_in_user(request))
-                messages.success(request, "Renewal drafted from this case. Review each step.")
-                return redirect("cases:request_step", pk=renewal.pk, step="details")
             else:
                 reason_form = ReasonForm(request.POST)
                 # A refused reason (blank, too long) goes to the service, which says why.

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import AppealOutcome, Case, CaseAction, CaseStatus
+from cases.models.case import DATE_CEILING, DATE_FLOOR
 from cases.selectors.reference import case_policy
 from cases.services.appeals import appeal_close_pending
 from cases.services.case import case_bump, check_transition, lock_case, record_event
@@ -50,6 +51,10 @@ def _validate_terms(
         errors["authorization_number"] = "Enter the insurer's authorization number."
     if start_date and end_date and end_date <= start_date:
         errors["end_date"] = "The agreement must end after it starts."
+    # Within this century, as a request's dates are (a far end breaks the renewal's start).
+    for name, day in (("start_date", start_date), ("end_date", end_date)):
+        if day and not DATE_FLOOR <= day <= DATE_CEILING:
+            errors[name] = "Enter a date between 2000 and 2099."
     if sessions_authorized is not None and not (
         SESSIONS_AUTHORIZED_MIN <= sessions_authorized <= SESSIONS_AUTHORIZED_MAX
     ):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing_codes.models import code_label
 from cases.models import AppealOutcome, Case, CaseAction, CaseStatus
+from cases.models.case import DATE_FLOOR
 from cases.selectors.reference import case_policy
 from cases.services.appeals import appeal_close_pending
 from cases.services.case import case_bump, check_transition, lock_case, record_event
@@ -129,7 +130,16 @@ def _line_rate(
     if base is None:
         label = code_label(code.code, line.get("modifier", ""))
         raise ValidationError({f"lines[{i}].percent": _missing_base(bases, basis, label)})
-    return basis, pricing.rate_from_percent(base, percent), percent
+    rate = pricing.rate_from_percent(base, percent)
+    try:  # a percent of a huge base (a usual rate typed wrong) must still fit the rate field
+        OfferLine._meta.get_field("rate").run_validators(rate)
+    except ValidationError:
+        label = code_label(code.code, line.get("modifier", ""))
+        raise ValidationError(
+            {f"lines[{i}].percent": f"{percent}% of {label}'s base (${base}) is ${rate}, more "
+             "than a rate can be. Check the base rate."}
+        ) from None  # fmt: skip
+    return basis, rate, percent
 
 
 def _clean_lines(case: Case, lines: list[OfferLineData]) -> list[_CleanLine]:
@@ -180,6 +190,8 @@ def _create_offer(
     lines: list[_CleanLine],
     details: OfferDetails,
 ) -> Offer:
+    if details["received_on"] < DATE_FLOOR:
+        raise ValidationError({"received_on": "Enter a date between 2000 and today."})
     _supersede_open(case)
     offer = Offer(case=case, party=party, created_by=actor if actor.pk else None, **details)
     offer.full_clean(exclude=["case"])

@@ -70,7 +70,10 @@ class DeskContactView(DeskView):
         review = request.POST.get("review", "")
         if review:
             reviews = contacts_for(case).filter(kind=ContactKind.PEER_TO_PEER)
-            entry = get_object_or_404(reviews, pk=review if review.isdigit() else 0)
+            entry = get_object_or_404(
+                reviews,
+                pk=review if review.isascii() and review.isdigit() and len(review) < 10 else 0,
+            )
             return self.record_outcome(request, case, entry)
         form = ContactForm(request.POST, prefix="contact", practice_id=case.practice_id)
         if not form.is_valid():

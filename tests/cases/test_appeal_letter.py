@@ -228,7 +228,7 @@ def test_appeal_letter_after_an_upheld_level_asks_for_the_next(world, denied_cas
     denied_case.refresh_from_db()
     text = words(text_of(APPEAL, denied_case))
     assert "Level of appeal Internal appeal (second level)" in text
-    assert "Your internal appeal (first level), filed on" in text and "upheld the denial" in text
+    assert "The Internal appeal (first level), filed on" in text and "upheld the denial" in text
 
 
 def test_appeal_letter_goes_to_the_address_on_the_denial(world, ready_case):

@@ -346,3 +346,36 @@ def test_a_denial_rejects_the_open_offer(world, api, ready_case, aba_code):
         reason_category="in_network_available",
     )
     assert list(ready_case.offers.values_list("status", flat=True)) == ["rejected"]
+
+
+def test_a_lapsed_optional_level_leaves_the_external_review(world, ready_case):
+    case = denied(ready_case, world.staff, received_days_ago=120)
+    first, _ = file(case, world.billing, "internal_1", filed_on=ago(110))
+    case = uphold(case, world.billing, first, days_ago=70)
+    # internal_2 was due 10 days ago: it is gone; the external review is due in 4 months.
+    assert options(case) == [("external_review", add_months(ago(70), 4), False)]
+    assert appeal_deadline(case, policy=case_policy(case)) == add_months(ago(70), 4)
+
+
+def test_a_case_denied_again_after_an_overturn_appeals_afresh(world, api, ready_case, aba_code):
+    case = denied(ready_case, world.staff, received_days_ago=20)
+    file(case, world.billing, "internal_1", filed_on=ago(10))
+    body = {
+        "party": "insurer",
+        "channel": "phone",
+        "lines": [{"billing_code": aba_code.pk, "rate": "14.00", "units": 400}],
+    }
+    assert (
+        api(world.billing).post(f"/api/v1/cases/{case.pk}/offers/", body, format="json").status_code
+        == 201
+    )
+    case_deny(
+        case_id=case.pk,
+        actor=world.staff,
+        reason="No agreement on the rate.",
+        reason_category="not_medically_necessary",
+    )
+    case.refresh_from_db()
+    assert [o[0] for o in options(case)] == ["internal_1"]
+    again, _ = file(case, world.billing, "internal_1")
+    assert again.denied_at == case.decided_at and case.appeals.count() == 2

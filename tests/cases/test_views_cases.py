@@ -352,7 +352,11 @@ def test_renew_drafts_a_new_case_and_opens_its_details(world, web, ready_case):
     Case.objects.filter(pk=ready_case.pk).update(
         status="denied", submitted_at="2026-01-05T10:00:00Z", decided_at="2026-02-05T10:00:00Z"
     )
-    response = web(world.staff).post(reverse("cases:action", args=[ready_case.pk, "renew"]))
+    browser = web(world.staff)
+    # No one-click renewal: only the confirmation page starts one.
+    assert browser.post(reverse("cases:action", args=[ready_case.pk, "renew"])).status_code == 404
+    assert not Case.objects.filter(renewal_of=ready_case).exists()
+    response = browser.post(reverse("cases:renew_confirm", args=[ready_case.pk]))
     renewal = Case.objects.get(renewal_of=ready_case)
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:request_step", args=[renewal.pk, "details"])

@@ -38,6 +38,7 @@ def appeal(case, level="internal_1", outcome="pending"):
     filed = today() - dt.timedelta(days=15)
     return Appeal.objects.create(
         case=case,
+        denied_at=case.decided_at,
         level=level,
         filed_on=filed,
         outcome=outcome,

@@ -61,10 +61,11 @@ def test_appeal_deadline_reminded_14_and_3_days_before_once(world, settings):
     case = denied(world, received_days_ago=166, assigned_to=world.staff)  # due in 14 days
     due = later(14).isoformat()
 
-    assert reminders_run(today=TODAY())["appeal_due"] == 2
+    # the assignee, the billing manager and the admin
+    assert reminders_run(today=TODAY())["appeal_due"] == 3
     assert reminders_run(today=TODAY())["appeal_due"] == 0  # once
     assert reminders_run(today=later(1))["appeal_due"] == 0  # 13 days: the same reminder
-    assert reminders_run(today=later(11))["appeal_due"] == 2  # 3 days before
+    assert reminders_run(today=later(11))["appeal_due"] == 3  # 3 days before
     assert reminders_run(today=later(12))["appeal_due"] == 0
     assert reminders_run(today=later(15))["appeal_due"] == 0  # past the deadline
 
@@ -87,8 +88,8 @@ def test_appeal_reminder_goes_to_billing_and_the_assignee(world, settings):
     denied(world, received_days_ago=166, assigned_to=assignee)
     reminders_run(today=TODAY())
     told = set(appeal_notices().values_list("user", flat=True))
-    # the assignee (not the creator, demo_staff), every billing member; not the admin
-    assert told == {assignee.pk, world.billing.pk, second_billing.pk}
+    # the assignee (not the creator, demo_staff), every member who may file: billing, admin
+    assert told == {assignee.pk, world.billing.pk, second_billing.pk, world.admin.pk}
 
 
 def test_an_unassigned_case_reminds_its_creator(world):
@@ -97,6 +98,7 @@ def test_an_unassigned_case_reminds_its_creator(world):
     assert set(appeal_notices().values_list("user", flat=True)) == {
         world.staff.pk,
         world.billing.pk,
+        world.admin.pk,
     }
 
 
@@ -112,7 +114,7 @@ def test_appeal_reminder_names_the_case_level_and_date_without_client(world, set
     assert notice.key.endswith(":3")  # the nearest reminder only, not the 14-day one too
     client = case.client
     sent = [m for m in mail.outbox if f"#{case.pk}" in m.body]
-    assert len(sent) == 2
+    assert len(sent) == 3
     for text in [notice.message, *(m.body for m in sent), *(m.subject for m in sent)]:
         for private in (client.first_name, client.last_name, client.member_id):
             assert private not in text

@@ -420,3 +420,21 @@ def test_accept_refusal_keeps_authorization_number(world, web, negotiating):
     assert not Agreement.objects.exists()
     offer.refresh_from_db()
     assert offer.status == "open"
+
+
+def test_percent_of_a_base_too_large_for_a_rate_is_400(world, api, negotiating, aba_code):
+    # A usual rate typed wrong: 500% of it does not fit a rate, and is refused, not stored.
+    PracticeRateFactory(
+        practice=world.practice, billing_code=aba_code, usual_rate=Decimal("99999999.99")
+    )
+    body = api_counter(aba_code, expressed_as="percent_of_billed", percent="500")
+    response = api(world.billing).post(offers_url(negotiating), body, format="json")
+    assert response.status_code == 400, response.content
+    assert "lines[0].percent" in response.json()
+    assert not Offer.objects.filter(case=negotiating, party="practice").exists()
+
+
+def test_an_offer_before_2000_is_400(world, api, negotiating, aba_code):
+    body = {**api_counter(aba_code, rate="15.00"), "received_on": "0001-01-01"}
+    response = api(world.billing).post(offers_url(negotiating), body, format="json")
+    assert response.status_code == 400 and "received_on" in response.json()

@@ -360,3 +360,14 @@ def test_contact_dates_must_be_plausible(world, api, submitted_case):
     assert old.status_code == 400 and "at" in old.json()
     future = api(world.staff).post(url, {**body, "at": "2999-01-01T00:00:00Z"}, format="json")
     assert future.status_code == 400 and "at" in future.json()
+
+
+def test_agreement_dates_outside_the_century_are_400(world, api, submitted_case):
+    # A far end date would break the renewal's start (the day after it) on every page.
+    response = api(world.billing).post(
+        f"/api/v1/cases/{submitted_case.pk}/approve/",
+        accept_body(end_date="9999-12-31"),
+        format="json",
+    )
+    assert response.status_code == 400 and "end_date" in response.json()
+    assert not Agreement.objects.exists()

@@ -454,3 +454,9 @@ def test_the_review_card_runs_one_statement_however_many_reviews(world, web, sub
         contact_log(case_id=case.pk, actor=world.staff, at=ahead(days=days), **review_body())
     assert count() == one
     assert len(browser.get("/").context["reviews"]) == 10  # the soonest ten
+
+
+def test_a_review_id_that_is_not_a_plain_number_is_404(world, web, submitted_case):
+    # "²" is a digit to str.isdigit, not to int(): a 404, never a 500.
+    response = web(world.staff).post(desk(submitted_case), {"review": "²"})
+    assert response.status_code == 404

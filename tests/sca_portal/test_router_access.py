@@ -121,7 +121,9 @@ def bright(world, ready_case, aba_code):
         user=world.staff, case=case, kind="x", key="k", message="m"
     )
     case.events.create(kind="note", message="x")
-    appeal = Appeal.objects.create(case=case, level="internal_1", filed_on=timezone.localdate())
+    appeal = Appeal.objects.create(
+        case=case, denied_at=timezone.now(), level="internal_1", filed_on=timezone.localdate()
+    )
     objects = {
         "practice": world.practice.pk,
         "client": case.client_id,

@@ -343,7 +343,7 @@ class Command(BaseCommand):
                 )
         agreements = Agreement.objects.bulk_create(agreements, batch_size=BATCH)
         appeals = [
-            Appeal(case=c, level="internal_1", filed_on=c.decided_at.date() + dt.timedelta(days=9))
+            Appeal(case=c, denied_at=c.decided_at, level="internal_1", filed_on=c.decided_at.date())
             for c in cases
             if c.status == "appealed" and c.decided_at
         ]
