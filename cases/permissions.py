@@ -105,6 +105,12 @@ def role_for(action: str) -> str:
     return ACTION_ROLES[action]
 
 
+def roles_for(action: str) -> list[str]:
+    """Every practice role that may do ``action``: its least role and the ones above it."""
+    least = ROLE_RANK[role_for(action)]
+    return [role for role, rank in ROLE_RANK.items() if rank >= least]
+
+
 def can(user: User | AnonymousUser | None, practice_id: int, action: str) -> bool:
     """The user's role in the practice suffices for ``action`` (a key of ACTION_ROLES)."""
     return has_role(user, practice_id, role_for(action))

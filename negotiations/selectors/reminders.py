@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cases.models import NOT_APPEALABLE, Appeal, Case, CaseStatus, Membership, RatePolicy
-from cases.permissions import ROLE_RANK, role_for
+from cases.permissions import roles_for
 from cases.selectors.appeals import DEADLINES, REMINDER_DAYS, appeal_options
 from cases.selectors.reference import in_force_on
 
@@ -157,7 +157,7 @@ def appeals_due(today: dt.date) -> list[AppealDue]:
             practice_id__in={case.practice_id for case, *_ in found},
             practice__is_active=True,
             # Every role that may file (billing, and admins above it).
-            role__in=[r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role_for("appeal")]],
+            role__in=roles_for("appeal"),
             user__is_active=True,
         ).select_related("user")
         for membership in members.order_by("user_id"):
