@@ -17,7 +17,7 @@ from tests.factories import MembershipFactory, UserFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 CHECKS = [not_a_server_error, response_schema_conformance]
-EXAMPLES = 2
+EXAMPLES = 6
 
 
 @pytest.fixture
