@@ -27,14 +27,14 @@ from cases.models import (
 from cases.selectors.appeals import (
     MEDICAID_CONTINUATION_DAYS,
     AppealOption,
-    appeal_options,
+    appeal_state,
     appeal_warnings,
     appealable,
+    current_appeals,
     denial_date,
     escalation_contacts,
     line_of_business,
 )
-from cases.selectors.reference import case_policy
 from cases.services.appeals import APPEAL_ADDRESS_MAX_LENGTH, DECIDE_OUTCOMES
 from cases.services.case import DECISION_REASON_MAX_LENGTH
 
@@ -167,8 +167,8 @@ def denial_panel(
     today = timezone.localdate()
     appeals = list(case.appeals.all())
     denied = case.status == CaseStatus.DENIED
-    # The deadlines the service files against: the policy may give the first level its days.
-    options = appeal_options(case, appeals, case_policy(case)) if denied else []
+    # The deadlines the service files against (the policy may give the first level its days).
+    options = appeal_state(case).options
     nearest = min(options, key=lambda o: o.due_on, default=None)
     pending = next((a for a in appeals if a.is_pending), None)
     received = denial_date(case)
@@ -190,7 +190,11 @@ def denial_panel(
     if decide_form is None and pending is not None and CaseAction.UPHOLD in actions:
         decide_form = DecideForm(prefix="decide", initial={"decided_on": today})
     # Benefits continue during a Medicaid plan appeal filed within days of the denial.
-    medicaid_first = denied and not appeals and line_of_business(case) == LineOfBusiness.MEDICAID
+    medicaid_first = (
+        denied
+        and not current_appeals(case, appeals)
+        and line_of_business(case) == LineOfBusiness.MEDICAID
+    )
     return {
         "case": case,
         # Denied or appealed: the card leads the workspace; after it, it is history.

@@ -16,9 +16,8 @@ from django.views import View
 
 from cases.forms.appeals import AppealForm, DecideForm, DenyForm, focus_first_error
 from cases.models import Appeal, Case
-from cases.selectors.appeals import appeal_options
+from cases.selectors.appeals import appeal_state
 from cases.selectors.case import get_case_for
-from cases.selectors.reference import case_policy
 from cases.services.appeals import appeal_decide, appeal_file, case_deny
 from cases.web import PracticeMixin
 from core.auth import signed_in_user
@@ -70,7 +69,7 @@ class AppealCreateView(_RefusingView):
     def post(self, request, pk):
         case = get_case_for(request.user, pk)
         self.require(case.practice_id, "appeal")
-        options = appeal_options(case, None, case_policy(case))
+        options = appeal_state(case).options
         form = AppealForm(request.POST, prefix="appeal", options=options)
         if not form.is_valid():
             return self.refused(request, case, form, 400)

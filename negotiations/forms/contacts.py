@@ -14,7 +14,7 @@ from cases.models import SubmissionChannel
 
 from ..models.contacts import ContactKind, ContactLog, Direction, PeerToPeerOutcome
 from ..selectors.contacts import providers_of
-from ..services.contacts import UNITS_APPROVED_MAX
+from ..services.contacts import REVIEW_ONLY_FIELDS, UNITS_APPROVED_MAX
 from .common import DATE
 
 _OUTCOMES = [("", "Not yet known"), *PeerToPeerOutcome.choices]
@@ -84,14 +84,7 @@ class ContactForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=_OUTCOMES, required=False, widget=Select)
     units_approved = _units_approved()
 
-    REVIEW_ONLY = (
-        "request_by",
-        "treating_provider",
-        "reviewer_name",
-        "reviewer_credentials",
-        "outcome",
-        "units_approved",
-    )
+    REVIEW_ONLY = tuple(REVIEW_ONLY_FIELDS)  # the service's list: the fields only a review has
 
     def __init__(self, *args, practice_id: int, **kwargs):
         super().__init__(*args, **kwargs)
