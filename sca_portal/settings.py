@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -70,6 +73,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Writes the request's reads of patient data before its answer leaves (503 if it cannot).
+    "sca_portal.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -83,12 +90,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users and addresses
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How many reverse proxies stand in front of the app and append to X-Forwarded-For: 0 when
+# gunicorn is reached directly (its socket address is then the client's), 1 behind compose's
+# proxy. The client's address is read that many hops from the right, never from the left.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 # Lockout after 5 failed logins per user and address, 15-minute cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "sca_portal.urls"
@@ -252,7 +263,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -271,6 +282,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles count the client's address as the proxies in front of the app report it: with
+    # no proxy (0) the socket's address, so a forged X-Forwarded-For changes nothing.
+    "NUM_PROXIES": PROXY_COUNT,
+}
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires after
+# TOKEN_TTL_HOURS and is revoked by logout, logout-all or the user's security page.
+TOKEN_TTL_HOURS = env.int("TOKEN_TTL_HOURS", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 # billing_codes sits below cases; this wires in the cases rule for who edits reference data.
@@ -299,6 +322,17 @@ SPECTACULAR_SETTINGS = {
         "PeerToPeerOutcomeEnum": "negotiations.models.PeerToPeerOutcome",
     },
 }
+
+# Second factor (django-otp): the roles that must pass TOTP at sign-in and when a token is
+# issued. Every role and the site's operators ("operator") in production; none in development,
+# so the demo logins stay one step.
+MFA_ROLES_ALL = ["admin", "billing", "staff", "operator"]
+MFA_REQUIRED_ROLES = [
+    role
+    for role in env.list("MFA_REQUIRED_ROLES", default=[] if DEBUG else MFA_ROLES_ALL)
+    if role  # MFA_REQUIRED_ROLES="" is the empty list
+]
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="SCA Portal")
 
 LOGIN_URL = "login"
 # Flash messages can carry case details: keep them server-side, not in a (signed, readable) cookie.

@@ -8,7 +8,7 @@ from .attachments import (
     ProviderDocument,
     ProviderDocumentKind,
 )
-from .audit import AccessAction, AccessLog
+from .audit import AccessAction, AccessLog, AccessLogSubject
 from .case import (
     TRANSITIONS,
     Case,
@@ -58,6 +58,7 @@ __all__ = [
     "Submission",
     "AccessAction",
     "AccessLog",
+    "AccessLogSubject",
     "ACTIVE_STATUSES",
     "Document",
     "DocumentKind",
