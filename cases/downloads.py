@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from django.http import FileResponse
 
+from core.access import phi_read
+
 from .models import CaseAttachment, Consent, Document, FileType, ProviderDocument
-from .services.audit import access_record
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 
 CONTENT_TYPES: dict[str, str] = {
@@ -22,7 +23,7 @@ CONTENT_TYPES: dict[str, str] = {
 
 
 def _file(
-    user: User,
+    request: HttpRequest,
     action: str,
     obj: Document | Consent | CaseAttachment | ProviderDocument,
     filename: str,
@@ -30,7 +31,17 @@ def _file(
 ) -> FileResponse:
     """The stored file as an attachment named ``filename`` (never the uploaded, patient, name),
     the read written to the access log first, never cached."""
-    access_record(user=user, action=action, obj=obj)
+    if isinstance(obj, ProviderDocument):
+        practice_id, pairs = obj.practice_id, []
+    else:
+        practice_id, pairs = obj.case.practice_id, [(obj.case.client_id, obj.case_id)]
+    phi_read(
+        request,
+        practice_id=practice_id,
+        pairs=pairs,
+        action=action,
+        obj=(type(obj).__name__.lower(), obj.pk),
+    )
     response = FileResponse(
         obj.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
@@ -38,25 +49,25 @@ def _file(
     return response
 
 
-def document_response(user: User, document: Document) -> FileResponse:
+def document_response(request: HttpRequest, document: Document) -> FileResponse:
     """The ready PDF (the caller checks that it is ready)."""
-    return _file(user, "download_document", document, document.download_name, "application/pdf")
+    return _file(request, "download_document", document, document.download_name, "application/pdf")
 
 
-def consent_response(user: User, consent: Consent) -> FileResponse:
+def consent_response(request: HttpRequest, consent: Consent) -> FileResponse:
     """The signed scan (the caller checks there is one), named by the consent's id."""
     ext = (consent.file.name or "").rsplit(".", 1)[-1]
-    return _file(user, "download_consent", consent, f"consent-{consent.pk}.{ext}")
+    return _file(request, "download_consent", consent, f"consent-{consent.pk}.{ext}")
 
 
-def attachment_response(user: User, attachment: CaseAttachment) -> FileResponse:
+def attachment_response(request: HttpRequest, attachment: CaseAttachment) -> FileResponse:
     """A case's clinical attachment, named by the case, kind and id (``download_name``)."""
     content_type = CONTENT_TYPES[attachment.file_type]
-    return _file(user, "download_attachment", attachment, attachment.download_name, content_type)
+    return _file(request, "download_attachment", attachment, attachment.download_name, content_type)
 
 
-def provider_document_response(user: User, document: ProviderDocument) -> FileResponse:
+def provider_document_response(request: HttpRequest, document: ProviderDocument) -> FileResponse:
     """A provider's or practice's document (a credential, a W-9, ...)."""
     kind = document.kind.replace("_", "-")
     name = f"credential-{kind}-{document.pk}.{document.file_type}"
-    return _file(user, "download_credential", document, name, CONTENT_TYPES[document.file_type])
+    return _file(request, "download_credential", document, name, CONTENT_TYPES[document.file_type])

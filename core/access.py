@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -77,3 +78,54 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(address or ""))
     except ValueError:
         return None
+
+
+def phi_read_cases(request: HttpRequest, cases: Iterable[Any], *, action: str = "read") -> None:
+    """The cases shown (anything with ``practice_id``, ``client_id`` and ``pk``)."""
+    for case in cases:
+        phi_read(
+            request, practice_id=case.practice_id, pairs=[(case.client_id, case.pk)], action=action
+        )
+
+
+def phi_read_clients(request: HttpRequest, clients: Iterable[Any], *, action: str = "read") -> None:
+    """The clients shown (anything with ``practice_id`` and ``pk``), no case of theirs."""
+    for client in clients:
+        phi_read(request, practice_id=client.practice_id, pairs=[(client.pk, None)], action=action)
+
+
+class LogsPhiReads:
+    """For a DRF view set whose answers carry patient data: every object it serves
+    (``get_object``) and every page of a list (``paginate_queryset``) is noted for the access
+    log, on reads only (a write's answer echoes what was sent). The view set says which
+    (practice, client, case) a row belongs to in ``phi_subject``."""
+
+    request: Any
+    phi_action = "read"
+
+    def phi_subject(self, row: Any) -> tuple[int | None, int | None, int | None]:
+        """(practice id, client id, case id) of one served row."""
+        raise NotImplementedError
+
+    def note_phi(self, rows: Iterable[Any]) -> None:
+        if self.request.method not in ("GET", "HEAD"):
+            return
+        for row in rows:
+            practice_id, client_id, case_id = self.phi_subject(row)
+            phi_read(
+                self.request,
+                practice_id=practice_id,
+                pairs=[(client_id, case_id)],
+                action=self.phi_action,
+            )
+
+    def get_object(self) -> Any:
+        obj = super().get_object()  # type: ignore[misc]  # a mixin before a DRF GenericAPIView
+        self.note_phi([obj])
+        return obj
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]  # as above
+        if page is not None:
+            self.note_phi(page)
+        return page

@@ -82,7 +82,7 @@ class CaseAttachmentViewSet(
     @extend_schema(responses=DOWNLOAD)
     @action(detail=True, methods=["get"])
     def download(self, request, case_pk=None, pk=None):
-        return attachment_response(signed_in_user(request), self.get_object())
+        return attachment_response(request, self.get_object())
 
     @extend_schema(request=None, responses=AttachmentSerializer)
     @action(detail=True, methods=["post"])
@@ -162,7 +162,7 @@ class ProviderDocumentViewSet(
     @extend_schema(responses=DOWNLOAD)
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        return provider_document_response(signed_in_user(request), self.get_object())
+        return provider_document_response(request, self.get_object())
 
     @extend_schema(request=None, responses=ProviderDocumentSerializer)
     @action(detail=True, methods=["post"])

@@ -33,7 +33,6 @@ from cases.serializers.case import (
     case_rows_in_order,
 )
 from cases.services.appeals import appeal_file, case_deny
-from cases.services.audit import access_record
 from cases.services.case import (
     CaseData,
     case_create,
@@ -43,6 +42,7 @@ from cases.services.case import (
 from cases.services.common import as_data
 from cases.services.renewal import case_renew
 from cases.services.submissions import case_submit
+from core.access import phi_read_cases
 from core.api import FilterBackend
 from core.auth import signed_in_user
 
@@ -127,7 +127,7 @@ class CaseViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
-        access_record(user=signed_in_user(request), action="view_case", obj=case)
+        phi_read_cases(request, [case], action="view_case")
         data = self.get_serializer(case).data
         data["allowed_actions"] = allowed_actions(case, request.user)
         return Response(data)

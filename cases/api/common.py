@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from cases.models import Case, Role
 from cases.permissions import can, role_for
 from cases.selectors.case import get_case_for
+from core.access import phi_read_cases
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -42,6 +43,9 @@ class CaseChildMixin(ViewSetBase):
     def get_case(self) -> Case:
         if not hasattr(self, "_case"):
             self._case = get_case_for(self.request.user, self.kwargs["case_pk"])
+            if self.request.method in ("GET", "HEAD"):
+                # Whatever of the case a read answers with is the case's patient data.
+                phi_read_cases(self.request, [self._case])
         return self._case
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

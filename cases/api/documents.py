@@ -66,4 +66,4 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
                 {"code": "not_ready", "detail": f"The document is {document.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        return document_response(signed_in_user(request), document)
+        return document_response(request, document)

@@ -136,4 +136,4 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
         consent = self.get_object()
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        return consent_response(signed_in_user(request), consent)
+        return consent_response(request, consent)

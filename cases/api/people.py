@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from cases.permissions import PracticeRolePermission
 from cases.selectors.people import clients_visible_to, providers_visible_to
 from cases.serializers.people import ClientSerializer, ProviderSerializer
-from cases.services.audit import access_record
 from cases.services.common import as_data
 from cases.services.people import (
     ClientData,
@@ -20,6 +19,7 @@ from cases.services.people import (
     provider_create,
     provider_update,
 )
+from core.access import phi_read_clients
 from core.auth import signed_in_user
 
 from .common import ViewSetBase
@@ -53,7 +53,7 @@ class ClientViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         client = self.get_object()
-        access_record(user=signed_in_user(request), action="view_client", obj=client)
+        phi_read_clients(request, [client], action="view_client")
         return Response(self.get_serializer(client).data)
 
     def update_service(self, instance, data):

@@ -158,7 +158,7 @@ class CaseAttachmentsView(PracticeMixin, View):
 
 class AttachmentDownloadView(PracticeMixin, View):
     def get(self, request, pk):
-        return attachment_response(signed_in_user(request), attachment_for(request.user, pk))
+        return attachment_response(request, attachment_for(request.user, pk))
 
 
 # ----------------------------------------------------------------------------- provider documents
@@ -234,7 +234,7 @@ class CredentialArchiveView(PracticeMixin, View):
 class CredentialDownloadView(PracticeMixin, View):
     def get(self, request, pk):
         document = provider_document_for(request.user, pk)
-        return provider_document_response(signed_in_user(request), document)
+        return provider_document_response(request, document)
 
 
 urlpatterns = [

@@ -26,11 +26,11 @@ from cases.selectors.documents import document_kinds_for
 from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
 from cases.selectors.submissions import sendable_documents
-from cases.services.audit import access_record, access_record_export
 from cases.services.case import case_set_tracking, case_withdraw
 from cases.services.submissions import case_submit, submission_record
 from cases.web import PracticeMixin
 from cases.workspace import panels_for
+from core.access import phi_read, phi_read_cases
 from core.api import fetch_page
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors, flash_refusal, refusal_status
@@ -117,7 +117,13 @@ class CaseExportView(PracticeMixin, View):
             "insurer_reference", "authorization_number", "created_at",
         )[:EXPORT_LIMIT]  # fmt: skip
         labels = {**dict(CaseStatus.choices), **dict(Reason.choices), **dict(ServiceType.choices)}
-        access_record_export(user=signed_in_user(request), practice_id=self.practice_id)
+        # The export's clients and cases, logged before the first line is sent.
+        phi_read(
+            request,
+            practice_id=self.practice_id,
+            pairs=queryset.values_list("client_id", "pk")[:EXPORT_LIMIT],
+            action="export_cases",
+        )
 
         class Echo:
             def write(self, value):
@@ -161,7 +167,7 @@ class CaseWorkspaceView(PracticeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         case = get_object_or_404(case_workspace_for(self.request.user), pk=kwargs["pk"])
-        access_record(user=signed_in_user(self.request), action="view_case", obj=case)
+        phi_read_cases(self.request, [case], action="view_case")
         readiness = case_readiness(case) if case.is_draft else None
         actions = allowed_actions(case, self.request.user)
         attachments = list(attachments_of(case))  # one query, however many

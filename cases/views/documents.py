@@ -80,4 +80,4 @@ class DocumentDownloadView(PracticeMixin, View):
         if document.status != DocumentStatus.READY or not document.file:
             messages.error(request, f"The document is {document.get_status_display().lower()}.")
             return redirect("cases:detail", pk=document.case_id)
-        return document_response(signed_in_user(request), document)
+        return document_response(request, document)

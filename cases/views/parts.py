@@ -200,4 +200,4 @@ class ConsentDownloadView(PracticeMixin, View):
         consent = get_object_or_404(consents_visible_to(request.user).select_related("case"), pk=pk)
         if not consent.file:
             raise Http404("No scan was uploaded for this consent.")
-        return consent_response(signed_in_user(request), consent)
+        return consent_response(request, consent)

@@ -34,7 +34,6 @@ from cases.forms.people import (
 )
 from cases.models import Client, Practice, Provider
 from cases.selectors.people import clients_visible_to, providers_visible_to
-from cases.services.audit import access_record
 from cases.services.people import (
     COLUMNS,
     EXAMPLE_ROW,
@@ -50,6 +49,7 @@ from cases.services.people import (
     provider_update,
 )
 from cases.web import PracticeMixin
+from core.access import phi_read_clients
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors, flash_refusal
 
@@ -193,7 +193,7 @@ class ClientFormView(PeopleFormView):
 
     def viewed(self, obj) -> None:
         if obj is not None:
-            access_record(user=signed_in_user(self.request), action="view_client", obj=obj)
+            phi_read_clients(self.request, [obj], action="view_client")
 
     @staticmethod
     def create(**kwargs):

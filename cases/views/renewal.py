@@ -12,9 +12,9 @@ from cases.models import Case, CaseStatus
 from cases.permissions import allowed_actions
 from cases.renewal_terms import renewal_terms
 from cases.selectors.case import get_case_for
-from cases.services.audit import access_record
 from cases.services.renewal import case_renew
 from cases.web import PracticeMixin
+from core.access import phi_read_cases
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, error_messages, refusal_status
 
@@ -29,7 +29,7 @@ class RenewalConfirmView(PracticeMixin, View):
 
     def get(self, request, pk):
         case = self._case(request, pk)
-        access_record(user=signed_in_user(request), action="view_case", obj=case)
+        phi_read_cases(request, [case], action="view_case")
         return self._page(request, case)
 
     def post(self, request, pk):
