@@ -14,6 +14,7 @@ from cases.models import CaseStatus
 from cases.permissions import can
 from cases.selectors.case import follow_ups_due, my_drafts, recently_decided, with_readiness
 from cases.web import PracticeMixin
+from core.access import phi_read_cases
 from core.auth import signed_in_user
 from core.queries import fetch_together
 from negotiations.selectors.contacts import reviews_to_attend, with_review_state
@@ -104,6 +105,10 @@ class DashboardView(PracticeMixin, TemplateView):
                 3 * ALERTS,
             )
         cases = fetch_together(case_lists)
+        # The case lists show each case's client: all of them are read. (The notices and
+        # reviews name case numbers and insurers only.)
+        for rows in cases.values():
+            phi_read_cases(self.request, rows)
         notices = fetch_together(notice_lists)
         unread: list[Any] = notices["unread"]  # with the selector's annotation unread_total
         ctx.update(

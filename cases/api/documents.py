@@ -12,6 +12,7 @@ from cases.models import Document
 from cases.selectors.documents import documents_visible_to
 from cases.serializers.documents import DocumentRequestSerializer, DocumentSerializer
 from cases.services.documents import document_request
+from core.access import LogsPhiReads
 from core.auth import signed_in_user
 
 from .common import CaseChildMixin
@@ -47,7 +48,9 @@ class CaseDocumentViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.Generi
         )
 
 
-class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(
+    LogsPhiReads, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Documents of the user's practices: status while rendering, then ``download/``."""
 
     serializer_class = DocumentSerializer
@@ -55,7 +58,11 @@ class DocumentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return documents_visible_to(self.request.user)
+        # The case's practice and client: what the access log notes of each document.
+        return documents_visible_to(self.request.user).select_related("case")
+
+    def phi_subject(self, row):
+        return row.case.practice_id, row.case.client_id, row.case_id
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

@@ -35,6 +35,7 @@ from cases.services.attachments import (
     provider_document_archive,
 )
 from cases.web import PracticeMixin, htmx_done
+from core.access import phi_read_cases
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors, flash_refusal
 
@@ -140,6 +141,7 @@ class CaseAttachmentsView(PracticeMixin, View):
 
     def page(self, request, case, form=None, status=200):
         ctx = attachments_context(case, form) | {"nav_section": "cases", "case": case}
+        phi_read_cases(request, [case])
         return render(request, self.template_name, ctx, status=status)
 
     def get(self, request, pk):

@@ -80,6 +80,10 @@ class CaseListView(PracticeMixin, View):
             number = form.cleaned_data.get("page") or 1
             # A shallow page is one query; a deep one finds its ids first (fetch_page).
             rows, has_next = fetch_page(queryset, number, PAGE_SIZE, load_direct=list)
+            searched = bool(form.cleaned_data.get("q"))
+            phi_read_cases(request, rows, action="search" if searched else "read")
+            if searched and not rows:  # a search that found nobody is still logged
+                phi_read(request, practice_id=self.practice_id, action="search")
         today = timezone.localdate()
         context = {
             "nav_section": "cases",

@@ -14,6 +14,7 @@ from cases.selectors.documents import documents_visible_to
 from cases.selectors.packet import documents_listed
 from cases.services.documents import document_request
 from cases.web import PracticeMixin
+from core.access import phi_read_cases
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, error_messages, flash_refusal, refusal_status
 
@@ -69,6 +70,7 @@ class DocumentStatusView(PracticeMixin, View):
             poll = min(max(int(request.GET.get("poll", "0")), 0), 60)
         except ValueError:
             poll = 0
+        phi_read_cases(request, [document.case])
         return render(request, "cases/document_row.html", {"doc": document, "poll": poll})
 
 

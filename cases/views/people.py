@@ -49,7 +49,7 @@ from cases.services.people import (
     provider_update,
 )
 from cases.web import PracticeMixin
-from core.access import phi_read_clients
+from core.access import phi_read, phi_read_clients
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors, flash_refusal
 
@@ -71,6 +71,7 @@ class PeopleListView(PracticeMixin, TemplateView):
     selector: ClassVar[Callable[[User], QuerySet[Client] | QuerySet[Provider]]]
     nav_section: str
     name_fields: tuple[str, ...] = ()
+    logs_reads = False
 
     def post(self, request, *args, **kwargs):
         return self.get(request, *args, **kwargs)
@@ -91,6 +92,11 @@ class PeopleListView(PracticeMixin, TemplateView):
                 match |= Q(**{f"{name}__icontains": term})
             objects = objects.filter(match)
         page = Paginator(objects, PAGE_SIZE).get_page(filters.get("page") or 1)
+        if self.logs_reads:  # clients are patients; providers are the practice's staff
+            action = "search" if q else "read"
+            phi_read_clients(self.request, page.object_list, action=action)
+            if q and not page.object_list:
+                phi_read(self.request, practice_id=self.practice_id, action=action)
         return {
             **super().get_context_data(**kwargs),
             "nav_section": self.nav_section,
@@ -106,6 +112,7 @@ class ClientListView(PeopleListView):
     nav_section = "clients"
     selector = clients_visible_to
     name_fields = ("first_name", "last_name", "member_id")
+    logs_reads = True
 
 
 class ProviderListView(PeopleListView):

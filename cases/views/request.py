@@ -20,6 +20,7 @@ from cases.services.case import CaseData, case_create, case_update
 from cases.services.common import as_data
 from cases.services.people import ClientData, client_create
 from cases.web import PracticeMixin, htmx_done
+from core.access import phi_read_cases, phi_read_clients
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors
 
@@ -119,6 +120,8 @@ class RequestStartView(PracticeMixin, View):
 
     def render_start(self, request, pick, new, status=200):
         ctx = _step_context("client") | {"pick_form": pick, "new_form": new}
+        # The picker lists the practice's clients by name: each one is read.
+        phi_read_clients(request, pick.fields["client"].queryset)
         return render(request, self.template_name, ctx, status=status)
 
     def post(self, request):
@@ -157,6 +160,7 @@ class RequestStartView(PracticeMixin, View):
             practice_id=self.practice_id, initial={"insurer": client.insurer_id}
         )
         ctx = _step_context("details", client=client) | {"form": form, "creating": True}
+        phi_read_clients(request, [client])
         return render(request, "cases/request_details.html", ctx, status=status)
 
     def create_case(self, request, client):
@@ -205,6 +209,7 @@ class RequestStepView(PartsSteps, AttachmentSteps, PracticeMixin, View):
 
     def render_step(self, request, case, step, status=200, **extra):
         ctx = _step_context(step, case, readiness=extra.get("readiness")) | extra
+        phi_read_cases(request, [case])
         return render(request, f"cases/request_{step}.html", ctx, status=status)
 
     # ------------------------------------------------------------------ details

@@ -7,6 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.access import LogsPhiReads
 from core.auth import signed_in_user
 
 from ..models.reminders import Notification
@@ -16,7 +17,7 @@ from ..services.reminders import notification_mark_read
 
 
 class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    LogsPhiReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """The signed-in user's notifications, newest first. POST ``{id}/read/`` marks one read."""
 
@@ -27,7 +28,11 @@ class NotificationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return notifications_for(signed_in_user(self.request))
+        return notifications_for(signed_in_user(self.request)).select_related("case")
+
+    def phi_subject(self, row):
+        # A notice names its case (and, as wording grows, its client's initials).
+        return row.case.practice_id, row.case.client_id, row.case_id
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])

@@ -373,11 +373,15 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas(world, web):
 
 
 def test_csv_export_is_recorded_in_the_access_log(world, web):
-    _case(world)
+    cases = [_case(world), _case(world)]
     web(world.staff).post(reverse("cases:export"))
     entry = AccessLog.objects.get(action="export_cases")
     assert entry.user == world.staff and entry.practice == world.practice
+    # Every exported row is a subject; a list names no single client on the entry.
     assert entry.client is None
+    assert set(entry.subjects.values_list("client_id", "case_id")) == {
+        (c.client_id, c.pk) for c in cases
+    }
 
 
 def test_pages_of_patient_data_are_never_cached(world, web, ready_case):
