@@ -14,7 +14,7 @@ from cases.models import CaseStatus
 from cases.permissions import can
 from cases.selectors.case import follow_ups_due, my_drafts, recently_decided, with_readiness
 from cases.web import PracticeMixin
-from core.access import phi_read_cases
+from core.access import phi_read, phi_read_cases
 from core.auth import signed_in_user
 from core.queries import fetch_together
 from negotiations.selectors.contacts import reviews_to_attend, with_review_state
@@ -127,6 +127,11 @@ class DashboardView(PracticeMixin, TemplateView):
         if billing:
             report = reports_summary(user, practice_id=practice_id)
             achieved = report["achieved_rate_pct_of_requested"]
+            ending = report["agreements_expiring_30_days"][:10]
+            for row in ending:
+                phi_read(
+                    self.request, practice_id=row["practice"], pairs=[(row["client"], row["case"])]
+                )
             ctx.update(
                 board=negotiation_board(cases, report["cases_by_status"], today=today),
                 report=report,
@@ -136,7 +141,7 @@ class DashboardView(PracticeMixin, TemplateView):
                 achieved_width=round(float(min(achieved or Decimal(0), Decimal(100))) * 2.8, 1),
                 alerts=utilization_alerts(notices["utilization"], limit=ALERTS),
                 # A large practice has hundreds ending in a month: show the soonest.
-                ending=report["agreements_expiring_30_days"][:10],
+                ending=ending,
                 ending_count=len(report["agreements_expiring_30_days"]),
                 appeals=appeal_rows(report),
                 appeals_count=len(report["appeals_by_insurer"]),

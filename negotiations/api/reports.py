@@ -8,6 +8,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.access import phi_read
+
 from ..selectors.reports import billing_practice_ids, reports_summary
 
 
@@ -43,4 +45,8 @@ class ReportSummaryView(APIView):
             practice_id = int(practice) if practice else None
         except ValueError:
             return Response({"practice": ["A practice id is a number."]}, status=400)
-        return Response(reports_summary(request.user, practice_id=practice_id))
+        report = reports_summary(request.user, practice_id=practice_id)
+        # The agreements ending soon carry case and authorization numbers: a read of those cases.
+        for row in report["agreements_expiring_30_days"]:
+            phi_read(request, practice_id=row["practice"], pairs=[(row["client"], row["case"])])
+        return Response(report)

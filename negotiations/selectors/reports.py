@@ -49,6 +49,9 @@ class InsurerAppeals(TypedDict):
 
 class ExpiringAgreement(TypedDict):
     case: int
+    # The case's practice and client: what the access log records of each listed agreement.
+    practice: int
+    client: int
     agreement: int
     authorization_number: str
     end_date: dt.date
@@ -244,6 +247,8 @@ def _reports_summary(ids: list[int], today: dt.date) -> ReportsSummary:
         "agreements_expiring_30_days": [
             {
                 "case": a.case_id,
+                "practice": a.case.practice_id,
+                "client": a.case.client_id,
                 "agreement": a.pk,
                 "authorization_number": a.authorization_number,
                 "end_date": a.end_date,
