@@ -61,12 +61,12 @@ def session_for(user) -> str:
 
 def targets() -> tuple[str, dict[str, str], dict]:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from cases.models import Case, Client
 
     user = get_user_model().objects.get(username="scale_billing_1")
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = AuthToken.objects.create(user=user)[1]  # (row, key): knox keeps only a digest
     practice_id = user.memberships.get().practice_id
     case = (
         Case.objects.filter(practice_id=practice_id, status="in_negotiation")
