@@ -20,6 +20,7 @@ from core.service_admin import (
 )
 
 from .models import (
+    AccessLog,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -312,3 +313,36 @@ class ProviderDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "practice"]
     list_select_related = ["practice", "provider"]
     exclude = ["file"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The access log, read only: no add, change or delete, for anyone (HIPAA keeps it six
+    years; ``ReadOnlyAdminMixin`` also removes the delete-selected action). Clients and cases
+    are shown by id, not by their names (``Client.__str__``): reading the log is not a read of
+    patient data, and so is not itself logged."""
+
+    list_display = ["at", "user", "practice", "action", "route", "method", "ip", "client_number"]
+    list_filter = ["action", "practice"]
+    search_fields = ["user__username", "route", "ip"]
+    list_select_related = ["user", "practice"]
+    date_hierarchy = "at"
+    readonly_fields = [
+        "at", "user", "practice", "action", "route", "method", "ip", "user_agent",
+        "object_type", "object_id", "client_number", "case_number", "subject_ids",
+    ]  # fmt: skip
+    fields = tuple(readonly_fields)
+
+    @admin.display(description="client")
+    def client_number(self, entry: AccessLog) -> int | None:
+        return entry.client_id
+
+    @admin.display(description="case")
+    def case_number(self, entry: AccessLog) -> int | None:
+        return entry.case_id
+
+    @admin.display(description="clients and cases carried")
+    def subject_ids(self, entry: AccessLog) -> str:
+        return ", ".join(
+            f"client {s.client_id or '-'} case {s.case_id or '-'}" for s in entry.subjects.all()
+        )

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['id'],
-                'indexes': [models.Index(fields=['client'], name='cases_acces_client__a2eb2c_idx'), models.Index(fields=['case'], name='cases_acces_case_id_c9dc88_idx')],
+                'indexes': [models.Index(fields=['client', 'entry'], name='access_subject_client_entry'), models.Index(fields=['case', 'entry'], name='access_subject_case_entry')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('client__isnull', False), ('case__isnull', False), _connector='OR'), name='access_subject_names_client_or_case')],
             },
         ),

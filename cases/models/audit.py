@@ -73,7 +73,11 @@ class AccessLogSubject(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["client"]), models.Index(fields=["case"])]
+        # The audit's "every read of this client (case)": index-only from subject to entry.
+        indexes = [
+            models.Index(fields=["client", "entry"], name="access_subject_client_entry"),
+            models.Index(fields=["case", "entry"], name="access_subject_case_entry"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(client__isnull=False) | models.Q(case__isnull=False),

@@ -85,6 +85,40 @@ def history_rows(name: str, *, practice_ids: list[int]) -> QuerySet[Any]:
     return rows.filter(**{f"{practice_path}__in": practice_ids})
 
 
+Pair = tuple[int | None, int | None]  # (client id, case id), as the access log notes them
+
+
+def history_subjects(name: str, records: list[Any]) -> dict[int, set[Pair]]:
+    """{practice id: the (client, case) pairs} a page of history rows of ``name`` carries, for
+    the access log; empty for a kind without a client. Three queries whatever the page's
+    length. A client or case deleted since is left out (the log's subjects reference live
+    rows; the entry itself still says the history was read)."""
+    model, practice_path, client_path = AUDITED[name]
+    if not client_path or not records or practice_path in (None, OPERATORS):
+        return {}
+    # The case a row is about: the case itself, or the case an offer or agreement belongs to.
+    case_path = "id" if model is Case else ("case_id" if client_path.startswith("case__") else "")
+    paths = [practice_path, client_path] + ([case_path] if case_path else [])
+    rows = list(
+        model.history.filter(history_id__in=[r.history_id for r in records]).values_list(*paths)
+    )
+    live_clients = set(
+        Client.objects.filter(id__in={r[1] for r in rows if r[1]}).values_list("id", flat=True)
+    )
+    live_cases: set[int] = set()
+    if case_path:
+        case_ids = {r[2] for r in rows if r[2]}
+        live_cases = set(Case.objects.filter(id__in=case_ids).values_list("id", flat=True))
+    subjects: dict[int, set[Pair]] = {}
+    for row in rows:
+        practice_id, client_id = row[0], row[1]
+        case_id = row[2] if case_path and row[2] in live_cases else None
+        if practice_id is None or client_id not in live_clients:
+            continue
+        subjects.setdefault(practice_id, set()).add((client_id, case_id))
+    return subjects
+
+
 def previous_records(model: Any, records: list[Any]) -> dict[int, Any]:
     """{history_id: the version before it} for the changed rows of one page, in two queries
     whatever the page's length (simple-history's ``prev_record`` costs one per row)."""

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import AccessLog
+from cases.selectors.audit_log import subject_ids
 
 
 class AccessLogSerializer(serializers.ModelSerializer):
+    """One entry: who, where from, what, and the ids of the clients and cases the answer carried
+    (``clients``, ``cases``: from the prefetched subjects). ``client`` and ``case`` name the one
+    record of a single-record read (null for a list)."""
+
     username = serializers.CharField(source="user.username", read_only=True)
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    clients = serializers.SerializerMethodField()
+    cases = serializers.SerializerMethodField()
 
     class Meta:
         model = AccessLog
@@ -17,13 +26,29 @@ class AccessLogSerializer(serializers.ModelSerializer):
             "at",
             "user",
             "username",
+            "practice",
             "action",
+            "action_label",
+            "route",
+            "method",
+            "ip",
+            "user_agent",
             "object_type",
             "object_id",
             "client",
             "case",
+            "clients",
+            "cases",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_clients(self, entry: AccessLog) -> list[int]:
+        return subject_ids(entry)[0]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_cases(self, entry: AccessLog) -> list[int]:
+        return subject_ids(entry)[1]
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ def test_reads_of_patient_data_are_logged(
             f"/api/v1/cases/{ready_case.pk}/documents/", {"kind": "consent_form"}, format="json"
         )
     staff.get(f"/api/v1/documents/{doc.json()['id']}/download/")
-    staff.get("/api/v1/cases/")  # lists are not detail reads
+    staff.get("/api/v1/cases/")  # a list page: a read of the cases it shows
     rows = list(
         AccessLog.objects.order_by("id").values_list(
             "user__username", "action", "client_id", "case_id"
@@ -29,6 +29,7 @@ def test_reads_of_patient_data_are_logged(
         ("demo_staff", "view_client", ready_case.client_id, None),
         ("demo_staff", "view_case", ready_case.client_id, ready_case.pk),
         ("demo_staff", "download_document", ready_case.client_id, ready_case.pk),
+        ("demo_staff", "read", ready_case.client_id, ready_case.pk),  # its one row
     ]
 
 
