@@ -3,15 +3,18 @@ them), readiness, its timeline."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from cases.filters import CaseFilter, CaseSearchFilter
-from cases.models import CaseEvent
+from cases.models import AccessAction, CaseEvent
 from cases.permissions import PracticeRolePermission, allowed_actions, can
 from cases.selectors.case import case_detail_for, case_list_for
 from cases.selectors.readiness import case_readiness
@@ -42,15 +45,46 @@ from cases.services.case import (
 from cases.services.common import as_data
 from cases.services.renewal import case_renew
 from cases.services.submissions import case_submit
-from core.access import phi_read_cases
+from core.access import LogsPhiReads
 from core.api import FilterBackend
 from core.auth import signed_in_user
 
 from .common import CaseChildMixin
+from .search import SearchInBody, TermsFromBody, search_body, search_page, search_responses
+
+
+class CaseBodySearch(TermsFromBody, CaseSearchFilter):
+    """The case search (client name and member id prefixes, the insurer's numbers), its
+    words from the search body."""
+
+
+ORDERING_FIELDS = [
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "decided_at",
+    "planned_start_date",
+    "requested_start",
+    "follow_up_on",
+    "status",
+    "client__last_name",
+    "insurer__name",
+]
+CaseSearch = search_body(
+    "CaseSearch",
+    CaseFilter,
+    ORDERING_FIELDS,
+    "A case search: ``q`` matches the start of the client's first name, last name or member "
+    "id, or the insurer's reference or authorization number exactly (every word must match); "
+    "the case list's filters and ordering, and the page.",
+)
+CaseSearchPage = search_page("CaseSearchPage", CaseListSerializer)
 
 
 # Actions a person takes (expire is the scheduler's), and the role each needs.
 class CaseViewSet(
+    LogsPhiReads,
+    SearchInBody,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -58,7 +92,9 @@ class CaseViewSet(
     viewsets.GenericViewSet,
 ):
     """SCA cases. Updates carry ``version``; a stale one gets 409 ``stale_version``.
-    ``search`` matches client name, member id and the insurer's reference numbers."""
+    A search (client name, member id, the insurer's numbers) is a POST to ``cases/search/``:
+    ``?search=`` is refused (400 ``search_in_url``), names stay out of URLs. Reads of cases
+    are access-logged."""
 
     permission_classes = [PracticeRolePermission]
     # The least role per action (ACTION_ROLES): filing an appeal is billing's; the rest of
@@ -72,26 +108,10 @@ class CaseViewSet(
         "default": "case",
     }
     filterset_class = CaseFilter
-    filter_backends = [FilterBackend, CaseSearchFilter, OrderingFilter]
-    search_fields = [
-        "client__first_name",
-        "client__last_name",
-        "client__member_id",
-        "insurer_reference",
-        "authorization_number",
-    ]
-    ordering_fields = [
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "decided_at",
-        "planned_start_date",
-        "requested_start",
-        "follow_up_on",
-        "status",
-        "client__last_name",
-        "insurer__name",
-    ]
+    # No search backend: the search is ``search`` below, its text in the body.
+    filter_backends = [FilterBackend, OrderingFilter]
+    body_search_class = CaseBodySearch
+    ordering_fields = ORDERING_FIELDS
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
@@ -107,13 +127,30 @@ class CaseViewSet(
     def load_page_rows_in_order(self, queryset) -> list[dict]:
         return case_rows_in_order(queryset)
 
+    def phi_subject(self, row) -> tuple[int | None, int | None, int | None]:
+        # A list's or a search's row (case_rows: a dict) or the case get_object found.
+        if isinstance(row, dict):
+            return row["practice"], row["client"], row["id"]
+        return row.practice_id, row.client_id, row.pk
+
     def list(self, request, *args, **kwargs):
         # The paginator finds the page's ids under every filter; case_rows builds the rows.
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(rows)
 
+    @extend_schema(request=CaseSearch, responses=search_responses(CaseSearchPage))
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    def search(self, request):
+        """Search the cases; the list's filters apply too. Answers a page of the list's rows
+        with ``next_page``/``previous_page`` numbers (POST the same body with that ``page``).
+        A read: every role may search."""
+        return self.search_answer(CaseSearch)
+
+    def search_rows(self, rows: Any) -> Any:
+        return rows  # case_rows: already the list's rows
+
     def get_serializer_class(self):
-        if self.action == "list":
+        if self.action in ("list", "search"):
             return CaseListSerializer
         if self.action in ("create", "update", "partial_update"):
             return CaseWriteSerializer
@@ -126,8 +163,8 @@ class CaseViewSet(
         return Response(data, status=code)
 
     def retrieve(self, request, *args, **kwargs):
+        self.phi_action = AccessAction.VIEW_CASE  # get_object notes the read
         case = self.get_object()
-        phi_read_cases(request, [case], action="view_case")
         data = self.get_serializer(case).data
         data["allowed_actions"] = allowed_actions(case, request.user)
         return Response(data)

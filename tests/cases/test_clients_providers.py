@@ -213,7 +213,7 @@ def test_delete_archives_a_client(world, api):
 def test_client_search_and_filter(world, api):
     ClientFactory(practice=world.practice, first_name="Zed", last_name="Quill", member_id="ZQ1")
     ClientFactory(practice=world.practice, first_name="Amy", last_name="Pond", member_id="AP1")
-    response = api(world.staff).get("/api/v1/clients/", {"search": "Quill"})
+    response = api(world.staff).post("/api/v1/clients/search/", {"q": "Quill"}, format="json")
     assert [c["member_id"] for c in response.json()["results"]] == ["ZQ1"]
     response = api(world.staff).get("/api/v1/clients/", {"ordering": "-last_name"})
     assert [c["last_name"] for c in response.json()["results"]] == ["Quill", "Pond"]
