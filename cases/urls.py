@@ -3,7 +3,17 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the "id" converter)
-from .views import appeals, attachments, audit, documents, parts, people, reference, renewal
+from .views import (
+    appeals,
+    attachments,
+    audit,
+    client_import,
+    documents,
+    parts,
+    people,
+    reference,
+    renewal,
+)
 from .views import case as case_views
 from .views import request as request_views
 
@@ -49,6 +59,7 @@ urlpatterns = [
     *appeals.urlpatterns,
     *attachments.urlpatterns,
     *people.urlpatterns,
+    *client_import.urlpatterns,
     *reference.urlpatterns,
     *audit.urlpatterns,
 ]

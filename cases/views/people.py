@@ -1,22 +1,16 @@
-"""Clients and providers pages, and the CSV import (issue 6, item 6).
+"""Clients and providers pages (the CSV import of clients: views/client_import.py).
 
 A client's name is PHI, so it never goes in a URL: the list's search is a POST that renders
-the filtered list, and the import keeps the uploaded CSV in the page (a hidden field signed
-against tampering), not in the query string or the session table."""
+the filtered list."""
 
 from __future__ import annotations
 
 import copy
-import csv
-import hashlib
-import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,24 +21,14 @@ from django.views.generic import TemplateView
 
 from cases.forms.people import (
     ClientForm,
-    ClientImportConfirmForm,
-    ClientImportForm,
     PeopleSearchForm,
     ProviderForm,
 )
 from cases.models import Client, Practice, Provider
 from cases.selectors.people import clients_visible_to, providers_visible_to
 from cases.services.people import (
-    COLUMNS,
-    EXAMPLE_ROW,
-    MAX_ROWS,
-    REQUIRED_COLUMNS,
     client_create,
-    client_import,
-    client_import_preview,
     client_update,
-    decode_csv,
-    normalize_newlines,
     provider_create,
     provider_update,
 )
@@ -93,10 +77,9 @@ class PeopleListView(PracticeMixin, TemplateView):
             objects = objects.filter(match)
         page = Paginator(objects, PAGE_SIZE).get_page(filters.get("page") or 1)
         if self.logs_reads:  # clients are patients; providers are the practice's staff
-            action = "search" if q else "read"
-            phi_read_clients(self.request, page.object_list, action=action)
-            if q and not page.object_list:
-                phi_read(self.request, practice_id=self.practice_id, action=action)
+            # A search is logged even when it found nobody (with no subjects).
+            phi_read(self.request, practice_id=self.practice_id, action="search" if q else "read")
+            phi_read_clients(self.request, page.object_list)
         return {
             **super().get_context_data(**kwargs),
             "nav_section": self.nav_section,
@@ -275,128 +258,9 @@ class ProviderArchiveView(ArchiveMixin, ProviderFormView):
         return f"Provider {obj.full_name} archived."
 
 
-# ----------------------------------------------------------------------------- CSV import
-
-
-def _token(request, practice_id: int, text: str) -> str:
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return signing.TimestampSigner(salt=IMPORT_SALT).sign(
-        f"{request.user.pk}:{practice_id}:{digest}"
-    )
-
-
-def _token_ok(request, practice_id: int, text: str, token: str) -> bool:
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    try:
-        value = signing.TimestampSigner(salt=IMPORT_SALT).unsign(token, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
-        return False
-    return value == f"{request.user.pk}:{practice_id}:{digest}"
-
-
-class ClientImportView(PracticeMixin, View):
-    """Step 1 uploads and previews (every row checked, nothing saved); step 2 posts the
-    same text back and saves all rows in one transaction, or none."""
-
-    template_name = "cases/client_import.html"
-
-    def render_page(self, status=200, **context):
-        context = {
-            "nav_section": "clients",
-            "columns": COLUMNS,
-            "required_columns": REQUIRED_COLUMNS,
-            "max_rows": MAX_ROWS,
-            "form": context.pop("form", None) or ClientImportForm(),
-            **context,
-        }
-        return render(self.request, self.template_name, context, status=status)
-
-    def get(self, request):
-        return self.render_page()
-
-    def post(self, request):
-        if "token" in request.POST:
-            return self.confirm(request)
-        form = ClientImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_page(form=form, status=400)
-        try:
-            text = decode_csv(form.cleaned_data["file"].read())
-        except ValidationError as exc:
-            return self.refuse(form, exc.messages)
-        return self.preview(form, text)
-
-    def refuse(self, form, problems: list[str]):
-        """File-level problems: on the file field after an upload, else atop the page."""
-        if form.is_bound:
-            add_errors(form, ValidationError({"file": problems}))
-            return self.render_page(form=form, status=400)
-        return self.render_page(form=form, page_errors=problems, status=400)
-
-    def preview(self, form, text, status=200):
-        practice = Practice.objects.get(pk=self.practice_id)
-        try:
-            result = client_import_preview(practice=practice, text=text)
-        except ValidationError as exc:
-            return self.refuse(form, exc.messages)
-        errors = result.errors
-        confirm = None
-        if not errors:
-            confirm = ClientImportConfirmForm(
-                initial={"csv_text": text, "token": _token(self.request, practice.pk, text)}
-            )
-        return self.render_page(
-            status=status,
-            form=form,
-            result=result,
-            rows=result.rows[:PREVIEW_ROWS],
-            errors=errors[:PREVIEW_ERRORS],
-            more_errors=max(0, len(errors) - PREVIEW_ERRORS),
-            confirm=confirm,
-        )
-
-    def confirm(self, request):
-        confirm = ClientImportConfirmForm(request.POST)
-        form = ClientImportForm()
-        if not confirm.is_valid():
-            return self.refuse(form, ["The import form was incomplete; upload the file again."])
-        text = normalize_newlines(confirm.cleaned_data["csv_text"])
-        if not _token_ok(request, self.practice_id, text, confirm.cleaned_data["token"]):
-            return self.refuse(
-                form, ["The preview has expired or the file changed; upload the file again."]
-            )
-        practice = Practice.objects.get(pk=self.practice_id)
-        try:
-            clients = client_import(actor=signed_in_user(request), practice=practice, text=text)
-        except REFUSALS:
-            # Something changed since the preview (e.g. a client added meanwhile): show why.
-            return self.preview(form, text, status=400)
-        messages.success(request, f"Imported {len(clients)} clients.")
-        return redirect("cases:client_list")
-
-
-class ClientImportTemplateView(PracticeMixin, View):
-    """An empty spreadsheet with the header and one made-up example row."""
-
-    def get(self, request):
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerow(EXAMPLE_ROW)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="clients-template.csv"'
-        return response
-
-
 urlpatterns = [
     path("clients/", ClientListView.as_view(), name="client_list"),
     path("clients/new/", ClientFormView.as_view(), name="client_create"),
-    path("clients/import/", ClientImportView.as_view(), name="client_import"),
-    path(
-        "clients/import/template.csv",
-        ClientImportTemplateView.as_view(),
-        name="client_import_template",
-    ),
     path("clients/<id:pk>/edit/", ClientFormView.as_view(), name="client_edit"),
     path("clients/<id:pk>/archive/", ClientArchiveView.as_view(), name="client_archive"),
     path("providers/", ProviderListView.as_view(), name="provider_list"),
