@@ -7,8 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
-# Test-only defaults, used when DATABASE_URL turns DEBUG off (production mode refuses the
-# development key and an empty ALLOWED_HOSTS). Never used by `make run`.
+# Test-only defaults: DEBUG is off unless set, and production mode refuses the development key
+# and an empty ALLOWED_HOSTS. Never used by `make run`, which sets DEBUG=true.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-testserver,localhost,127.0.0.1}" \
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"
@@ -52,10 +52,10 @@ test-python:
 	$(TEST_ENV) $(PY_VENV)/bin/pytest -m "not e2e" --ignore=tests/sca_portal/test_schemathesis.py
 
 worker: install
-	$(BIN)/celery -A sca_portal worker --loglevel=info --concurrency=2
+	DEBUG="$${DEBUG:-true}" $(BIN)/celery -A sca_portal worker --loglevel=info --concurrency=2
 
 beat: install
-	$(BIN)/celery -A sca_portal beat --loglevel=info --schedule=var/celerybeat-schedule
+	DEBUG="$${DEBUG:-true}" $(BIN)/celery -A sca_portal beat --loglevel=info --schedule=var/celerybeat-schedule
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, models
+from django.db import DataError, IntegrityError, OperationalError, models
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpRequest
 from django_filters import FilterSet, NumberFilter
@@ -22,6 +22,7 @@ from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .exceptions import DomainError
+from .uploads import upload_refusal
 
 if TYPE_CHECKING:  # DRF imports this module (its settings) while rest_framework.views loads
     from rest_framework.request import Request
@@ -248,6 +249,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"code": "invalid_value", "detail": "A value is out of range or too long."},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, OperationalError):
+        # Locked (SQLite: a write waited past its timeout) or unreachable: worth a retry. The
+        # class only: a driver's message can quote the statement and its values.
+        logger.warning("database unavailable (%s): answered 503", type(exc).__name__)
+        detail = "The database is busy just now. Try again in a few seconds."
+        return Response(
+            {"code": "database_busy", "detail": detail},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    if (refusal := upload_refusal(exc)) is not None:
+        # Named like the services' own size check, on the field the parser stopped at (every
+        # upload field of the API is "file"; a body refused on its length had none yet).
+        return Response(
+            {refusal.field or "file": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST
         )
     if isinstance(exc, IntegrityError):
         # A database constraint caught what validation did not (usually a race).

@@ -85,3 +85,59 @@ def unlogged_refusal(request: HttpRequest) -> HttpResponse:
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ApiNoStoreMiddleware:
+    """Every answer under /api/ carries patient data or could: ``Cache-Control: no-store``, so
+    no browser or proxy keeps a copy, errors (404, 500, a middleware's refusal) included.
+    Placed right after SecurityMiddleware, so it sees the others' answers. A download's
+    "private, no-store" stays as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            cache_control = response.get("Cache-Control", "")
+            if "no-store" not in cache_control:
+                response["Cache-Control"] = (
+                    f"{cache_control}, no-store" if cache_control else "no-store"
+                )
+        return response
+
+
+DATABASE_BUSY_DETAIL = "The database is busy just now. Try again in a few seconds."
+
+
+class DatabaseBusyMiddleware:
+    """A page whose database is locked (SQLite: a write waited past its timeout) or unreachable
+    answers 503 with Retry-After, not a 500: the request may simply be tried again. The API's
+    views answer the same through ``core.api.exception_handler``; this covers the pages and
+    what reaches past DRF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import OperationalError  # appended block: the file's imports are shared
+
+        if not isinstance(exception, OperationalError):
+            return None
+        # The class only: a driver's message can quote the statement and its values.
+        logger.warning("database unavailable (%s): answered 503", type(exception).__name__)
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"code": "database_busy", "detail": DATABASE_BUSY_DETAIL}, status=503
+            )
+        else:
+            # Plain text: a template's context processors would query the same database.
+            response = HttpResponse(
+                DATABASE_BUSY_DETAIL, status=503, content_type="text/plain; charset=utf-8"
+            )
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
+        return response

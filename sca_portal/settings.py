@@ -1,9 +1,10 @@
 """SCA Portal settings: one module, every deploy knob from the environment.
 
-With no environment at all the app runs on its embedded default: SQLite under
-``var/``, Celery tasks executed in-process, DEBUG on. Setting ``DATABASE_URL``
-(and ``CELERY_BROKER_URL``) moves it to PostgreSQL (and a Redis broker); DEBUG
-then defaults to off, which is production mode.
+With no database or broker configured the app runs on its embedded default: SQLite under
+``var/``, Celery tasks executed in-process. Setting ``DATABASE_URL`` (and
+``CELERY_BROKER_URL``) moves it to PostgreSQL (and a Redis broker). DEBUG is off unless set,
+whatever the database: production mode is the default, and development asks for DEBUG=true
+(``make run`` does).
 """
 
 import datetime as dt
@@ -20,10 +21,9 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
-# The embedded default is SQLite (no DATABASE_URL, or a sqlite:// one): development, DEBUG on.
-# A server database (PostgreSQL) means production unless DEBUG says otherwise.
-EMBEDDED = env.str("DATABASE_URL", default="sqlite://").startswith("sqlite:")
-DEBUG = env.bool("DEBUG", default=EMBEDDED)
+# Off unless set: a server started without its environment (a missing .env, a copied
+# command line) must not come up with debug pages, the development key and HTTP cookies.
+DEBUG = env.bool("DEBUG", default=False)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
@@ -65,18 +65,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every /api/ answer, errors included, says Cache-Control: no-store.
+    "sca_portal.middleware.ApiNoStoreMiddleware",
+    # A database that is locked or unreachable: 503 with Retry-After, never a 500.
+    "sca_portal.middleware.DatabaseBusyMiddleware",
     # The app serves its own static files (stylesheet, htmx, Swagger UI): no CDN, no second
     # server. In production from collectstatic's output (see Dockerfile).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sca_portal.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads its token from the body: a refused upload is answered with its
+    # message; an API body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused unread.
+    "core.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed its second factor.
     "django_otp.middleware.OTPMiddleware",
     # Writes the request's reads of patient data before its answer leaves (503 if it cannot).
     "sca_portal.middleware.AccessLogMiddleware",
+    # Holds a signed-in session at the second-factor page until it has passed (sca_portal.mfa).
+    "sca_portal.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,6 +110,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
+# The sign-in form's rate limits (sca_portal.login), in front of axes' lockout: POSTs per client
+# address, and per username whatever the address (DRF's notation: "20/min").
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="20/min")
+LOGIN_RATE_PER_USER = env.str("LOGIN_RATE_PER_USER", default="10/min")
 
 ROOT_URLCONF = "sca_portal.urls"
 WSGI_APPLICATION = "sca_portal.wsgi.application"
@@ -137,6 +150,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         filter(None, [_options.get("options"),
                       f"-c join_collapse_limit={env.int('PG_JOIN_COLLAPSE_LIMIT', default=4)}"])
     )  # fmt: skip
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several writers at once (threads, gunicorn workers): write-ahead logging lets reads go on
+    # during a write; BEGIN IMMEDIATE takes the write lock when a transaction starts, so two
+    # read-then-write transactions queue (for up to `timeout` seconds) instead of the second
+    # failing at once with "database is locked". What still times out answers 503 (core.api,
+    # sca_portal.middleware.DatabaseBusyMiddleware). Django runs init_command's statements
+    # one by one on each new connection.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -176,6 +202,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# A request's fields other than files (and a JSON body, core.uploads.UploadLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)  # 2.5 MB
+# First, the limit: a file over UPLOAD_MAX_BYTES stops the parser before more of it is spooled.
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Per-process memory by default; with several web processes use Redis, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1 (throttling counters, report caching and sessions).
@@ -205,7 +239,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe speaks plai
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from a proxy (PROXY_COUNT > 0), which sets it; reached
+# directly, a client could send it to pass as HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT > 0 else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

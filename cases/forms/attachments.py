@@ -7,13 +7,14 @@ from django.conf import settings
 from django.utils.functional import lazy
 
 from cases.models import CaseAttachment, Provider, ProviderDocument
+from core.uploads import size_label
 
 from .common import DATE, model_choice
 
 
 def file_help() -> str:
-    megabytes = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-    return f"A PDF, PNG or JPEG, at most {megabytes} MB. A PDF locked by a password cannot be used."
+    limit = size_label(settings.UPLOAD_MAX_BYTES)
+    return f"A PDF, PNG or JPEG, at most {limit}. A PDF locked by a password cannot be used."
 
 
 class AttachmentForm(forms.ModelForm):

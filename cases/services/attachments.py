@@ -30,6 +30,7 @@ from cases.models import (
     ProviderDocumentKind,
 )
 from core.exceptions import conflict
+from core.uploads import too_large_message
 
 from .case import lock_case, record_event
 from .common import lock_row
@@ -70,7 +71,7 @@ def file_type_of(upload: File[bytes], *, refusal: str) -> str:
     what to upload instead. A consent scan is checked this far (``validate_upload``)."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size is None or upload.size > limit:
-        raise ValidationError({"file": f"The file is larger than {limit // (1024 * 1024)} MB."})
+        raise ValidationError({"file": too_large_message(limit)})
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)

@@ -13,6 +13,7 @@ from tests.factories import (
     BillingCodeFactory,
     CaseFactory,
     InsurerFactory,
+    MembershipFactory,
     PracticeRateFactory,
     RequestedServiceFactory,
 )
@@ -113,7 +114,7 @@ def test_report_query_count_is_constant(world, api, django_assert_max_num_querie
         api(world.billing).get("/api/v1/reports/summary/")
 
 
-def test_fee_schedule_billing_edits_staff_reads(world, api, aba_code):
+def test_fee_schedule_billing_edits_and_reads_staff_are_refused(world, api, aba_code):
     body = {
         "billing_code": aba_code.pk,
         "modifier": "",
@@ -125,9 +126,12 @@ def test_fee_schedule_billing_edits_staff_reads(world, api, aba_code):
     assert response.status_code == 201, response.content
     rate_id = response.json()["id"]
     assert (
-        api(world.staff).get("/api/v1/practice-rates/").json()["results"][0]["usual_rate"]
+        api(world.billing).get("/api/v1/practice-rates/").json()["results"][0]["usual_rate"]
         == "18.00"
     )
+    # the floors are billing's, in the API as on the page (tests/sca_portal/test_hardening)
+    assert api(world.staff).get("/api/v1/practice-rates/").status_code == 403
+    assert api(world.staff).get(f"/api/v1/practice-rates/{rate_id}/").status_code == 403
     assert (
         api(world.staff)
         .patch(f"/api/v1/practice-rates/{rate_id}/", {"usual_rate": "1.00"}, format="json")
@@ -135,7 +139,9 @@ def test_fee_schedule_billing_edits_staff_reads(world, api, aba_code):
         == 403
     )
     assert api(world.other_staff).get(f"/api/v1/practice-rates/{rate_id}/").status_code == 404
-    assert api(world.other_staff).get("/api/v1/practice-rates/").json()["results"] == []
+    other_billing = MembershipFactory(practice=world.other_practice, role="billing").user
+    assert api(other_billing).get(f"/api/v1/practice-rates/{rate_id}/").status_code == 404
+    assert api(other_billing).get("/api/v1/practice-rates/").json()["results"] == []
     # duplicate code and modifier
     dup = api(world.billing).post("/api/v1/practice-rates/", body, format="json")
     assert dup.status_code == 400

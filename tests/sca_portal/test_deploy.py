@@ -1,5 +1,10 @@
 """The deployment file keeps what operations rely on (docker is not available to run it here)."""
 
+import os
+import re
+import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -7,10 +12,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_compose_defines_the_five_services_with_health_checks_and_volumes():
+def test_compose_defines_the_six_services_with_health_checks_and_volumes():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "web", "worker", "beat", "proxy"}
     redis_cmd = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_cmd and "--maxmemory-policy noeviction" in redis_cmd
     for name in ("db", "redis", "web", "worker"):
@@ -28,3 +33,58 @@ def test_compose_defines_the_five_services_with_health_checks_and_volumes():
     assert environment["CACHE_URL"] != environment["CELERY_BROKER_URL"]
     # access logs without query strings
     assert "%(U)s" in services["web"]["command"] and "%(r)s" not in services["web"]["command"]
+
+
+def test_compose_puts_a_tls_proxy_in_front_and_gunicorn_behind_it():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    proxy, web = compose["services"]["proxy"], compose["services"]["web"]
+    assert proxy["image"] == "caddy:2"
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert {"caddydata", "caddyconfig"} <= set(compose["volumes"])
+    # only the proxy reaches gunicorn, and the app reads the one hop it appends
+    assert "ports" not in web
+    assert web["environment"]["PROXY_COUNT"] == "1"
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")  # the shared env kept
+
+
+def test_caddyfile_serves_tls_limits_bodies_and_proxies_to_gunicorn():
+    from django.conf import settings
+
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "{$SITE_ADDRESS:localhost} {" in caddyfile  # Caddy's internal CA for localhost
+    assert "reverse_proxy web:8000" in caddyfile
+    max_size = re.search(r"max_size \{\$REQUEST_BODY_MAX_SIZE:(\d+)MB\}", caddyfile)
+    assert max_size, "request_body { max_size ... }"
+    # one file at the limit and the form's fields get through to the app, which names the limit
+    room = settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert int(max_size.group(1)) * 1024 * 1024 >= room
+
+
+def test_check_deploy_passes_with_production_settings_and_debug_unset():
+    """Production is what you get by not asking for development: DEBUG unset."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_", "CSRF_"))
+        and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PROXY_COUNT"}
+    }
+    env = {
+        **clean,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "sca.example.org",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://u@127.0.0.1:5432/db"),
+        "PROXY_COUNT": "1",
+    }
+    if not env["DATABASE_URL"].startswith("postgres"):
+        env["DATABASE_URL"] = "postgres://u@127.0.0.1:5432/db"
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
