@@ -2,19 +2,25 @@
 
 The services check an uploaded file's size (``UPLOAD_MAX_BYTES``) once it is in; by then all
 of it has been spooled to memory or disk. ``LimitedUploadHandler`` (first in
-``FILE_UPLOAD_HANDLERS``) stops the multipart parser as soon as a request or a file is too
-large, and ``UploadTooLarge`` carries the refusal out to the page (``UploadLimitMiddleware``)
-or the API (``core.api.exception_handler``): a 400 saying "The file is larger than 10 MB.",
-the words the services use, never a 500.
+``FILE_UPLOAD_HANDLERS``) stops spooling a file at the chunk that crosses the limit:
+- in the API it stops the parser, and ``UploadTooLarge`` is answered by
+  ``core.api.exception_handler`` with a 400 saying "The file is larger than 10 MB.", the words
+  the services use, never a 500;
+- on a page it skips that file (the rest of it is read and dropped, never kept) and parses the
+  other fields, and an ``OversizeUpload`` stands in for the file, so the form's own size check
+  refuses it beside its field with the typed input kept.
+A body longer than any allowed (``request_max_bytes``) is refused before it is read, on both.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -55,6 +61,18 @@ class UploadTooLarge(MultiPartParserError):
         super().__init__(too_large_message(limit))
 
 
+class OversizeUpload(UploadedFile):
+    """Stands in for a file a page's upload skipped for its size: no content, and a size past
+    the limit (the bytes seen when it was skipped), so every size check refuses it."""
+
+    def __init__(self, *, field: str, name: str, size: int, content_type: str | None) -> None:
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=size)
+        self.field = field
+
+
+OVERSIZE_ATTR = "_oversize_uploads"
+
+
 class LimitedUploadHandler(FileUploadHandler):
     """Refuses a body longer than ``request_max_bytes()`` before reading it, and a file over
     ``UPLOAD_MAX_BYTES`` at the chunk that crosses the limit (StopUpload: the rest is neither
@@ -65,6 +83,8 @@ class LimitedUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.limit = int(settings.UPLOAD_MAX_BYTES)
         self.refused_field: str | None = None
+        self.in_api = request is not None and request.path.startswith("/api/")
+        self.skipped: list[OversizeUpload] = []
 
     def handle_raw_input(
         self,
@@ -80,8 +100,18 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > self.limit:
-            self.refused_field = self.field_name
-            raise StopUpload(connection_reset=True)
+            if self.in_api:
+                self.refused_field = self.field_name
+                raise StopUpload(connection_reset=True)
+            self.skipped.append(
+                OversizeUpload(
+                    field=self.field_name,
+                    name=self.file_name or "upload",
+                    size=start + len(raw_data),
+                    content_type=self.content_type,
+                )
+            )
+            raise SkipFile  # the parser drops the rest of it and goes on with the fields
         return raw_data  # the next handler (memory or temporary file) keeps it
 
     def file_complete(self, file_size: int) -> None:
@@ -90,6 +120,8 @@ class LimitedUploadHandler(FileUploadHandler):
     def upload_complete(self) -> None:
         if self.refused_field is not None:
             raise UploadTooLarge(self.refused_field, self.limit)
+        if self.skipped and self.request is not None:
+            self.request.__dict__[OVERSIZE_ATTR] = self.skipped
 
 
 def upload_refusal(exc: BaseException) -> UploadTooLarge | None:
@@ -141,6 +173,8 @@ class UploadLimitMiddleware:
             return None
         try:
             request.POST  # noqa: B018  (parses the body, files included)
+            for upload in request.__dict__.get(OVERSIZE_ATTR, []):
+                request.FILES.appendlist(upload.field, upload)
         except UploadTooLarge as exc:
             return render(
                 request,

@@ -245,7 +245,9 @@ def test_an_upload_request_longer_than_any_allowed_is_refused_before_it_is_read(
     assert response.json() == {"file": ["The file is larger than 4 KB."]}
 
 
-def test_a_page_upload_over_the_limit_answers_400_with_the_limit(world, web, ready_case, settings):
+def test_a_page_upload_over_the_limit_is_refused_beside_its_field_keeping_the_input(
+    world, web, ready_case, settings
+):
     settings.UPLOAD_MAX_BYTES = 4096
     url = reverse("cases:attachments", args=[ready_case.pk])
     response = web(world.staff).post(
@@ -257,7 +259,9 @@ def test_a_page_upload_over_the_limit_answers_400_with_the_limit(world, web, rea
         },
     )
     assert response.status_code == 400
-    assert "The file is larger than 4 KB." in response.content.decode()
+    form = response.context["form"]
+    assert form.errors["file"] == ["The file is larger than 4 KB."]
+    assert form["title"].value() == "Plan"  # the typed input comes back
     assert not CaseAttachment.objects.exists()
 
 
