@@ -11,6 +11,8 @@ from django.db import models
 
 from core.refusals import REFUSALS
 from core.service_admin import (
+    CaseRecordReads,
+    LogsAdminReads,
     ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
     Refused,
@@ -141,10 +143,15 @@ class PracticeRecordAdmin(ServiceHistoryAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(PracticeRecordAdmin):
+class ClientAdmin(LogsAdminReads, PracticeRecordAdmin):
     list_display = ["id", "last_name", "first_name", "practice", "insurer", "is_active"]
     list_filter = ["practice", "insurer", "is_active"]
-    search_fields = ["last_name", "first_name", "member_id"]
+    # By number only: the admin's search goes in the URL (?q=), and names never do.
+    search_fields = ["=id"]
+
+    def phi_pair(self, obj):
+        return obj.pk, None
+
     autocomplete_fields = ["practice", "insurer"]
     fields = ["practice", *CLIENT_FIELDS]
 
@@ -260,7 +267,7 @@ class SubmissionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(LogsAdminReads, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Support view: read the case and its timeline; changes go through the app's services."""
 
     list_display = [
@@ -274,7 +281,8 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["status", "reason", "service_type", "practice", "insurer"]
-    search_fields = ["id", "client__last_name", "client__member_id", "insurer_reference"]
+    # By number only: the admin's search goes in the URL (?q=), and names never do.
+    search_fields = ["=id", "=insurer_reference"]
     list_select_related = ["practice", "client", "insurer"]
     date_hierarchy = "created_at"
     inlines = [
@@ -288,16 +296,19 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
+    def phi_pair(self, obj):
+        return obj.client_id, obj.pk
+
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentAdmin(CaseRecordReads, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "case", "signer_relationship", "signed_on", "acknowledges_costs"]
     list_filter = ["signer_relationship", "acknowledges_costs"]
     readonly_fields = ["case", "file", "recorded_by", "created_at"]
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseEventAdmin(CaseRecordReads, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "case", "kind", "actor", "message"]
     list_filter = ["kind"]
     search_fields = ["case__id", "actor__username"]

@@ -97,8 +97,9 @@ def phi_read_clients(request: HttpRequest, clients: Iterable[Any], *, action: st
 class LogsPhiReads:
     """For a DRF view set whose answers carry patient data: every object it serves
     (``get_object``) and every page of a list (``paginate_queryset``) is noted for the access
-    log, on reads only (a write's answer echoes what was sent). The view set says which
-    (practice, client, case) a row belongs to in ``phi_subject``."""
+    log: on reads, and on updates too, whose answer is the whole stored record (an empty PATCH
+    would otherwise read it unlogged); not on a delete. The view set says which (practice,
+    client, case) a row belongs to in ``phi_subject``."""
 
     request: Any
     phi_action = "read"
@@ -108,7 +109,7 @@ class LogsPhiReads:
         raise NotImplementedError
 
     def note_phi(self, rows: Iterable[Any]) -> None:
-        if self.request.method not in ("GET", "HEAD"):
+        if self.request.method == "DELETE":
             return
         for row in rows:
             practice_id, client_id, case_id = self.phi_subject(row)

@@ -12,7 +12,39 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from .access import phi_read
 from .refusals import REFUSALS, add_errors, flash_refusal
+
+
+class LogsAdminReads:
+    """An operator's reads of patient data in the admin, written to the access log like any
+    other read (with no practice: operators act outside the practices). The list logs the
+    rows of its page, the change page its record. ``phi_pair`` says which (client, case)."""
+
+    def phi_pair(self, obj: Any) -> tuple[int | None, int | None]:
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]  # a mixin before ModelAdmin
+        changelist = getattr(response, "context_data", None) or {}
+        if "cl" in changelist:
+            rows = changelist["cl"].result_list
+            phi_read(request, practice_id=None, pairs=[self.phi_pair(o) for o in rows])
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]  # as above
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if original is not None:
+            phi_read(request, practice_id=None, pairs=[self.phi_pair(original)])
+        return response
+
+
+class CaseRecordReads(LogsAdminReads):
+    """A record of a case (its consent, its timeline, a contact): a read of that case."""
+
+    def phi_pair(self, obj: Any) -> tuple[int | None, int | None]:
+        return None, obj.case_id
 
 
 class ReadOnlyAdminMixin:

@@ -5,6 +5,7 @@ services (see core.service_admin)."""
 from django.contrib import admin
 
 from core.service_admin import (
+    CaseRecordReads,
     ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
     ServiceAdmin,
@@ -52,7 +53,7 @@ class AgreementAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(ServiceAdmin):
+class ContactLogAdmin(CaseRecordReads, ServiceAdmin):
     """Logged through contact_log (its case event and follow-up date included); a logged
     contact is a record of what happened, so it is neither changed nor deleted."""
 

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.api import JSONRenderer
 from core.auth import signed_in_user
 
+from .login import THROTTLED_MESSAGE, sign_in_failed, username_over_rate
 from .tokens import token_issue, token_revoke, tokens_revoke_all
 
 BAD_CREDENTIALS = "Unable to sign in with the username and password given."
@@ -91,8 +92,21 @@ class ObtainTokenView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        # The sign-in form's limit per username holds here too: failures spread over many
+        # addresses (past the per-address throttle) still stop at LOGIN_RATE_PER_USER.
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        if username_over_rate(username):
+            return Response(
+                {"code": "too_many_attempts", "detail": THROTTLED_MESSAGE},
+                status=429,
+                headers={"Retry-After": "60"},
+            )
         serializer = CredentialsSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if "non_field_errors" in serializer.errors:  # the credentials, not the shape
+                sign_in_failed(username)
+            raise serializers.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         instance, key = token_issue(user=user, otp=serializer.validated_data.get("otp", ""))
         # Like a browser sign-in: last_login, and django-axes records it and clears failures.

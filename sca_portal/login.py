@@ -48,15 +48,30 @@ def over_rate(key: str, rate: str) -> bool:
     return count > limit
 
 
+def _user_key(username: str) -> str:
+    # Hashed: the key stays short and of safe characters whatever was typed; one counter
+    # however the name is cased.
+    return "user:" + hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+
+
+def username_over_rate(username: str) -> bool:
+    """Whether ``username`` already failed LOGIN_RATE_PER_USER times in this window (read,
+    not counted: only failures count, so a user who signs in often is never locked out)."""
+    limit, period = parse_rate(settings.LOGIN_RATE_PER_USER)
+    count = cache.get(f"login-rate:{_user_key(username)}:{int(time.time() // period)}", 0)
+    return int(count) >= limit
+
+
+def sign_in_failed(username: str) -> None:
+    """A wrong password for ``username`` (the sign-in form and the token endpoint share it)."""
+    over_rate(_user_key(username), settings.LOGIN_RATE_PER_USER)
+
+
 def sign_in_throttled(request: HttpRequest) -> bool:
-    """Counts this sign-in POST against its address and its username (both, always, so a
-    refused attempt still counts) and says whether either is over its rate."""
-    # The username is hashed: the key stays short and of safe characters whatever was typed.
-    username = request.POST.get("username", "").strip().casefold()
-    user_key = hashlib.sha256(username.encode()).hexdigest()
+    """Counts this sign-in POST against its address (every attempt) and says whether the
+    address is over its rate or the username has failed too often (``sign_in_failed``)."""
     over_ip = over_rate(f"ip:{client_ip(request) or 'unknown'}", settings.LOGIN_RATE_PER_IP)
-    over_user = over_rate(f"user:{user_key}", settings.LOGIN_RATE_PER_USER)
-    return over_ip or over_user
+    return over_ip or username_over_rate(request.POST.get("username", ""))
 
 
 class ThrottledLoginView(LoginView):
@@ -80,3 +95,7 @@ class ThrottledLoginView(LoginView):
             response["Retry-After"] = str(max(parse_rate(rate)[1] for rate in rates))
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        sign_in_failed(self.request.POST.get("username", ""))
+        return super().form_invalid(form)

@@ -127,17 +127,24 @@ class DatabaseBusyMiddleware:
 
         if not isinstance(exception, OperationalError):
             return None
-        # The class only: a driver's message can quote the statement and its values.
-        logger.warning("database unavailable (%s): answered 503", type(exception).__name__)
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {"code": "database_busy", "detail": DATABASE_BUSY_DETAIL}, status=503
-            )
-        else:
-            # Plain text: a template's context processors would query the same database.
-            response = HttpResponse(
-                DATABASE_BUSY_DETAIL, status=503, content_type="text/plain; charset=utf-8"
-            )
-        response["Retry-After"] = "5"
-        response["Cache-Control"] = "no-store"
-        return response
+        return database_busy_response(request, exception)
+
+
+def database_busy_response(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """503 with Retry-After for a locked or unreachable database: from a view (the middleware
+    above) or from anywhere else in the request, a middleware's session or device query
+    included (``sca_portal.views.server_error``, the 500 handler)."""
+    # The class only: a driver's message can quote the statement and its values.
+    logger.warning("database unavailable (%s): answered 503", type(exception).__name__)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"code": "database_busy", "detail": DATABASE_BUSY_DETAIL}, status=503
+        )
+    else:
+        # Plain text: a template's context processors would query the same database.
+        response = HttpResponse(
+            DATABASE_BUSY_DETAIL, status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -108,7 +108,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+# The client's address as the rest of the app reads it (through PROXY_COUNT proxies): without
+# django-ipware axes would count every client behind the proxy as the proxy.
+AXES_CLIENT_IP_CALLABLE = "core.access.client_ip"
 AXES_VERBOSE = False
 # The sign-in form's rate limits (sca_portal.login), in front of axes' lockout: POSTs per client
 # address, and per username whatever the address (DRF's notation: "20/min").
@@ -306,7 +308,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
         "core.api.JSONRenderer",  # decimals as strings, never floats
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # The browsable API only in development: its forms list related records (every
+        # client's name in a case's form), a read no access-log entry would cover.
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [

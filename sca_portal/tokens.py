@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import django_otp
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 
+from cases.permissions import user_roles
 from core.exceptions import DomainError
 
 from .mfa import code_check, mfa_required
@@ -55,7 +57,9 @@ def token_issue(*, user: User, otp: str) -> tuple[AuthToken, str]:
             raise ValidationError({"otp": OTP_LOCKED})
         if check.device is None:
             raise ValidationError({"otp": OTP_INVALID})
-    elif mfa_required(user):
+    elif mfa_required(user) or (settings.MFA_REQUIRED_ROLES and not user_roles(user)):
+        # A user with no role yet is asked too: a membership granted within the token's life
+        # would otherwise read patient data on a token no second factor ever stood behind.
         raise DomainError(code="mfa_enrolment_required", detail=ENROLMENT_REQUIRED, status=403)
     return AuthToken.objects.create(user=user)
 

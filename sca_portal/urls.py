@@ -103,3 +103,6 @@ urlpatterns = [
     # The split view serves Swagger's start-up script as a file, so the CSP needs no inline JS.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# A database locked or unreachable outside a view (a middleware's query) is a 503, not a 500.
+handler500 = "sca_portal.views.server_error"

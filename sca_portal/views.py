@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib import messages
@@ -76,3 +77,18 @@ class PracticeSwitchView(LoginRequiredMixin, View):
 
 
 from .dashboard import DashboardView  # noqa: E402,F401
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: a database locked or unreachable anywhere in the request (a
+    middleware's session or device query, which no view's exception handling sees) is a 503
+    with Retry-After, as in the views; anything else is Django's plain 500 page."""
+    from django.db import OperationalError
+    from django.views.defaults import server_error as django_server_error
+
+    from .middleware import database_busy_response
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError):
+        return database_busy_response(request, exception)
+    return django_server_error(request)

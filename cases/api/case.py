@@ -45,7 +45,7 @@ from cases.services.case import (
 from cases.services.common import as_data
 from cases.services.renewal import case_renew
 from cases.services.submissions import case_submit
-from core.access import LogsPhiReads
+from core.access import LogsPhiReads, phi_read_cases
 from core.api import FilterBackend
 from core.auth import signed_in_user
 
@@ -158,6 +158,8 @@ class CaseViewSet(
 
     def _detail(self, case_id: int, code=status.HTTP_200_OK) -> Response:
         case = case_detail_for(self.request.user).get(pk=case_id)
+        # Every answer with the case's detail (a read, an update, an action) is a read of it.
+        phi_read_cases(self.request, [case])
         data = CaseDetailSerializer(case, context=self.get_serializer_context()).data
         data["allowed_actions"] = allowed_actions(case, self.request.user)
         return Response(data, status=code)

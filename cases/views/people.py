@@ -163,6 +163,7 @@ class PeopleFormView(PracticeMixin, View):
             else:
                 messages.success(request, self.saved_message(saved, created=obj is None))
                 return redirect(self.list_url)
+        self.viewed(obj)  # the refused form shows the saved record again
         return self.render_form(form, obj, status=400)
 
     def viewed(self, obj) -> None:

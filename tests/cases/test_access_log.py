@@ -75,9 +75,24 @@ def test_a_list_page_is_one_entry_with_a_subject_per_row(world, api):
     }
 
 
-def test_writes_are_not_read_entries(world, api):
+def test_an_update_answering_with_the_record_is_a_read(world, api):
+    """An empty PATCH answers with the whole stored record: it must not read it unlogged."""
     case = _case(world)
-    api(world.staff).patch(f"/api/v1/cases/{case.pk}/", {"follow_up_on": None})
+    client = case.client
+    api(world.staff).patch(f"/api/v1/clients/{client.pk}/", {}, format="json")
+    api(world.staff).patch(f"/api/v1/cases/{case.pk}/", {"version": case.version}, format="json")
+    assert [
+        list(e.subjects.values_list("client_id", "case_id"))
+        for e in AccessLog.objects.order_by("id")
+    ] == [
+        [(client.pk, None)],
+        [(client.pk, case.pk)],
+    ]
+
+
+def test_a_delete_is_not_a_read(world, api):
+    client = ClientFactory(practice=world.practice)
+    assert api(world.staff).delete(f"/api/v1/clients/{client.pk}/").status_code == 204
     assert not AccessLog.objects.exists()
 
 
@@ -135,3 +150,44 @@ def test_entries_before_subjects_get_their_subject_row(world, executor):
         (old_client.pk, client_only.pk, None),
     }
     assert AccessLog.objects.get(pk=export.pk).subjects.count() == 0
+
+
+def test_a_refused_client_edit_is_logged(world, web):
+    client = ClientFactory(practice=world.practice)
+    page = web(world.staff).post(reverse("cases:client_edit", args=[client.pk]), {"first_name": ""})
+    assert page.status_code == 400
+    entry = AccessLog.objects.get()
+    assert list(entry.subjects.values_list("client_id", "case_id")) == [(client.pk, None)]
+
+
+def test_an_operators_admin_reads_are_logged_without_a_practice(world, client):
+    from django.contrib.auth.models import User
+
+    operator = User.objects.create_superuser("operator", "op@example.org", "x" * 12)
+    patient = ClientFactory(practice=world.practice)
+    case = _case(world, client=patient)
+    client.force_login(operator)
+    assert client.get("/admin/cases/client/").status_code == 200
+    assert client.get(f"/admin/cases/client/{patient.pk}/change/").status_code == 200
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+    entries = list(AccessLog.objects.order_by("id"))
+    assert [e.practice_id for e in entries] == [None, None, None]
+    assert [e.route for e in entries] == [
+        "admin:cases_client_changelist",
+        "admin:cases_client_change",
+        "admin:cases_case_change",
+    ]
+    assert (patient.pk, None) in set(entries[0].subjects.values_list("client_id", "case_id"))
+    assert list(entries[2].subjects.values_list("client_id", "case_id")) == [(patient.pk, case.pk)]
+
+
+def test_the_admin_searches_clients_by_number_not_by_name(world, client):
+    from django.contrib.auth.models import User
+
+    operator = User.objects.create_superuser("operator", "op@example.org", "x" * 12)
+    patient = ClientFactory(practice=world.practice, last_name="Zwicky")
+    client.force_login(operator)
+    by_name = client.get("/admin/cases/client/", {"q": "Zwicky"})
+    by_number = client.get("/admin/cases/client/", {"q": str(patient.pk)})
+    assert list(by_name.context["cl"].result_list) == []
+    assert list(by_number.context["cl"].result_list) == [patient]

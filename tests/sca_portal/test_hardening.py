@@ -79,7 +79,6 @@ def test_login_is_limited_per_address_whatever_the_username(world, client, setti
 def test_login_is_limited_per_username_whatever_the_address(world, client, settings):
     # Behind a proxy, so that each attempt comes from its own address, for axes too.
     settings.PROXY_COUNT = 1
-    settings.AXES_IPWARE_PROXY_COUNT = 1
     settings.AXES_FAILURE_LIMIT = 100  # the username limit, not axes' lockout, is under test
     limit = rate_limit(settings.LOGIN_RATE_PER_USER)
     assert limit == 10
@@ -319,3 +318,76 @@ def test_staff_cannot_read_the_fee_schedule_floors_through_the_api(world, api, w
     assert web(world.staff).get(reverse("negotiations:fee_schedule")).status_code == 403
     billing = api(world.billing).get("/api/v1/practice-rates/")
     assert billing.status_code == 200 and "floor_rate" in billing.json()["results"][0]
+
+
+def test_signing_in_often_never_locks_a_user_out(world, client, settings):
+    """Only failures count per username: a user who signs in twelve times a minute is fine."""
+    limit = rate_limit(settings.LOGIN_RATE_PER_USER)
+    statuses = [sign_in(client, "demo_staff", "demo12345").status_code for _ in range(limit + 2)]
+    assert statuses == [302] * (limit + 2)
+
+
+def test_axes_counts_each_client_behind_the_proxy_not_the_proxy(world, client, settings):
+    """Behind one proxy, five wrong passwords from one client do not lock the user out for
+    another client (axes reads the address through PROXY_COUNT, as the app does)."""
+    settings.PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "demo_staff", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    response = sign_in(
+        client, "demo_staff", "demo12345", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy
+    )
+    assert response.status_code == 302
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+
+
+def test_token_endpoint_holds_the_per_username_limit_across_addresses(world, api, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "1000/min"},  # the per-address throttle aside
+    }
+    settings.PROXY_COUNT = 1
+    settings.AXES_FAILURE_LIMIT = 100
+    limit = rate_limit(settings.LOGIN_RATE_PER_USER)
+    client = api()
+    statuses = [
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": "demo_staff", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(limit + 1)
+    ]
+    assert statuses == [400] * limit + [429]
+    right = client.post(
+        "/api/v1/auth/token/",
+        {"username": "demo_staff", "password": "demo12345"},
+        HTTP_X_FORWARDED_FOR="203.0.113.250",
+    )
+    assert right.status_code == 429
+
+
+def test_a_locked_database_in_a_middleware_is_a_503_not_a_500(world, settings, monkeypatch):
+    """The session's query runs in a middleware, before any view: the 500 handler maps it."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    browser = Client(raise_request_exception=False)
+    browser.force_login(world.staff)
+
+    def locked(self, *args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(SessionStore, "load", locked)
+    page = browser.get("/")
+    api = browser.get("/api/v1/cases/")
+    assert (page.status_code, api.status_code) == (503, 503)
+    assert page["Retry-After"] and api.json()["code"] == "database_busy"
+
+
+def test_the_browsable_api_is_off_in_production(world, web):
+    """Its forms list related records (every client's name in a case's form), unlogged."""
+    answer = web(world.staff).get("/api/v1/cases/", HTTP_ACCEPT="text/html")
+    assert answer.status_code == 406 or answer["Content-Type"].startswith("application/json")

@@ -184,3 +184,15 @@ def test_the_schema_documents_the_token_endpoints(world, api):
     assert {"200", "400", "403"} <= set(token["responses"])
     for path in ("/api/v1/auth/logout/", "/api/v1/auth/logout-all/"):
         assert set(schema["paths"][path]["post"]["responses"]) == {"204"}
+
+
+def test_a_user_with_no_role_gets_no_token_while_a_second_factor_is_required(world, api, settings):
+    """A membership granted within the token's life would otherwise read patient data on a
+    token no second factor stood behind."""
+    from tests.factories import UserFactory
+
+    settings.MFA_REQUIRED_ROLES = ["admin", "billing", "staff", "operator"]
+    UserFactory(username="newcomer")
+    answer = api().post("/api/v1/auth/token/", {"username": "newcomer", "password": "demo12345"})
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "mfa_enrolment_required"
