@@ -12,15 +12,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_compose_defines_the_six_services_with_health_checks_and_volumes():
+def test_compose_defines_the_services_with_health_checks_and_volumes():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat", "proxy"}
+    assert set(services) == {
+        "db", "redis", "s3", "s3-init", "migrate", "web", "worker", "beat", "proxy"
+    }  # fmt: skip
     redis_cmd = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_cmd and "--maxmemory-policy noeviction" in redis_cmd
-    for name in ("db", "redis", "web", "worker"):
+    for name in ("db", "redis", "s3", "web", "worker"):
         assert "healthcheck" in services[name], name
-    assert "migrate" in services["web"]["command"] and "gunicorn" in services["web"]["command"]
+    assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
     assert {"pgdata", "redisdata", "private"} <= set(compose["volumes"])
     # the app containers wait for healthy database and broker, and share the private volume
@@ -33,6 +35,45 @@ def test_compose_defines_the_six_services_with_health_checks_and_volumes():
     assert environment["CACHE_URL"] != environment["CELERY_BROKER_URL"]
     # access logs without query strings
     assert "%(U)s" in services["web"]["command"] and "%(r)s" not in services["web"]["command"]
+
+
+def test_compose_migrates_in_a_one_off_before_web_worker_and_beat():
+    """Several web containers (or hosts) migrating at start would race: one ``migrate`` runs,
+    and the app services start only once it has succeeded."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    migrate = services["migrate"]
+    assert "manage.py migrate --noinput" in " ".join(migrate["command"])
+    assert migrate["restart"] == "no"
+    assert "migrate" not in str(services["web"]["command"])
+    assert "migrate" not in (ROOT / "Dockerfile").read_text()
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["s3-init"]["condition"] == "service_completed_successfully", name
+
+
+def test_compose_keeps_private_files_in_a_versioned_bucket():
+    """Sent packets are evidence: the bucket is made with versioning on, and the app's
+    services read and write it (credentials from the environment, never the file)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["s3"]["image"].startswith("chrislusf/seaweedfs:")
+    assert services["s3"]["command"][:2] == ["server", "-s3"]
+    assert "ports" not in services["s3"]  # reached on the compose network only
+    init = services["s3-init"]
+    script = " ".join(init["command"])
+    assert init["image"].startswith("amazon/aws-cli")
+    assert init["depends_on"]["s3"]["condition"] == "service_healthy"
+    assert "create-bucket" in script
+    assert "put-bucket-versioning" in script and "Status=Enabled" in script
+    assert "get-bucket-versioning" in script  # and checked, or the app does not start
+    environment = compose["x-app"]["environment"]
+    url = environment["PRIVATE_STORAGE_URL"]
+    assert url.startswith("s3://") and "endpoint_url=http://s3:8333" in url
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert environment[name].startswith("${" + name + ":?"), name
+        assert services["s3"]["environment"][name] == environment[name]
+    assert "s3data" in compose["volumes"]
 
 
 def test_compose_puts_a_tls_proxy_in_front_and_gunicorn_behind_it():
