@@ -17,6 +17,7 @@ from .models import (
     Agreement,
     AgreementLine,
     ContactLog,
+    EmailOutbox,
     Notification,
     Offer,
     OfferLine,
@@ -101,3 +102,11 @@ class PracticeRateAdmin(ServiceHistoryAdmin):
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "case", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
+
+
+@admin.register(EmailOutbox)
+class EmailOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Operators find here the emails given up (``failed``, logged by id) and why."""
+
+    list_display = ["id", "user", "key", "state", "attempts", "last_error", "sent_at"]
+    list_filter = ["state"]

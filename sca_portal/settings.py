@@ -297,6 +297,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
     },
     "sweep-documents": {"task": "cases.sweep_documents", "schedule": 60.0},
+    "send-outbox": {"task": "negotiations.send_outbox", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

@@ -5,7 +5,9 @@ from django.db import models
 
 
 class Notification(models.Model):
-    """An in-app notice for one user. ``key`` names the condition, so each fires once."""
+    """An in-app notice for one user. ``key`` names the condition, so each fires once. Its
+    email, when the user has an address, is an ``EmailOutbox`` row keyed
+    ``notification:<id>``, written with it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -16,7 +18,6 @@ class Notification(models.Model):
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -62,10 +62,6 @@ def agreements_running(today: dt.date) -> QuerySet[Agreement]:
     )
 
 
-def notifications_not_emailed() -> QuerySet[Notification]:
-    return Notification.objects.filter(emailed=False).select_related("user")
-
-
 # The longest an appeal level may be open, counted from the denial it answers: the longest
 # rule of DEADLINES, or a policy's appeal_days (at most 365). A denial older than this has
 # nothing left to remind.

@@ -236,18 +236,29 @@ def case_approve(
     return agreement
 
 
-@transaction.atomic
 def agreements_expire(*, today: dt.date | None = None) -> int:
-    """Approved cases whose agreement ended before today become expired."""
+    """Approved cases whose agreement ended before today become expired; the number expired.
+
+    Each case in its own short transaction, locked and read again under the lock: of two runs
+    at the same moment (two beats), the second waits for the first's commit, then finds the
+    case no longer approved and writes nothing, so each case expires once with one event. The
+    lock waits rather than skips (SKIP LOCKED), so a case a user happens to be editing at that
+    moment is still expired today, a few milliseconds later."""
     today = today or timezone.localdate()
-    ids = ended_case_ids(today)
-    for case_id in ids:
-        case = lock_case(case_id)
-        if case.status != CaseStatus.APPROVED:
-            continue
-        target = check_transition(case, CaseAction.EXPIRE)
-        assert target is not None  # expiring leads to a status (TRANSITIONS)
-        case.status = target
-        case_bump(case, ["status"])
-        record_event(case, None, "expired", "The agreement ended; the case expired.")
-    return len(ids)
+    expired = 0
+    for case_id in ended_case_ids(today):
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .filter(pk=case_id, status=CaseStatus.APPROVED)
+                .first()
+            )
+            if case is None:
+                continue  # expired by another run meanwhile, or deleted
+            target = check_transition(case, CaseAction.EXPIRE)
+            assert target is not None  # expiring leads to a status (TRANSITIONS)
+            case.status = target
+            case_bump(case, ["status"])
+            record_event(case, None, "expired", "The agreement ended; the case expired.")
+            expired += 1
+    return expired

@@ -1,5 +1,7 @@
 """The reminders: the daily run that notifies (and emails) each condition once, and marking a
-notification read."""
+notification read. Two runs at the same moment (two beats) write each notification once (the
+database's unique key per user and condition) and its email once (an outbox row written with
+it, sent by ``services.outbox``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,9 +19,9 @@ from ..selectors.reminders import (
     agreements_running,
     appeals_due,
     follow_ups_to_remind,
-    notifications_not_emailed,
 )
 from ..selectors.utilization import utilization_summary
+from .outbox import outbox_enqueue, outbox_send
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -28,13 +29,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+SUBJECT = "SCA Portal reminder"
+
+
 def _notify(user: User | None, case: Case, kind: str, key: str, message: str) -> bool:
-    """Create the notification once per (user, condition); True when it is new."""
+    """Create the notification once per (user, condition), with its email in the outbox in
+    the same transaction; True when it is new. A second run racing this one waits on the
+    unique key, then gets the IntegrityError and writes neither."""
     if user is None:
         return False
     try:
         with transaction.atomic():
-            Notification.objects.create(user=user, case=case, kind=kind, key=key, message=message)
+            notification = Notification.objects.create(
+                user=user, case=case, kind=kind, key=key, message=message
+            )
+            outbox_enqueue(
+                user=user, key=f"notification:{notification.pk}", subject=SUBJECT, body=message
+            )
     except IntegrityError:
         return False  # already notified for this condition
     return True
@@ -47,8 +58,9 @@ def _recipient(case: Case) -> User | None:
 def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
     """Daily: follow-ups due, agreements ending within 30 days, 3 or fewer sessions left, a line
     at 80% of its units, an appeal deadline 14 and 3 days away. One notification per
-    condition (never again the next day), and an email to the user for each new one. Messages
-    name the case number, never the client."""
+    condition (never again the next day), and an email to the user for each new one, sent
+    here and, if the mail server refuses, by ``negotiations.send_outbox`` later. Messages name
+    the case number, never the client."""
     today = today or timezone.localdate()
     created: dict[str, int] = {
         "follow_up": 0,
@@ -117,11 +129,8 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
         for user in reminder.recipients:
             created["appeal_due"] += _notify(user, case, "appeal_due", key, message)
 
-    for notification in notifications_not_emailed():
-        if notification.user.email:
-            send_mail("SCA Portal reminder", notification.message, None, [notification.user.email])
-        Notification.objects.filter(pk=notification.pk).update(emailed=True)
     logger.info("reminders: %s", created)
+    outbox_send()
     return created
 
 
