@@ -14,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from core.storage import private_storage_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "sca_portal.middleware.ApiNoStoreMiddleware",
     # A database that is locked or unreachable: 503 with Retry-After, never a 500.
     "sca_portal.middleware.DatabaseBusyMiddleware",
+    "core.storage.StorageUnavailableMiddleware",  # object storage unreachable: 503 as well
     # The app serves its own static files (stylesheet, htmx, Swagger UI): no CDN, no second
     # server. In production from collectstatic's output (see Dockerfile).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -190,17 +193,14 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 # where the files come from the finders.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
-# Uploaded scans and generated documents hold patient data: they live in a
-# private directory that no URL maps to; views stream them after a tenant check.
+# Uploaded scans and generated documents hold patient data: in a private directory no URL maps
+# to (or a bucket: PRIVATE_STORAGE_URL, core.storage); views stream them after a tenant check.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
-    },
+    "private": private_storage_setting(env("PRIVATE_STORAGE_URL", default=""), PRIVATE_MEDIA_ROOT),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from cases.validators import validate_kinds
 
-from .parts import private_storage
+from .parts import private_files
 
 
 class AttachmentKind(models.TextChoices):
@@ -91,7 +91,7 @@ class CaseAttachment(UploadedFile):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(max_length=32, choices=AttachmentKind.choices)
     title = models.CharField(max_length=200)
-    file = models.FileField(storage=private_storage, upload_to=attachment_upload_to, max_length=200)
+    file = models.FileField(storage=private_files, upload_to=attachment_upload_to, max_length=200)
 
     class Meta(UploadedFile.Meta):
         ordering = ["created_at", "id"]
@@ -129,7 +129,7 @@ class ProviderDocument(UploadedFile):
     title = models.CharField(max_length=200)
     expires_on = models.DateField(null=True, blank=True, help_text="Empty: does not expire.")
     file = models.FileField(
-        storage=private_storage, upload_to=provider_document_upload_to, max_length=200
+        storage=private_files, upload_to=provider_document_upload_to, max_length=200
     )
 
     class Meta(UploadedFile.Meta):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from .case import Case
-from .parts import private_storage
+from .parts import private_files
 
 
 class DocumentKind(models.TextChoices):
@@ -41,7 +41,7 @@ class Document(models.Model):
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
     )
     file = models.FileField(
-        storage=private_storage, upload_to=document_upload_to, blank=True, max_length=200
+        storage=private_files, upload_to=document_upload_to, blank=True, max_length=200
     )
     sha256 = models.CharField(max_length=64, blank=True)
     # A packet: the digest of what it was built from (case version, attachments, documents),

@@ -152,6 +152,13 @@ class _PrivateStorage(LazyObject):
 private_storage = cast(Storage, _PrivateStorage())
 
 
+def private_files() -> Storage:
+    """The private FileFields' storage, given to them as a callable so that their migrations
+    name this function instead of the backend this deploy configures (local disk here, object
+    storage there: PRIVATE_STORAGE_URL), which would otherwise read as a model change."""
+    return private_storage
+
+
 def consent_upload_to(instance, filename: str) -> str:
     # Never keep the uploaded name: it often contains the patient's name.
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -174,7 +181,7 @@ class Consent(models.Model):
         max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.WET
     )
     file = models.FileField(
-        storage=private_storage, upload_to=consent_upload_to, blank=True, max_length=200
+        storage=private_files, upload_to=consent_upload_to, blank=True, max_length=200
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

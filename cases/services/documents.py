@@ -38,6 +38,7 @@ from cases.selectors.packet import (
     packet_refusals,
 )
 from core.exceptions import DomainError
+from core.storage import StorageUnavailable, storage_fault
 
 from .case import lock_case, record_event
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+STORAGE_DOWN = "Could not store the document: object storage unreachable."
 
 
 RENDER_TASK = "cases.render_document"  # cases.tasks, by its registered name
@@ -185,6 +187,10 @@ def document_render(*, document_id: int) -> Document | None:
     except DocumentNotAvailable as exc:
         _fail(document_id, str(exc))
         return None
+    except StorageUnavailable:  # a packet's stored file could not be read
+        if _gave_up_on_storage(document):
+            return None
+        raise
     except OSError as exc:
         logger.warning("document %s: transient render error %s", document_id, type(exc).__name__)
         _requeue(document_id, f"Temporary error ({type(exc).__name__}); retrying.")
@@ -198,11 +204,39 @@ def document_render(*, document_id: int) -> Document | None:
         )
         return None
     elapsed_ms = int((time.monotonic() - started) * 1000)
+    try:
+        return _store(document_id, rendered, digest, elapsed_ms)
+    except StorageUnavailable:
+        if _gave_up_on_storage(document):
+            return None
+        raise
+
+
+def _gave_up_on_storage(document: Document) -> bool:
+    """The private storage was unreachable (reading a packet's file, saving the PDF): nothing
+    was stored. True when the document's attempts are spent and it ended failed, saying why;
+    otherwise it goes back to queued and the task retries it with backoff."""
+    logger.warning("document %s: private storage unreachable", document.pk)
+    if document.attempts >= MAX_ATTEMPTS:
+        _fail(document.pk, STORAGE_DOWN)
+        return True
+    _requeue(document.pk, f"{STORAGE_DOWN} Retrying.")
+    return False
+
+
+def _store(document_id: int, rendered: RenderedPdf, digest: str, elapsed_ms: int) -> Document:
+    """Save the PDF and mark the document ready, in one transaction: ready only once the file
+    is stored (a save the storage cannot take raises StorageUnavailable and marks nothing)."""
     with transaction.atomic():
         document = Document.objects.select_for_update().select_related("case").get(pk=document_id)
         if document.status != DocumentStatus.RENDERING:
             return document  # another delivery finished it first: keep its file
-        document.file.save("document.pdf", ContentFile(rendered.content), save=False)
+        try:
+            document.file.save("document.pdf", ContentFile(rendered.content), save=False)
+        except Exception as exc:
+            if storage_fault(exc) == "unavailable":
+                raise StorageUnavailable(STORAGE_DOWN) from exc
+            raise
         document.sha256 = hashlib.sha256(rendered.content).hexdigest()
         document.size_bytes = len(rendered.content)
         document.page_count = rendered.page_count
@@ -291,6 +325,8 @@ def _read_part(part: PacketPart) -> PdfReader:
             f"{part.named} cannot go into the packet: {exc}. Upload a readable, unlocked copy."
         ) from None
     except Exception as exc:  # whatever else a stored file makes the image or PDF code raise
+        if storage_fault(exc) == "unavailable":  # the storage's fault, not the file's: retried
+            raise StorageUnavailable(STORAGE_DOWN) from exc
         raise DocumentNotAvailable(
             f"{part.named} cannot go into the packet ({type(exc).__name__}). Upload a readable, "
             "unlocked copy."
