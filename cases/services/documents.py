@@ -344,18 +344,20 @@ def _cover(plan: PacketPlan, pages: list[int], *, cover_pages: int) -> WeasyDocu
 def documents_sweep(*, older_than_seconds: int | None = None) -> int:
     """Send again every document stuck queued or rendering for too long: its message was lost
     (broker down when it was requested) or its worker died mid-render. Rendering ones go back
-    to queued; the attempt counter stops one that keeps killing its worker."""
+    to queued; the attempt counter stops one that keeps killing its worker.
+
+    Safe to run twice at once (two beats): a document is sent only by the sweep whose
+    conditional update moved it (still stuck, still active); the other finds it fresh."""
     age = settings.DOCUMENT_STUCK_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - dt.timedelta(seconds=age)
-    ids = list(
-        Document.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
-    )
-    for document_id in ids:
-        Document.objects.filter(pk=document_id, status__in=ACTIVE_STATUSES).update(
+    stuck = Document.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff)
+    ids: list[int] = []
+    for document_id in list(stuck.values_list("pk", flat=True)):
+        if not stuck.filter(pk=document_id).update(
             status=DocumentStatus.QUEUED, updated_at=timezone.now()
-        )
+        ):
+            continue  # another sweep sent it meanwhile
+        ids.append(document_id)
         try:
             _enqueue(document_id)
         except Exception as exc:  # broker still down: the next sweep tries again
