@@ -400,7 +400,9 @@ def test_the_billing_dashboard_stays_within_its_query_budget(world, web):
     with CaptureQueriesContext(connection) as warm:
         assert browser.get(DASHBOARD).status_code == 200
     if connection.vendor == "postgresql":
-        assert len(warm) <= 10, "\n".join(q["sql"] for q in warm.captured_queries)
+        # 10 for the page, then the access log's write of the cases it shows: the entry and
+        # its subjects in one bulk insert (2 statements; 4 here, in the test's savepoint).
+        assert len(warm) <= 10 + 4, "\n".join(q["sql"] for q in warm.captured_queries)
         assert len(cold) == len(warm) + 4
     statements = " ".join(q["sql"] for q in warm.captured_queries)
     assert 'COUNT(*) AS "__count" FROM "negotiations_notification"' not in statements
