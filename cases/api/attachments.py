@@ -30,10 +30,10 @@ from cases.services.attachments import (
 )
 from core.auth import signed_in_user
 
-from .common import CaseChildMixin
+from .common import FILE_REFUSALS, CaseChildMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
-DOWNLOAD = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+DOWNLOAD = {(200, "application/octet-stream"): OpenApiTypes.BINARY, **FILE_REFUSALS}
 
 
 @extend_schema_view(

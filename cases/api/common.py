@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import PermissionDenied
 
 from cases.models import Case, Role
@@ -21,6 +22,19 @@ if TYPE_CHECKING:
     ModelViewSetBase = ModelViewSet[Any]
 else:
     ViewSetBase = ModelViewSetBase = object
+
+
+# What a download may answer besides the file (cases/downloads.py), for the schema.
+FILE_REFUSALS = {
+    404: OpenApiResponse(
+        description="Not yours, or `file_missing`: the record's file is not in the private "
+        "storage (operators are told in the log)."
+    ),
+    503: OpenApiResponse(
+        description="`storage_unavailable` (the private storage is unreachable) or "
+        "`access_log_unavailable`: try again after `Retry-After`."
+    ),
+}
 
 
 class CaseChildMixin(ViewSetBase):

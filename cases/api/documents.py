@@ -15,7 +15,7 @@ from cases.services.documents import document_request
 from core.access import LogsPhiReads
 from core.auth import signed_in_user
 
-from .common import CaseChildMixin
+from .common import FILE_REFUSALS, CaseChildMixin
 
 
 class CaseDocumentViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -64,7 +64,7 @@ class DocumentViewSet(
     def phi_subject(self, row):
         return row.case.practice_id, row.case.client_id, row.case_id
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(responses={(200, "application/pdf"): bytes, **FILE_REFUSALS})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = self.get_object()

@@ -30,7 +30,7 @@ from cases.services.parts import (
 )
 from core.auth import signed_in_user
 
-from .common import CaseChildMixin
+from .common import FILE_REFUSALS, CaseChildMixin
 
 
 class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):
@@ -130,7 +130,7 @@ class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         consent_remove(consent_id=instance.pk, actor=signed_in_user(self.request))
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, **FILE_REFUSALS})
     @action(detail=True, methods=["get"])
     def file(self, request, case_pk=None, pk=None):
         consent = self.get_object()
