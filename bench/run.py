@@ -55,6 +55,13 @@ def session_for(user) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # Past its second factor, as production requires (MFA_REQUIRED_ROLES): django-otp's
+    # middleware then loads the device on every page, which is part of what is measured.
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return session.session_key
 
