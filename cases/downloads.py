@@ -18,7 +18,12 @@ from django.http import FileResponse
 from django.http.response import HttpResponseBase
 
 from core.access import phi_read
-from core.storage import file_missing_response, storage_fault, storage_unavailable_response
+from core.storage import (
+    bucket_reachable,
+    file_missing_response,
+    storage_fault,
+    storage_unavailable_response,
+)
 
 from .models import CaseAttachment, Consent, Document, FileType, ProviderDocument
 
@@ -63,6 +68,8 @@ def _file(
             raise
         # The record's type and id only: the key and the message could say more.
         record = type(obj).__name__
+        if fault == "missing" and not bucket_reachable(obj.file.storage):
+            fault = "unavailable"  # a wrong or deleted bucket, not this one file
         if fault == "missing":
             logger.warning("%s %s: its file is missing from the private storage", record, obj.pk)
             return file_missing_response(request)

@@ -31,6 +31,9 @@ class PrivateS3Storage(S3Storage):
         settings.update(
             default_acl=None, file_overwrite=False, custom_domain=None, querystring_auth=False
         )
+        # A download is fetched whole before it is sent: past this, into a temporary file on
+        # disk instead of memory (django-storages' default, 0, keeps every byte in memory).
+        settings.setdefault("max_memory_size", 2 * 1024 * 1024)
         super().__init__(**settings)
         self.client_config = self.client_config.merge(
             Config(

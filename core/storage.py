@@ -202,6 +202,21 @@ def storage_fault(exc: BaseException) -> Fault | None:
     return object_storage_fault(exc)
 
 
+def bucket_reachable(storage: Any) -> bool:
+    """Whether ``storage``'s bucket answers (True for local disk): told apart from one missing
+    object, a wrong or deleted bucket makes every file look missing."""
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        return True
+    try:
+        bucket.meta.client.head_bucket(Bucket=bucket.name)
+    except Exception as exc:
+        if object_storage_fault(exc) is None and not isinstance(exc, OSError):
+            raise
+        return False
+    return True
+
+
 def object_storage_fault(exc: BaseException) -> Fault | None:
     """``storage_fault`` for the exceptions only object storage raises (boto's), which can be
     read as storage faults wherever they come from."""

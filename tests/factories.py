@@ -304,6 +304,13 @@ def blank_pdf(pages: int = 1) -> bytes:
 ONE_PAGE_PDF = blank_pdf()
 
 
+def _content(file) -> bytes:
+    file.seek(0)
+    content = file.read()
+    file.seek(0)
+    return content
+
+
 class _StoredFileFactory(factory.django.DjangoModelFactory):
     """A one-page PDF stored privately, with what the upload check would have recorded."""
 
@@ -314,8 +321,9 @@ class _StoredFileFactory(factory.django.DjangoModelFactory):
     file_type = "pdf"  # before the file: its stored name takes the type
     file = factory.django.FileField(filename="upload.pdf", data=ONE_PAGE_PDF)
     page_count = 1
-    size_bytes = len(ONE_PAGE_PDF)
-    sha256 = hashlib.sha256(ONE_PAGE_PDF).hexdigest()
+    # What the upload check records of the file given (``file__data=...`` included).
+    size_bytes = factory.LazyAttribute(lambda o: len(_content(o.file)))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(_content(o.file)).hexdigest())
 
 
 class CaseAttachmentFactory(_StoredFileFactory):

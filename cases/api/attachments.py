@@ -4,6 +4,8 @@ archived (never deleted)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -33,7 +35,7 @@ from core.auth import signed_in_user
 from .common import FILE_REFUSALS, CaseChildMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
-DOWNLOAD = {(200, "application/octet-stream"): OpenApiTypes.BINARY, **FILE_REFUSALS}
+DOWNLOAD: dict[Any, Any] = {(200, "application/octet-stream"): OpenApiTypes.BINARY, **FILE_REFUSALS}
 
 
 @extend_schema_view(

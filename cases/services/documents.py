@@ -88,7 +88,9 @@ def document_request(*, case_id: int, actor: User, kind: str) -> tuple[Document,
     if packet:  # a packet built from the same parts is the one to send: no second render
         digest = packet_plan(case, checklist=False).digest
         built = case.documents.filter(kind=kind, status=DocumentStatus.READY, parts_sha256=digest)
-        if current := built.first():
+        current = built.first()
+        # Unless its file is gone from the storage (deleted out of band): then build it again.
+        if current is not None and _file_present(current):
             return current, False
     try:
         with transaction.atomic():
@@ -123,6 +125,18 @@ def _check_packet(case: Case) -> None:
             detail=f"The packet cannot be built: {len(failing)} check(s) failed.",
             errors=[{"code": c.code, "detail": c.detail} for c in failing],
         )
+
+
+def _file_present(document: Document) -> bool:
+    """Whether a ready document's file is in the private storage (unreachable storage counts
+    as present: the download answers 503 and the packet stays the one to send)."""
+    try:
+        name = document.file.name
+        return bool(name) and document.file.storage.exists(name or "")
+    except Exception as exc:
+        if storage_fault(exc) is None:
+            raise
+        return True
 
 
 def _claim(document_id: int) -> Document | None:

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -19,6 +21,8 @@ from .attachments import file_type_of
 from .case import changes_for_event, lock_case, record_event, require_draft
 from .common import apply_fields, clean_and_save, lock_row
 from .reference import validate_modifier
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -232,7 +236,10 @@ def consent_update(
     if changed:
         consent.save()
         if file is not None and old_file:
-            transaction.on_commit(lambda: consent.file.storage.delete(old_file))
+            storage = consent.file.storage
+            transaction.on_commit(
+                lambda: _delete_replaced(storage, old_file, consent.pk), robust=True
+            )
         record_event(
             case,
             actor,
@@ -241,6 +248,17 @@ def consent_update(
             {"consent": consent.pk, "changed": changes_for_event(changed)},
         )
     return consent
+
+
+def _delete_replaced(storage: Storage, name: str, consent_id: int) -> None:
+    """After the commit: the scan no record names any more. The change is saved whatever
+    happens here; a scan the storage could not delete just now is left, and logged by id."""
+    try:
+        storage.delete(name)
+    except Exception as exc:
+        logger.warning(
+            "consent %s: its old scan was not deleted (%s)", consent_id, type(exc).__name__
+        )
 
 
 @transaction.atomic
@@ -252,5 +270,5 @@ def consent_remove(*, consent_id: int, actor: User) -> None:
     storage = consent.file.storage
     consent.delete()
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: _delete_replaced(storage, name, consent_id), robust=True)
     record_event(case, actor, "consent_removed", "Consent removed.", {"consent": consent_id})

@@ -18,6 +18,10 @@ class Notification(models.Model):
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # No longer read (the outbox holds each email's state since migration 0006). The column
+    # stays one release, so hosts still on the previous code can run beside these during a
+    # rolling deploy (DEPLOY.md); the next release drops it.
+    emailed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -154,6 +154,9 @@ def _send_one(row: EmailOutbox) -> tuple[Outcome, bool]:
         return _failed_attempt(row, exc), False
     except (smtplib.SMTPException, OSError) as exc:
         return _failed_attempt(row, exc), True
+    except Exception as exc:  # this message cannot be sent (a newline in the address, ...)
+        # Its own attempt, counted and put off: it never holds up the rows behind it.
+        return _failed_attempt(row, exc), False
     row.attempts += 1
     row.state = OutboxState.SENT
     row.sent_at = timezone.now()

@@ -93,3 +93,24 @@ def test_removing_a_consent_deletes_its_scan(
         response = api(world.staff).delete(f"/api/v1/cases/{ready_case.pk}/consents/{consent.pk}/")
     assert response.status_code == 204
     assert not path.exists()
+
+
+def test_removing_a_consent_stands_when_its_scan_cannot_be_deleted(
+    world, api, ready_case, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The delete runs after the commit: a storage that refuses it leaves the scan behind
+    (logged by id), never a refusal of a change that is already saved."""
+    from django.core.files.storage import FileSystemStorage
+
+    upload(api, world.staff, ready_case, PDF, "c.pdf")
+    consent = Consent.objects.get()
+
+    def refuse(self, name):
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(world.staff).delete(f"/api/v1/cases/{ready_case.pk}/consents/{consent.pk}/")
+    assert response.status_code == 204
+    assert not Consent.objects.exists()
+    assert f"consent {consent.pk}: its old scan was not deleted (ConnectionError)" in caplog.text

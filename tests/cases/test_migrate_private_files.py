@@ -182,3 +182,15 @@ def test_keys_stay_the_records_names(twenty, s3):
     names = set(CaseAttachment.objects.values_list("file", flat=True))
     assert names <= set(in_bucket(s3))
     assert all(Path(name).parts[0] == "attachments" for name in names)
+
+
+def test_to_local_never_replaces_a_file_that_matches_its_record(twenty, s3, settings):
+    """The bucket holds corrupt bytes, the disk the ones the record's sha256 names: the copy
+    back is refused, and the good file stays."""
+    migrate("s3")
+    document = Document.objects.first()
+    s3.client.put_object(Bucket=s3.name, Key=s3.key(document.file.name), Body=b"corrupt")
+    good = (settings.PRIVATE_MEDIA_ROOT / document.file.name).read_bytes()
+    output, error = failing("local")
+    assert "the source differs from the sha256 its record keeps; not copied" in output
+    assert (settings.PRIVATE_MEDIA_ROOT / document.file.name).read_bytes() == good

@@ -112,6 +112,24 @@ def test_an_object_deleted_out_of_band_is_404_file_missing_and_logged(
     assert page["Content-Type"].startswith("text/plain")
 
 
+def test_a_wrong_bucket_is_503_not_every_file_missing(world, api, ready_case, settings, s3):
+    """A bucket deleted or misnamed makes every object look missing: the download says the
+    storage is unavailable (an operator's fault), not that this record's file is gone."""
+    attachment = attach(ready_case, "assessment", pdf_bytes("Kept"))
+    use_private_storage(settings, s3.url.replace(f"s3://{s3.name}/", "s3://no-such-bucket-19/"))
+    response = api(world.staff).get(
+        f"/api/v1/cases/{ready_case.pk}/attachments/{attachment.pk}/download/"
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+
+
+def test_a_download_past_two_megabytes_spools_to_disk_not_memory(s3):
+    from cases.models.parts import private_storage
+
+    assert private_storage.max_memory_size == 2 * 1024 * 1024
+
+
 def test_a_file_missing_from_the_local_disk_is_404_file_missing_too(
     world, api, ready_case, settings, caplog
 ):

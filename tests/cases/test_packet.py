@@ -250,6 +250,20 @@ def test_same_parts_return_the_same_packet_changed_parts_build_a_new_one(
     assert not packet_is_current(latest)
 
 
+def test_a_packet_whose_file_is_gone_is_built_again(
+    world, api, ready_case, django_capture_on_commit_callbacks
+):
+    """Deleted out of band, the ready packet's download is 404 file_missing and says to ask
+    again: asking again must build it, not hand back the same packet with no file."""
+    first = ask(api, world.staff, ready_case, django_capture_on_commit_callbacks)
+    packet = Document.objects.get(pk=first.json()["id"])
+    packet.file.storage.delete(packet.file.name)
+    again = ask(api, world.staff, ready_case, django_capture_on_commit_callbacks)
+    assert again.status_code == 202 and again.json()["id"] != packet.pk
+    rebuilt = Document.objects.get(pk=again.json()["id"])
+    assert rebuilt.status == "ready" and rebuilt.file.storage.exists(rebuilt.file.name)
+
+
 def test_an_encrypted_attachment_fails_the_packet_with_a_readable_error(
     world, api, ready_case, django_capture_on_commit_callbacks
 ):

@@ -291,6 +291,19 @@ def test_a_refused_recipient_does_not_hold_up_the_others(world, settings):
     assert bad.state == OutboxState.PENDING and bad.last_error == "SMTPRecipientsRefused"
 
 
+def test_a_message_that_cannot_be_sent_does_not_hold_up_the_others(world):
+    """A newline in an address makes Django refuse the message (BadHeaderError): that row
+    counts its attempt and waits; the rows behind it go out."""
+    broken = UserFactory(email="bad\n@example.com")
+    bad = outbox_enqueue(user=broken, key="test:bad", subject="s", body="b")
+    outbox_enqueue(user=world.staff, key="test:fine", subject="s", body="b")
+
+    assert outbox_send() == {"sent": 1, "retrying": 1, "failed": 0, "skipped": 0}
+    bad.refresh_from_db()
+    assert bad.state == OutboxState.PENDING and bad.attempts == 1
+    assert [m.to for m in mail.outbox] == [[world.staff.email]]
+
+
 def test_outbox_gives_up_after_its_attempts_and_logs_ids_only(world, settings, caplog):
     _mail_server_down(settings)
     row = outbox_enqueue(user=world.staff, key="test:1", subject="s", body="SCA case #7")

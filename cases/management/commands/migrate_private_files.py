@@ -62,9 +62,9 @@ class Command(BaseCommand):
         tally = Tally(total=len(files))
         self.stdout.write(f"{tally.total} private files to copy to {options['to']}.")
         shown = -1
-        for label, pk, name in files:
+        for label, pk, name, recorded in files:
             try:
-                outcome = _copy(name, source, target)
+                outcome = _copy(name, source, target, recorded=recorded)
             except Exception as exc:
                 if storage_fault(exc) != "unavailable":
                     raise
@@ -107,15 +107,17 @@ class Command(BaseCommand):
             self.stdout.write(f"  failed: {failure}")
 
 
-def _private_files() -> Iterator[tuple[str, int, str]]:
-    """(label, record id, key) of every stored private file, archived records included."""
+def _private_files() -> Iterator[tuple[str, int, str, str]]:
+    """(label, record id, key, the sha256 the record keeps or "") of every stored private
+    file, archived records included."""
     seen: set[str] = set()
     for label, model in FILE_MODELS:
-        rows = model._base_manager.exclude(file="").order_by("pk").values_list("pk", "file")
-        for pk, name in rows.iterator():
+        recorded = "sha256" if any(f.name == "sha256" for f in model._meta.fields) else "pk"
+        rows = model._base_manager.exclude(file="").order_by("pk")
+        for pk, name, sha in rows.values_list("pk", "file", recorded).iterator():
             if name not in seen:  # one copy of a key however many records name it
                 seen.add(name)
-                yield label, pk, name
+                yield label, pk, name, sha if recorded == "sha256" else ""
 
 
 def _sha256(storage: Storage, name: str) -> str:
@@ -126,17 +128,21 @@ def _sha256(storage: Storage, name: str) -> str:
     return digest.hexdigest()
 
 
-def _copy(name: str, source: Storage, target: Storage) -> str:
-    """ "copied", "present" (already at the target, same sha256), or why it failed."""
+def _copy(name: str, source: Storage, target: Storage, *, recorded: str = "") -> str:
+    """ "copied", "present" (already at the target, same sha256), or why it failed. With the
+    sha256 the record keeps (``recorded``), a source that differs from it is not copied, and
+    a target that matches it is never replaced: the record says which bytes are right."""
     try:
         digest = _sha256(source, name)
     except FileNotFoundError:
         # Copied on an earlier run and removed from the source since: nothing to compare with.
         return "present" if target.exists(name) else "missing at the source"
+    if recorded and digest != recorded:
+        return "the source differs from the sha256 its record keeps; not copied"
     if target.exists(name):
         if _sha256(target, name) == digest:
             return "present"
-        target.delete(name)  # an interrupted or stale copy: the source's replaces it
+        target.delete(name)  # an interrupted or stale copy: the source's (as recorded) replaces it
     with source.open(name, "rb") as stored:
         saved = target.save(name, stored)
     if saved != name:  # never under another key: the records name this one
