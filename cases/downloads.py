@@ -10,6 +10,7 @@ served."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,12 @@ def _file(
             "%s %s: the private storage is unavailable (%s)", record, obj.pk, type(exc).__name__
         )
         return storage_unavailable_response(request)
+    if not _as_recorded(stored, getattr(obj, "sha256", "")):
+        stored.close()
+        logger.warning(
+            "%s %s: its stored file differs from its recorded sha256", type(obj).__name__, obj.pk
+        )
+        return file_missing_response(request)  # the file as recorded is not there
     response = FileResponse(
         stored, as_attachment=True, filename=filename, content_type=content_type
     )
@@ -95,6 +102,19 @@ def _opened(file: FieldFile) -> FieldFile:
         file.close()
         raise
     return file
+
+
+def _as_recorded(stored: FieldFile, recorded: str) -> bool:
+    """Whether the stored bytes are the ones the record's sha256 names (integrity, HIPAA
+    §164.312(c)(1)): a truncated or altered object is never served as the document. Read
+    from what opening already fetched; True when the record keeps no digest (consents)."""
+    if not recorded:
+        return True
+    digest = hashlib.sha256()
+    for chunk in stored.chunks():
+        digest.update(chunk)
+    stored.seek(0)
+    return digest.hexdigest() == recorded
 
 
 def document_response(request: HttpRequest, document: Document) -> HttpResponseBase:

@@ -112,6 +112,21 @@ def test_an_object_deleted_out_of_band_is_404_file_missing_and_logged(
     assert page["Content-Type"].startswith("text/plain")
 
 
+def test_a_truncated_object_is_never_served_as_the_file(world, api, ready_case, s3, caplog):
+    """The bytes must be the ones the record's sha256 names (integrity): half a file is
+    refused like a missing one, and operators are told which record."""
+    content = pdf_bytes("Whole")
+    attachment = attach(ready_case, "assessment", content)
+    key = s3.key(attachment.file.name)
+    s3.client.put_object(Bucket=s3.name, Key=key, Body=content[: len(content) // 2])
+    with caplog.at_level(logging.WARNING, logger="cases.downloads"):
+        response = api(world.staff).get(
+            f"/api/v1/cases/{ready_case.pk}/attachments/{attachment.pk}/download/"
+        )
+    assert response.status_code == 404 and response.json()["code"] == "file_missing"
+    assert f"CaseAttachment {attachment.pk}: its stored file differs" in caplog.text
+
+
 def test_a_wrong_bucket_is_503_not_every_file_missing(world, api, ready_case, settings, s3):
     """A bucket deleted or misnamed makes every object look missing: the download says the
     storage is unavailable (an operator's fault), not that this record's file is gone."""
