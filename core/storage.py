@@ -44,14 +44,37 @@ def _count(name: str, value: str) -> int:
     return int(value)
 
 
+MAX_SECONDS = 300.0  # a timeout past this would hold a web worker as if there were none
+
+
 def _seconds(name: str, value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not seconds > 0:
-        raise ImproperlyConfigured(f"PRIVATE_STORAGE_URL: {name} must be a number of seconds.")
+    if not 0 < seconds <= MAX_SECONDS:
+        raise ImproperlyConfigured(
+            f"PRIVATE_STORAGE_URL: {name} must be a number of seconds, at most {MAX_SECONDS:g}."
+        )
     return seconds
+
+
+def _endpoint(name: str, value: str) -> str:
+    """An http(s) address with a host and no credentials in it (they come from the
+    environment: a URL is logged and shown in process lists)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"PRIVATE_STORAGE_URL: {name} must be an http:// or https:// address."
+        )
+    if parts.username or parts.password:
+        raise ImproperlyConfigured(f"PRIVATE_STORAGE_URL: {name}: {_CREDENTIALS}.")
+    return value
 
 
 def _text(name: str, value: str) -> str:
@@ -69,7 +92,7 @@ def _flag_or_path(name: str, value: str) -> bool | str:
 # S3Storage's settings a URL may set (every name is one of its get_default_settings(), which
 # tests/core/test_storage.py holds it to), and the timeouts of core.s3.PrivateS3Storage.
 URL_OPTIONS: dict[str, Callable[[str, str], Any]] = {
-    "endpoint_url": _text,
+    "endpoint_url": _endpoint,
     "region_name": _text,
     "addressing_style": _text,
     "signature_version": _text,

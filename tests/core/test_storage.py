@@ -159,3 +159,18 @@ def test_faults_are_told_apart():
     assert storage_fault(ValueError("a bug")) is None
     # Outside storage code a builtin ConnectionError may be anything's (the mail server's).
     assert object_storage_fault(ConnectionRefusedError()) is None
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://KEY:SECRET@127.0.0.1:9000", "not a url", "ftp://s3.example.net", "http://"],
+)
+def test_an_endpoint_must_be_an_http_address_without_credentials(endpoint):
+    with pytest.raises(ImproperlyConfigured, match="endpoint_url"):
+        private_storage_from_url(f"s3://bucket/p?endpoint_url={endpoint}")
+
+
+@pytest.mark.parametrize("timeout", ["inf", "1e9", "0", "nan"])
+def test_timeouts_are_bounded(timeout):
+    with pytest.raises(ImproperlyConfigured, match="connect_timeout"):
+        private_storage_from_url(f"s3://bucket/p?connect_timeout={timeout}")
