@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .exceptions import DomainError
 
@@ -61,3 +61,20 @@ def flash_refusal(request: HttpRequest, exc: Exception) -> None:
         for message in errs:
             label = "" if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: "
             messages.error(request, label + message)
+
+
+def plain_refusal(
+    request: HttpRequest, status: int, code: str, detail: str, *, retry_after: int | None = None
+) -> HttpResponse:
+    """A refusal built without templates or the database (it may be answering for either):
+    ``{"code", "detail"}`` JSON under /api/, plain text on the pages; never cached; with
+    ``Retry-After`` when the same request may simply be sent again. The 503s of an unloggable
+    read, a busy database and unreachable storage, and the 404 of a missing file."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"code": code, "detail": detail}, status=status)
+    else:
+        response = HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

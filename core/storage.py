@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,6 @@ def _seconds(name: str, value: str) -> float:
 def _endpoint(name: str, value: str) -> str:
     """An http(s) address with a host and no credentials in it (they come from the
     environment: a URL is logged and shown in process lists)."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -271,26 +269,20 @@ FILE_MISSING_DETAIL = (
 )
 
 
-def _refusal(request: HttpRequest, status: int, code: str, detail: str) -> HttpResponse:
-    # Plain text on the pages, as the other 503s: nothing to render, nothing more to fail.
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"code": code, "detail": detail}, status=status)
-    else:
-        response = HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def storage_unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After: nothing was sent, and the same request may simply be tried again."""
-    response = _refusal(request, 503, "storage_unavailable", STORAGE_UNAVAILABLE_DETAIL)
-    response["Retry-After"] = "30"
-    return response
+    from .refusals import plain_refusal  # not at the top: the settings import this module
+
+    return plain_refusal(
+        request, 503, "storage_unavailable", STORAGE_UNAVAILABLE_DETAIL, retry_after=30
+    )
 
 
 def file_missing_response(request: HttpRequest) -> HttpResponse:
     """404 for a record whose stored file is gone (the record itself is there)."""
-    return _refusal(request, 404, "file_missing", FILE_MISSING_DETAIL)
+    from .refusals import plain_refusal  # not at the top: the settings import this module
+
+    return plain_refusal(request, 404, "file_missing", FILE_MISSING_DETAIL)
 
 
 class StorageUnavailableMiddleware:

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from cases.services.audit import access_log_write
 from core.access import client_ip, phi_reads
 from core.auth import signed_in_user
+from core.refusals import plain_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +77,7 @@ class AccessLogMiddleware:
 def unlogged_refusal(request: HttpRequest) -> HttpResponse:
     """503: the read happened but could not be logged, so its answer is withheld."""
     detail = "The access log cannot be written just now, so nothing is shown. Try again shortly."
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse(
-            {"code": "access_log_unavailable", "detail": detail}, status=503
-        )
-    else:
-        response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = "30"
-    response["Cache-Control"] = "no-store"
-    return response
+    return plain_refusal(request, 503, "access_log_unavailable", detail, retry_after=30)
 
 
 class ApiNoStoreMiddleware:
@@ -136,15 +129,5 @@ def database_busy_response(request: HttpRequest, exception: Exception) -> HttpRe
     included (``sca_portal.views.server_error``, the 500 handler)."""
     # The class only: a driver's message can quote the statement and its values.
     logger.warning("database unavailable (%s): answered 503", type(exception).__name__)
-    if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse(
-            {"code": "database_busy", "detail": DATABASE_BUSY_DETAIL}, status=503
-        )
-    else:
-        # Plain text: a template's context processors would query the same database.
-        response = HttpResponse(
-            DATABASE_BUSY_DETAIL, status=503, content_type="text/plain; charset=utf-8"
-        )
-    response["Retry-After"] = "5"
-    response["Cache-Control"] = "no-store"
-    return response
+    # Plain text on the pages: a template's context processors would query the same database.
+    return plain_refusal(request, 503, "database_busy", DATABASE_BUSY_DETAIL, retry_after=5)

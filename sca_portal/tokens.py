@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import django_otp
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -20,7 +19,7 @@ from knox.models import AuthToken
 from cases.permissions import user_roles
 from core.exceptions import DomainError
 
-from .mfa import code_check, mfa_required
+from .mfa import code_check, has_confirmed_device, mfa_required
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,7 +46,7 @@ def token_issue(*, user: User, otp: str) -> tuple[AuthToken, str]:
     role requires one but has none set up is refused until they enrol in the browser (a
     token endpoint is no place to show a QR code).
     """
-    if django_otp.user_has_device(user):
+    if has_confirmed_device(user):
         if not otp:
             raise ValidationError({"otp": OTP_MISSING})
         # The browser's rules: app codes or recovery codes (used up), the devices' own wait

@@ -391,3 +391,21 @@ def test_the_browsable_api_is_off_in_production(world, web):
     """Its forms list related records (every client's name in a case's form), unlogged."""
     answer = web(world.staff).get("/api/v1/cases/", HTTP_ACCEPT="text/html")
     assert answer.status_code == 406 or answer["Content-Type"].startswith("application/json")
+
+
+def test_manage_py_on_an_unconfigured_machine_is_development_and_a_deploy_is_not():
+    """`python manage.py <command>` with nothing configured runs as `make run` does; one
+    deploy setting (here ALLOWED_HOSTS) and production mode's refusals hold."""
+    if (ROOT / ".env").exists():
+        pytest.skip("a .env file configures this checkout")
+    bare = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+
+    def manage(*args, **env):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT, env={**bare, **env}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    assert manage("makemigrations", "--check", "--dry-run").returncode == 0
+    deploy = manage("check", ALLOWED_HOSTS="example.org")
+    assert deploy.returncode != 0 and "SECRET_KEY must be set" in deploy.stderr
