@@ -218,7 +218,7 @@ class JSONRenderer(renderers.JSONRenderer):
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    body: dict[str, object] = {"code": exc.code, "detail": exc.detail}
+    body: dict[str, object] = {"code": exc.code, "detail": exc.detail, **exc.extra}
     if exc.errors:
         body["errors"] = exc.errors
     return Response(body, status=exc.status)

@@ -288,17 +288,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Expire first, so that an agreement that ended yesterday gets no "ending soon" notice.
-    "expire-agreements": {
-        "task": "negotiations.expire_agreements",
-        "schedule": crontab(hour=5, minute=30),
-    },
-    "send-reminders": {
-        "task": "negotiations.send_reminders",
-        "schedule": crontab(hour=6, minute=0),
-    },
+    "expire-agreements": {"task": "negotiations.expire_agreements", "schedule": crontab(30, 5)},
+    "send-reminders": {"task": "negotiations.send_reminders", "schedule": crontab(0, 6)},
+    # Each member's open tasks, after the reminders have run (case numbers only).
+    "send-task-digests": {"task": "negotiations.send_task_digests", "schedule": crontab(0, 7)},
     "sweep-documents": {"task": "cases.sweep_documents", "schedule": 60.0},
     "send-outbox": {"task": "negotiations.send_outbox", "schedule": 300.0},
+    "sweep-idempotent-requests": {"task": "cases.sweep_idempotent_requests", "schedule": 3600.0},
 }
+# How long an Idempotency-Key (API) or a one-time form token (pages) answers with its first
+# response; older claims are deleted hourly.
+IDEMPOTENCY_HOURS = env.int("IDEMPOTENCY_HOURS", default=24)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -20,6 +20,7 @@ from .case import (
     ServiceType,
 )
 from .documents import ACTIVE_STATUSES, Document, DocumentKind, DocumentStatus
+from .idempotency import IdempotentRequest
 from .parts import (
     Consent,
     NetworkSearch,
@@ -44,6 +45,7 @@ from .tenancy import Membership, Practice, Role
 
 __all__ = [
     "NOT_APPEALABLE",
+    "IdempotentRequest",
     "Appeal",
     "AppealLevel",
     "AppealOutcome",

@@ -67,6 +67,9 @@ class Membership(models.Model):
     )
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
+    # The daily email of the member's open tasks (case numbers only); each member turns it off
+    # on the task list.
+    task_digest = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from .fee_schedule import PracticeRate
 from .offers import Offer, OfferLine, OfferParty, OfferStatus, RateBasis
 from .outbox import EmailOutbox, OutboxState
 from .reminders import Notification
+from .tasks import TaskState
 from .utilization import UtilizationEntry
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "PeerToPeerOutcome",
     "PracticeRate",
     "RateBasis",
+    "TaskState",
     "UtilizationEntry",
 ]

@@ -15,7 +15,10 @@ class Notification(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30)
     key = models.CharField(max_length=120)
-    message = models.CharField(max_length=300)
+    message = models.CharField(max_length=300)  # the email's words: the case number, no PHI
+    # What the in-app wording needs beyond the case (its client's initials are read with it):
+    # for a usage alert the code, its description, units used and authorized, the period.
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # No longer read (the outbox holds each email's state since migration 0006). The column

@@ -37,7 +37,11 @@ def today() -> dt.date:
 
 
 def days_ago(n: int) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=n)
+    """Noon, local time, ``n`` calendar days ago: "n days waiting" whatever the hour the suite
+    runs (``now() - n days`` crosses a calendar day when a daylight-saving change lies between,
+    e.g. 45 days before 23:04 EST is 00:04 EDT the next day)."""
+    day = timezone.localdate() - dt.timedelta(days=n)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
 def shows(html: str, case) -> bool:
