@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_idempotent_requests_task_digest'),
+        ('cases', '0002_alter_policyrate_policyrate_unique_code_modifier_and_more'),
         ('negotiations', '0006_notification_emails_to_outbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
