@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services.documents import RENDER_TASK, document_render, documents_sweep
+from .services.idempotency import idempotency_sweep
 
 
 @shared_task(
@@ -23,3 +24,9 @@ def render_document(document_id: int) -> str:
 @shared_task(name="cases.sweep_documents")
 def sweep_documents() -> int:
     return documents_sweep()
+
+
+@shared_task(name="cases.sweep_idempotent_requests")
+def sweep_idempotent_requests() -> int:
+    """Hourly: forget the Idempotency-Keys and form tokens older than IDEMPOTENCY_HOURS."""
+    return idempotency_sweep()

@@ -33,6 +33,7 @@ from cases.services.attachments import (
 from core.auth import signed_in_user
 
 from .common import FILE_REFUSALS, CaseChildMixin
+from .idempotency import IdempotentCreateMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
 DOWNLOAD: dict[Any, Any] = {(200, "application/octet-stream"): OpenApiTypes.BINARY, **FILE_REFUSALS}
@@ -51,6 +52,7 @@ DOWNLOAD: dict[Any, Any] = {(200, "application/octet-stream"): OpenApiTypes.BINA
     )
 )
 class CaseAttachmentViewSet(
+    IdempotentCreateMixin,
     CaseChildMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

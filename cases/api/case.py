@@ -50,6 +50,7 @@ from core.api import FilterBackend
 from core.auth import signed_in_user
 
 from .common import CaseChildMixin
+from .idempotency import IdempotentCreateMixin
 from .search import SearchInBody, TermsFromBody, search_body, search_page, search_responses
 
 
@@ -83,6 +84,7 @@ CaseSearchPage = search_page("CaseSearchPage", CaseListSerializer)
 
 # Actions a person takes (expire is the scheduler's), and the role each needs.
 class CaseViewSet(
+    IdempotentCreateMixin,
     LogsPhiReads,
     SearchInBody,
     mixins.ListModelMixin,
@@ -97,6 +99,8 @@ class CaseViewSet(
     are access-logged."""
 
     permission_classes = [PracticeRolePermission]
+    # POSTs that make a record: a case, an appeal, a renewal (a new draft).
+    idempotent_actions = ("create", "appeal", "renew")
     # The least role per action (ACTION_ROLES): filing an appeal is billing's; the rest of
     # the case's writes are staff's.
     role_action = {
@@ -180,8 +184,12 @@ class CaseViewSet(
             raise PermissionDenied("Your role in this practice does not allow this.")
         data = dict(data)
         practice = data.pop("practice")
+        confirm_duplicate = bool(data.pop("confirm_duplicate", False))
         case = case_create(
-            actor=signed_in_user(request), practice=practice, data=as_data(data, CaseData)
+            actor=signed_in_user(request),
+            practice=practice,
+            data=as_data(data, CaseData),
+            confirm_duplicate=confirm_duplicate,
         )
         return self._detail(case.pk, status.HTTP_201_CREATED)
 

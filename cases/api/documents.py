@@ -16,9 +16,12 @@ from core.access import LogsPhiReads
 from core.auth import signed_in_user
 
 from .common import FILE_REFUSALS, CaseChildMixin
+from .idempotency import IdempotentCreateMixin
 
 
-class CaseDocumentViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class CaseDocumentViewSet(
+    IdempotentCreateMixin, CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """The case's generated documents. POST ``{"kind"}`` queues one (202) and a worker renders
     it; while one of that kind is queued or rendering, the same one comes back (200)."""
 

@@ -31,9 +31,10 @@ from cases.services.parts import (
 from core.auth import signed_in_user
 
 from .common import FILE_REFUSALS, CaseChildMixin
+from .idempotency import IdempotentCreateMixin
 
 
-class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):
+class NetworkSearchViewSet(IdempotentCreateMixin, CaseChildMixin, viewsets.ModelViewSet):
     """The documented attempts to find an in-network provider (editable while draft)."""
 
     serializer_class = NetworkSearchSerializer
@@ -63,7 +64,7 @@ class NetworkSearchViewSet(CaseChildMixin, viewsets.ModelViewSet):
         network_search_remove(search_id=instance.pk, actor=signed_in_user(self.request))
 
 
-class RequestedServiceViewSet(CaseChildMixin, viewsets.ModelViewSet):
+class RequestedServiceViewSet(IdempotentCreateMixin, CaseChildMixin, viewsets.ModelViewSet):
     """The billing codes requested, with units, period and rate (editable while draft)."""
 
     serializer_class = RequestedServiceSerializer
@@ -93,7 +94,7 @@ class RequestedServiceViewSet(CaseChildMixin, viewsets.ModelViewSet):
         service_remove(service_id=instance.pk, actor=signed_in_user(self.request))
 
 
-class ConsentViewSet(CaseChildMixin, viewsets.ModelViewSet):
+class ConsentViewSet(IdempotentCreateMixin, CaseChildMixin, viewsets.ModelViewSet):
     """Signed consents (JSON, or multipart with the signed scan in ``file``: PDF, PNG, JPEG).
     The scan is stored privately and downloaded through ``.../consents/{id}/file/``."""
 

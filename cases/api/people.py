@@ -28,6 +28,7 @@ from core.api import FilterBackend, IdBoundedFilterSet
 from core.auth import signed_in_user
 
 from .common import ViewSetBase
+from .idempotency import IdempotentCreateMixin
 from .search import SearchInBody, TermsFromBody, search_body, search_page, search_responses
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ ClientSearch = search_body(
 ClientSearchPage = search_page("ClientSearchPage", ClientSerializer)
 
 
-class ClientViewSet(LogsPhiReads, SearchInBody, ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+class ClientViewSet(
+    IdempotentCreateMixin, LogsPhiReads, SearchInBody, ArchiveOnDeleteMixin, viewsets.ModelViewSet
+):
     """A practice's clients. DELETE archives (the record is kept). A search by name or member
     id is a POST to ``clients/search/``: ``?search=`` is refused (400 ``search_in_url``),
     names stay out of URLs. Reads of clients are access-logged."""
@@ -103,15 +106,19 @@ class ClientViewSet(LogsPhiReads, SearchInBody, ArchiveOnDeleteMixin, viewsets.M
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         practice = data.pop("practice")
+        confirm_duplicate = bool(data.pop("confirm_duplicate", False))
         serializer.instance = client_create(
-            actor=signed_in_user(self.request), practice=practice, data=as_data(data, ClientData)
+            actor=signed_in_user(self.request),
+            practice=practice,
+            data=as_data(data, ClientData),
+            confirm_duplicate=confirm_duplicate,
         )
 
     def perform_update(self, serializer):
         serializer.instance = self.update_service(serializer.instance, serializer.validated_data)
 
 
-class ProviderViewSet(ArchiveOnDeleteMixin, viewsets.ModelViewSet):
+class ProviderViewSet(IdempotentCreateMixin, ArchiveOnDeleteMixin, viewsets.ModelViewSet):
     """A practice's treating providers. DELETE archives."""
 
     serializer_class = ProviderSerializer

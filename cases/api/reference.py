@@ -42,12 +42,13 @@ from cases.services.reference import (
 from core.auth import signed_in_user
 
 from .common import ModelViewSetBase
+from .idempotency import IdempotentCreateMixin
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
 
-class InsurerViewSet(viewsets.ModelViewSet):
+class InsurerViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """The insurer directory, shared by every practice and maintained by the site's operators
     (Django staff with the insurer permissions); members of practices read it. DELETE archives:
     existing cases and clients keep the insurer, new cases may not name it."""
@@ -98,13 +99,14 @@ class PracticeAdminWritesMixin(ModelViewSetBase):
         return practice
 
 
-class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
+class RatePolicyViewSet(IdempotentCreateMixin, PracticeAdminWritesMixin, viewsets.ModelViewSet):
     """The practice's dated SCA rate policies per insurer and line of business, with their
     per-code rates. Periods of one practice, insurer and line of business never overlap.
     ``rates`` given on update replaces the policy's rates. DELETE of a policy a case was
     submitted under is refused (409 ``in_use``): end it with ``effective_to``, or ``revise``."""
 
     serializer_class = RatePolicySerializer
+    idempotent_actions = ("create", "revise")  # a revision is a new policy
     filterset_class = RatePolicyFilter
     search_fields = ["insurer__name"]
     ordering_fields = ["effective_from", "insurer__name"]
@@ -159,7 +161,7 @@ class RatePolicyViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
         return Response(RatePolicySerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
-class InsurerContactViewSet(PracticeAdminWritesMixin, viewsets.ModelViewSet):
+class InsurerContactViewSet(IdempotentCreateMixin, PracticeAdminWritesMixin, viewsets.ModelViewSet):
     """The practice's own SCA contact per insurer and purpose (``sca_request``, ``appeals``):
     letters and the insurer page use its filled fields before the directory's."""
 

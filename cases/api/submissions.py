@@ -13,9 +13,12 @@ from cases.services.submissions import submission_record
 from core.auth import signed_in_user
 
 from .common import CaseChildMixin
+from .idempotency import IdempotentCreateMixin
 
 
-class SubmissionViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SubmissionViewSet(
+    IdempotentCreateMixin, CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Each sending of the case, in the order sent. POST records a re-send (201); the same
     sending posted again within a minute (channel, ``sent_to``, ``confirmation``) answers the
     one recorded (200). A draft is 409 ``not_submitted``, a closed case 409 ``case_closed``."""

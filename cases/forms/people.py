@@ -36,12 +36,22 @@ class DiagnosisCodesField(forms.CharField):
         return [c.upper() for c in re.split(r"[;,\s]+", text or "") if c]
 
 
+def confirm_duplicate_field() -> forms.BooleanField:
+    """The answer to 409 ``duplicate_client``: "Create anyway" posts it (a submit button named
+    ``confirm_duplicate``, or a ticked box). Not a client field: ``client_create`` takes it
+    apart from the data (a form's cleaned data may pass it on through ``as_data``)."""
+    return forms.BooleanField(
+        label="Create anyway: this is another person", required=False, initial=False
+    )
+
+
 class ClientForm(forms.ModelForm):
     diagnosis_codes = DiagnosisCodesField(
         label="Diagnosis codes",
         required=False,
         help_text="ICD-10-CM codes separated by commas, e.g. F84.0, F88.",
     )
+    confirm_duplicate = confirm_duplicate_field()
 
     class Meta:
         model = Client
@@ -66,6 +76,8 @@ class ClientForm(forms.ModelForm):
         self.fields["line_of_business"].required = False
         if not self.instance.pk:
             del self.fields["is_active"]
+        else:  # a duplicate is a question for a create only
+            del self.fields["confirm_duplicate"]
 
     def clean_line_of_business(self) -> str:
         return self.cleaned_data.get("line_of_business") or (
@@ -73,7 +85,9 @@ class ClientForm(forms.ModelForm):
         )
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        return {
+            name: self.cleaned_data[name] for name in self.fields if name != "confirm_duplicate"
+        }
 
 
 class ProviderForm(forms.ModelForm):
@@ -162,6 +176,8 @@ class NewClientForm(forms.ModelForm):
         label="Diagnosis codes (ICD-10-CM)", required=False, max_length=200,
         help_text="Separated by commas, e.g. F84.0",
     )  # fmt: skip
+    # In cleaned_data; ``client_create`` takes it out of the data ``as_data`` passes on.
+    confirm_duplicate = confirm_duplicate_field()
 
     class Meta:
         model = Client

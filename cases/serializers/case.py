@@ -312,10 +312,16 @@ class CaseWriteSerializer(serializers.ModelSerializer):
         max_value=SESSIONS_REMAINING_BOUNDS[1],
     )
     version = serializers.IntegerField(required=False, min_value=1)
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="Create even though an open case of this client and insurer overlaps the "
+        "period (otherwise 409 `duplicate_open_case`, naming it in `existing_case`).",
+    )
 
     class Meta:
         model = Case
-        fields = ["practice", *DRAFT_FIELDS, *TRACKING_FIELDS, "version"]
+        fields = ["practice", *DRAFT_FIELDS, *TRACKING_FIELDS, "version", "confirm_duplicate"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,6 +336,7 @@ class CaseWriteSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance is not None:
             attrs.pop("practice", None)
+            attrs.pop("confirm_duplicate", None)  # a create's question only
             if "version" not in attrs:
                 raise serializers.ValidationError(
                     {"version": "Send the version of the case you are editing."}

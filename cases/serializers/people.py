@@ -27,11 +27,32 @@ class ClientSerializer(PracticeOwnedSerializer):
     diagnosis_codes = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=MAX_DIAGNOSIS_CODES
     )
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="Create even though the practice has a client with the same insurer, member "
+        "id and date of birth (otherwise 409 `duplicate_client`, naming it in "
+        "`existing_client`). Ignored on update.",
+    )
 
     class Meta:
         model = Client
-        fields = ["id", "practice", *CLIENT_FIELDS, "insurer_name", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "practice",
+            *CLIENT_FIELDS,
+            "insurer_name",
+            "created_at",
+            "updated_at",
+            "confirm_duplicate",
+        ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is not None:
+            attrs.pop("confirm_duplicate", None)  # a create's question only
+        return attrs
 
 
 class ProviderSerializer(PracticeOwnedSerializer):

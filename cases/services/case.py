@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import (
@@ -17,6 +18,7 @@ from cases.models import (
     Case,
     CaseAction,
     CaseEvent,
+    CaseStatus,
     Client,
     Insurer,
     Membership,
@@ -67,6 +69,13 @@ LONG_TEXT_FIELDS = {"clinical_justification"}
 SESSIONS_REQUESTED_BOUNDS = (1, 100_000)
 SESSIONS_REMAINING_BOUNDS = (0, 100_000)
 DECISION_REASON_MAX_LENGTH = 2000
+# The statuses in which a case still stands for its client's request (rule 12: duplicates).
+OPEN_STATUSES = (
+    CaseStatus.DRAFT,
+    CaseStatus.SUBMITTED,
+    CaseStatus.IN_NEGOTIATION,
+    CaseStatus.APPEALED,
+)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -165,9 +174,48 @@ def case_bump(case: Case, fields: list[str]) -> None:
 # ----------------------------------------------------------------------------- the case
 
 
+def _check_duplicate_case(case: Case) -> None:
+    """DESIGN.md rule 12: an open case of the same client at the same insurer whose requested
+    period overlaps this one (a missing date is open-ended, so it overlaps) is 409
+    ``duplicate_open_case`` naming it. Creates for one client wait for each other (the client's
+    row is locked until commit), so two at once cannot both pass."""
+    if case.client_id is None or case.insurer_id is None:
+        return  # the model's validation names the missing field
+    Client.objects.select_for_update().filter(pk=case.client_id).first()
+    existing = Case.objects.filter(
+        practice_id=case.practice_id,
+        client_id=case.client_id,
+        insurer_id=case.insurer_id,
+        status__in=OPEN_STATUSES,
+    )
+    if case.requested_end is not None:
+        existing = existing.filter(
+            Q(requested_start__isnull=True) | Q(requested_start__lte=case.requested_end)
+        )
+    if case.requested_start is not None:
+        existing = existing.filter(
+            Q(requested_end__isnull=True) | Q(requested_end__gte=case.requested_start)
+        )
+    first = existing.order_by("pk").first()
+    if first is not None:
+        raise conflict(
+            "duplicate_open_case",
+            f"SCA #{first.pk} for this client and insurer is still open "
+            f"({first.get_status_display().lower()}) and its period overlaps this one. "
+            "Continue with it, or confirm that a second request is intended.",
+            existing_case=first.pk,
+        )
+
+
 @transaction.atomic
-def case_create(*, actor: User, practice: Practice, data: CaseData) -> Case:
-    """A draft; ``data`` names at least the client, the insurer and the reason."""
+def case_create(
+    *, actor: User, practice: Practice, data: CaseData, confirm_duplicate: bool = False
+) -> Case:
+    """A draft; ``data`` names at least the client, the insurer and the reason. A second open
+    case for the client, insurer and period needs ``confirm_duplicate``."""
+    # A form's confirmation box may come inside its cleaned data (``as_data`` passes it on).
+    fields = dict(data)
+    confirm_duplicate = bool(fields.pop("confirm_duplicate", False)) or confirm_duplicate
     check_same_practice(
         practice.pk, {"client": data.get("client"), "provider": data.get("provider")}
     )
@@ -175,8 +223,10 @@ def case_create(*, actor: User, practice: Practice, data: CaseData) -> Case:
     if "insurer" in data:  # without one, the model's validation names the field
         check_insurer_open(data["insurer"])
     case = Case(practice=practice, created_by=actor if getattr(actor, "pk", None) else None)
-    apply_fields(case, data, DRAFT_FIELDS + TRACKING_FIELDS)
+    apply_fields(case, fields, DRAFT_FIELDS + TRACKING_FIELDS)
     _check_sessions(case, DRAFT_FIELDS)
+    if not confirm_duplicate:
+        _check_duplicate_case(case)
     clean_and_save(case)
     record_event(case, actor, "created", "Case created as a draft.")
     return case

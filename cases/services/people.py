@@ -17,6 +17,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from cases.models import Client, Insurer, Practice, Provider
+from core.exceptions import conflict
 
 from .common import Changes, apply_fields, clean_and_save, set_history_user
 
@@ -82,11 +83,49 @@ def _check_insurer_active(client: Client, changed: Changes) -> None:
         raise ValidationError({"insurer": f"{insurer.name} is archived in the insurer directory."})
 
 
+def _check_duplicate_client(client: Client) -> None:
+    """DESIGN.md rule 12: the practice's client at the same insurer with the same member id
+    *and* date of birth is 409 ``duplicate_client`` (siblings often share a subscriber's
+    member id, so the id alone is no duplicate). Named by id and initials only: the detail
+    travels to pages and API clients. Creates in one practice wait for each other (its row
+    is locked until commit), so two at once cannot both pass."""
+    if not (client.insurer_id and client.member_id and client.date_of_birth):
+        return
+    Practice.objects.select_for_update().filter(pk=client.practice_id).first()
+    existing = (
+        Client.objects.filter(
+            practice_id=client.practice_id,
+            insurer_id=client.insurer_id,
+            member_id__iexact=client.member_id,
+            date_of_birth=client.date_of_birth,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        initials = f"{existing.first_name[:1]}{existing.last_name[:1]}".upper()
+        raise conflict(
+            "duplicate_client",
+            f"Client #{existing.pk} ({initials}) has the same insurer, member id and date of "
+            "birth. Use that client, or confirm that this is another person.",
+            existing_client=existing.pk,
+        )
+
+
 @transaction.atomic
-def client_create(*, actor: User, practice: Practice, data: ClientData) -> Client:
+def client_create(
+    *, actor: User, practice: Practice, data: ClientData, confirm_duplicate: bool = False
+) -> Client:
+    """A client of the practice. A second client with the same insurer, member id and date of
+    birth needs ``confirm_duplicate``."""
+    # A form's confirmation box may come inside its cleaned data (``as_data`` passes it on).
+    fields = dict(data)
+    confirm_duplicate = bool(fields.pop("confirm_duplicate", False)) or confirm_duplicate
     client = Client(practice=practice)
-    _check_insurer_active(client, apply_fields(client, data, CLIENT_FIELDS))
+    _check_insurer_active(client, apply_fields(client, fields, CLIENT_FIELDS))
     normalize_client(client)
+    if not confirm_duplicate:
+        _check_duplicate_client(client)
     set_history_user(client, actor)
     clean_and_save(client)
     return client

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -35,6 +35,7 @@ from cases.services.people import (
 from cases.web import PracticeMixin
 from core.access import phi_read, phi_read_clients
 from core.auth import signed_in_user
+from core.exceptions import DomainError
 from core.refusals import REFUSALS, add_errors, flash_refusal
 
 PAGE_SIZE = 25
@@ -123,7 +124,9 @@ class PeopleFormView(PracticeMixin, View):
     if TYPE_CHECKING:  # each page's own selector, services and message (static methods)
 
         def lookup(self, user: User) -> QuerySet[Client] | QuerySet[Provider]: ...
-        def create(self, *, actor: User, practice: Practice, data: Any) -> Client | Provider: ...
+        def create(
+            self, *, actor: User, practice: Practice, data: Any, confirm_duplicate: bool
+        ) -> Client | Provider: ...
         def update(self, obj: Any, *, actor: User, data: Any) -> Client | Provider: ...
         def saved_message(self, obj: Any, created: bool) -> str: ...
 
@@ -137,8 +140,8 @@ class PeopleFormView(PracticeMixin, View):
         self.require(obj.practice_id, self.role_action)
         return obj
 
-    def render_form(self, form, obj, status=200):
-        context = {"form": form, "object": obj, "nav_section": self.nav_section}
+    def render_form(self, form, obj, status=200, **extra):
+        context = {"form": form, "object": obj, "nav_section": self.nav_section, **extra}
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk=None):
@@ -150,21 +153,31 @@ class PeopleFormView(PracticeMixin, View):
         obj = self.get_object()
         # The form writes the posted values onto its instance; the page heading keeps the saved.
         form = self.form_class(request.POST, instance=copy.copy(obj))
+        extra: dict[str, object] = {}
         if form.is_valid():
             actor = signed_in_user(request)
             try:
                 if obj is None:
                     practice = Practice.objects.get(pk=self.practice_id)
-                    saved = self.create(actor=actor, practice=practice, data=form.service_data())
+                    saved = self.create(
+                        actor=actor,
+                        practice=practice,
+                        data=form.service_data(),
+                        confirm_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
+                    )
                 else:
                     saved = self.update(obj, actor=actor, data=form.service_data())
             except REFUSALS as exc:
                 add_errors(form, exc)
+                extra = self.refusal_context(exc)
             else:
                 messages.success(request, self.saved_message(saved, created=obj is None))
                 return redirect(self.list_url)
         self.viewed(obj)  # the refused form shows the saved record again
-        return self.render_form(form, obj, status=400)
+        return self.render_form(form, obj, status=400, **extra)
+
+    def refusal_context(self, exc: Exception) -> dict[str, object]:
+        return {}
 
     def viewed(self, obj) -> None:
         pass
@@ -194,6 +207,18 @@ class ClientFormView(PeopleFormView):
     def update(obj, **kwargs):
         return client_update(client=obj, **kwargs)
 
+    def refusal_context(self, exc: Exception) -> dict[str, object]:
+        """409 ``duplicate_client``: the page names the existing client (id and initials, in
+        the refusal's words), links to it and offers "Create anyway"."""
+        if not (isinstance(exc, DomainError) and exc.code == "duplicate_client"):
+            return {}
+        existing = exc.extra["existing_client"]
+        try:  # the client page (negotiations), when the project has it
+            url = reverse("negotiations:client_page", args=[existing])
+        except NoReverseMatch:
+            url = reverse("cases:client_edit", args=[existing])
+        return {"duplicate": {"id": existing, "url": url}}
+
     @staticmethod
     def saved_message(obj, created):
         # No name: patient names stay out of flash messages (like logs and URLs).
@@ -213,8 +238,8 @@ class ProviderFormView(PeopleFormView):
         return providers_visible_to(user)
 
     @staticmethod
-    def create(**kwargs):
-        return provider_create(**kwargs)
+    def create(*, confirm_duplicate: bool = False, **kwargs):
+        return provider_create(**kwargs)  # providers: the (practice, npi) rule is the model's
 
     @staticmethod
     def update(obj, **kwargs):

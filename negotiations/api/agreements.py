@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 
 from cases.api.common import CaseChildMixin
+from cases.api.idempotency import IdempotentCreateMixin
 from cases.serializers.case import CaseDetailSerializer
 
 from ..models.offers import Offer
@@ -15,7 +16,7 @@ from ..services.agreements import case_approve
 from .common import case_detail_response
 
 
-class ApproveViewSet(CaseChildMixin, viewsets.GenericViewSet):
+class ApproveViewSet(IdempotentCreateMixin, CaseChildMixin, viewsets.GenericViewSet):
     """POST ``cases/{id}/approve/``: the insurer approved as requested."""
 
     queryset = Offer.objects.none()

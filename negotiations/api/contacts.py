@@ -7,6 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from cases.api.common import CaseChildMixin
+from cases.api.idempotency import IdempotentCreateMixin
 from cases.services.common import as_data
 from core.api import FilterBackend
 from core.auth import signed_in_user
@@ -18,6 +19,7 @@ from ..services.contacts import ReviewData, contact_log, contact_update
 
 
 class ContactLogViewSet(
+    IdempotentCreateMixin,
     CaseChildMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from cases.api.idempotency import IdempotentCreateMixin
 from cases.permissions import PracticeRolePermission, can, practice_id_of, practice_ids_where
 from core.auth import signed_in_user
 
@@ -34,7 +35,7 @@ class FeeSchedulePermission(PracticeRolePermission):
         return can(request.user, practice_id_of(obj), "fee_schedule")
 
 
-class PracticeRateViewSet(viewsets.ModelViewSet):
+class PracticeRateViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """The practice fee schedule: usual rate and walk-away floor per code. Billing reads and
     edits it; another practice's rate is a 404, a rate of a practice where the user is staff
     a 403, and so is the list to someone who is billing in none of theirs."""

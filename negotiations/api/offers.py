@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.api.common import CaseChildMixin
+from cases.api.idempotency import IdempotentCreateMixin
 from cases.serializers.case import CaseDetailSerializer
 
 from ..models.offers import Offer, OfferParty
@@ -22,13 +23,18 @@ from .common import case_detail_response
 
 
 class OfferViewSet(
-    CaseChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    IdempotentCreateMixin,
+    CaseChildMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Offers and counter-offers in time order. POST with ``party: insurer`` records the
     insurer's offer; ``party: practice`` sends a counter (refused with ``rate_not_negotiable``
     under a non-negotiable policy). A new offer supersedes the open one."""
 
     serializer_class = OfferSerializer
+    idempotent_actions = ("create", "accept")  # accepting writes the agreement
     queryset = Offer.objects.none()
     pagination_class = None
     filter_backends = []

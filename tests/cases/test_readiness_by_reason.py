@@ -18,6 +18,7 @@ from tests.factories import (
     BillingCodeFactory,
     CaseAttachmentFactory,
     CaseFactory,
+    ClientFactory,
     ProviderDocumentFactory,
     ProviderFactory,
     RequestedServiceFactory,
@@ -69,14 +70,15 @@ def test_transition_in_treatment_since_last_march_is_submitted_through_the_api_w
 ):
     """The issue's case: her provider left the network a few weeks ago; she has been in
     treatment since March. Entered as it is, it is submitted."""
-    template = CaseFactory(practice=world.practice, insurer=policy.insurer)
+    client = ClientFactory(practice=world.practice, insurer=policy.insurer)
+    provider = ProviderFactory(practice=world.practice)
     started, changed = last_march_second(), days(-21)
     staff = api(world.staff)
     created = staff.post(
         "/api/v1/cases/",
         {
-            "client": template.client_id,
-            "provider": template.provider_id,
+            "client": client.pk,
+            "provider": provider.pk,
             "insurer": policy.insurer_id,
             "reason": "provider_transition",
             "service_type": "aba",

@@ -24,6 +24,8 @@ def test_web_process_registers_every_task_it_queues():
     assert {
         "cases.render_document",
         "cases.sweep_documents",
+        "cases.sweep_idempotent_requests",
+        "negotiations.send_task_digests",
         "negotiations.send_reminders",
         "negotiations.expire_agreements",
         "negotiations.send_outbox",  # send_reminders queues its retry
