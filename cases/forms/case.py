@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import (
     Case,
     CaseStatus,
+    Client,
     InitiatedBy,
     Insurer,
     Provider,
@@ -17,6 +19,8 @@ from cases.models import (
     SubmissionChannel,
 )
 from cases.selectors.case import search_cases
+from cases.selectors.readiness_rules import period_start_check, treatment_checks
+from cases.selectors.reference import case_policy
 from cases.services.case import (
     DECISION_REASON_MAX_LENGTH,
     SESSIONS_REMAINING_BOUNDS,
@@ -140,14 +144,56 @@ class CaseDetailsForm(forms.Form):
         help_text="Why this client needs this provider: the insurer reads this first.",
     )  # fmt: skip
 
-    def __init__(self, *args, practice_id: int, **kwargs):
+    # The dates that decide where the period may start; typing one re-checks it here.
+    START_FIELDS = ("requested_start", "planned_start_date", "treatment_started_on",
+                    "coverage_change_on", "reason", "insurer")  # fmt: skip
+
+    def __init__(self, *args, practice_id: int, client: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.practice_id, self.client = practice_id, client
         model_choice(self, "insurer").queryset = Insurer.objects.filter(is_active=True).order_by(
             "name"
         )
         model_choice(self, "provider").queryset = Provider.objects.filter(
             practice_id=practice_id, is_active=True
         ).order_by("last_name", "first_name")
+        # The model's own date rules (treatment began by today) first, beside their field.
+        for name in ("treatment_started_on", "coverage_change_on"):
+            self.fields[name].validators = [*Case._meta.get_field(name).validators]
+
+    def clean(self):
+        """The dates are checked where they are typed, by the review's own rules
+        (``period_invalid``, ``period_already_started``, ``treatment_already_started``), so
+        that step 2 and the review never disagree. A draft's untouched dates are left to the
+        review: a day passing must not stop the practice saving its other fields."""
+        data = super().clean() or {}
+        start, end = data.get("requested_start"), data.get("requested_end")
+        if start and end and end <= start:
+            # readiness' period_invalid, on the field
+            self.add_error("requested_end", "The requested period must end after it starts.")
+        if (
+            self.client is None
+            or self.errors
+            or not set(self.START_FIELDS) & set(self.changed_data)
+        ):
+            return data
+        probe = Case(
+            practice_id=self.practice_id, client=self.client, insurer=data["insurer"],
+            reason=data["reason"], requested_start=start, requested_end=end,
+            planned_start_date=data.get("planned_start_date"),
+            treatment_started_on=data.get("treatment_started_on"),
+            coverage_change_on=data.get("coverage_change_on"),
+        )  # fmt: skip
+        on = timezone.localdate()
+        policy = case_policy(probe, on=on)
+        started = period_start_check(probe, policy, on)
+        if started is not None and not started.ok:
+            self.add_error("requested_start", started.detail)
+        planned = data.get("planned_start_date")
+        for check in treatment_checks(probe, policy, on):
+            if check.code == "treatment_already_started" and not check.ok and planned:
+                self.add_error("planned_start_date", check.detail)
+        return data
 
 
 class SubmitForm(forms.Form):

@@ -122,7 +122,9 @@ class AttachmentSteps:
             archive_attachment(request, case, request.POST["archive"])
             return redirect(here)
         if "next" in request.POST:
-            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "review"]))
+            # ?saved=1: the review's heading takes the focus (static/js/forms.js)
+            url = reverse("cases:request_step", args=[case.pk, "review"]) + "?saved=1"
+            return htmx_done(request, url)
         form = AttachmentForm(request.POST, request.FILES, prefix="att")
         if upload_attachment(request, case, form):
             return redirect(here)

@@ -28,10 +28,16 @@ from cases.services.parts import (
     service_add,
     service_remove,
 )
-from cases.web import PracticeMixin, htmx_done
+from cases.web import HtmxHttpRequest, PracticeMixin, htmx_done
 from cases.workspace import usual_rate, usual_rates
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, add_errors, flash_refusal
+
+
+def saved_step(request: HtmxHttpRequest, case: Case, step: str) -> HttpResponse:
+    """On to the next step; ``?saved=1`` gives its heading the focus (static/js/forms.js), so
+    that the next Tab reaches its first field."""
+    return htmx_done(request, reverse("cases:request_step", args=[case.pk, step]) + "?saved=1")
 
 
 class PartsSteps:
@@ -96,7 +102,7 @@ class PartsSteps:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="services")
         if "next" in request.POST:
-            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "searches"]))
+            return saved_step(request, case, "searches")
         form = self.service_form(case, request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -135,7 +141,7 @@ class PartsSteps:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="searches")
         if "next" in request.POST:
-            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "consent"]))
+            return saved_step(request, case, "consent")
         form = NetworkSearchForm(request.POST, prefix="ns")
         if form.is_valid():
             try:
@@ -175,7 +181,7 @@ class PartsSteps:
                 flash_refusal(request, exc)
             return redirect("cases:request_step", pk=case.pk, step="consent")
         if "next" in request.POST:
-            return htmx_done(request, reverse("cases:request_step", args=[case.pk, "attachments"]))
+            return saved_step(request, case, "attachments")
         form = ConsentForm(request.POST, request.FILES, prefix="consent")
         if form.is_valid():
             data = dict(form.cleaned_data)

@@ -149,7 +149,7 @@ def test_request_has_an_attachments_step_before_the_review(world, web, ready_cas
     consent = reverse("cases:request_step", args=[ready_case.pk, "consent"])
     step = reverse("cases:request_step", args=[ready_case.pk, "attachments"])
     review = reverse("cases:request_step", args=[ready_case.pk, "review"])
-    assert browser.post(consent, {"next": "1"})["Location"] == step
+    assert browser.post(consent, {"next": "1"})["Location"] == step + "?saved=1"
     html = browser.get(step).content.decode()
     assert "Attachments" in html and 'name="att-file"' in html
     bar = html.split('aria-label="Request steps"', 1)[1].split("</nav>", 1)[0]
@@ -158,7 +158,7 @@ def test_request_has_an_attachments_step_before_the_review(world, web, ready_cas
     assert response.status_code == 302 and response["Location"] == step
     assert ready_case.attachments.get().title == "FBA"
     assert "FBA" in browser.get(step).content.decode()
-    assert browser.post(step, {"next": "1"})["Location"] == review
+    assert browser.post(step, {"next": "1"})["Location"] == review + "?saved=1"
 
 
 def test_request_step_refusal_keeps_what_was_typed(world, web, ready_case):

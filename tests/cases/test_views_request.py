@@ -53,8 +53,8 @@ def test_guided_request_from_a_new_client_to_a_submitted_case(world, web, setup)
     )
     client = Client.objects.get(last_name="Delgado", practice=world.practice)
     assert response.status_code == 302
-    # The next step is addressed by the client's id, never by name.
-    assert response["Location"] == reverse("cases:request_start") + f"?client={client.pk}"
+    # The next step is addressed by the client's id (and the run's token), never by name.
+    assert response["Location"].startswith(reverse("cases:request_start") + f"?client={client.pk}&")
     assert "Delgado" not in response["Location"]
     # 2. details: creates the draft
     response = browser.post(
@@ -76,7 +76,9 @@ def test_guided_request_from_a_new_client_to_a_submitted_case(world, web, setup)
     )
     case = Case.objects.get(client=client)
     assert case.status == CaseStatus.DRAFT
-    assert response["Location"] == reverse("cases:request_step", args=[case.pk, "services"])
+    assert response["Location"] == reverse("cases:request_step", args=[case.pk, "services"]) + (
+        "?saved=1"
+    )
     # 3. services
     step = reverse("cases:request_step", args=[case.pk, "services"])
     browser.post(
