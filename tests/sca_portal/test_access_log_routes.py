@@ -247,6 +247,7 @@ PK_OF = {
     "cases:document_download": "document",
     "cases:consent_download": "consent",
     "cases:attachment_download": "attachment",
+    "negotiations:client_page": "client_a",
 }
 OTHER_PARAMS = {"case_pk": "case_a", "appeal_pk": "appeal"}
 SLUGS = {"step": "review", "action": "submit", "purpose": ContactPurpose.SCA_REQUEST.value}
@@ -300,6 +301,8 @@ EXPECTED: dict[str, tuple[Callable[[PhiWorld], Pairs], Reading]] = {
     "cases:request_start": (both_clients, None),  # the client picker
     "cases:client_list": (both_clients, None),
     "cases:client_edit": (lambda w: {(w.ids["client_a"], None)}, None),
+    # the client page: client A and its one case
+    "negotiations:client_page": (lambda w: {(w.ids["client_a"], None), w.pair("case_a")}, None),
     "cases:request_step": (lambda w: {w.pair("case_b")}, None),
     "client-list": (both_clients, lambda d: {(r["id"], None) for r in rows(d)}),
     "client-detail": (lambda w: {(w.ids["client_a"], None)}, lambda d: {(d["id"], None)}),
