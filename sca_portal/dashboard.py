@@ -25,6 +25,7 @@ from negotiations.selectors.reports import (
     negotiation_board,
     reports_summary,
 )
+from negotiations.selectors.alerts import notice_lines
 from negotiations.selectors.utilization import utilization_alerts, utilization_notices
 
 BAR_HEIGHT = 22
@@ -49,6 +50,18 @@ def status_chart(by_status: dict[str, int]) -> dict[str, Any]:
     return {"bars": bars, "height": len(bars) * (BAR_HEIGHT + 8), "bar_height": BAR_HEIGHT}
 
 
+def days_label(days: Decimal | float | None) -> str:
+    """A median in days as people say it: "under a day" (decided the day it was sent),
+    "1 day", "12 days", "4.5 days"; "—" when there is none."""
+    if days is None:
+        return "—"
+    value = Decimal(str(days))
+    if value < 1:
+        return "under a day"
+    text = f"{value.quantize(Decimal('0.1')).normalize():f}"
+    return "1 day" if text == "1" else f"{text} days"
+
+
 def insurer_chart(insurers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     rows = []
     peak_days = max((float(r["median_days_to_decision"] or 0) for r in insurers), default=0) or 1
@@ -61,6 +74,7 @@ def insurer_chart(insurers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 "y": i * (BAR_HEIGHT * 2 + 14),
                 "rate_width": round(190 * rate / 100, 1),
                 "days_width": round(190 * days / peak_days, 1),
+                "days_label": days_label(r["median_days_to_decision"]),
             }
         )
     return {"rows": rows, "height": max(len(rows), 1) * (BAR_HEIGHT * 2 + 14)}
@@ -74,7 +88,8 @@ def appeal_rows(report: Mapping[str, Any], limit: int = 12) -> list[dict[str, An
     return [{**r, "approval_rate": approval.get(r["insurer"])} for r in rows[:limit]]
 
 
-ALERTS = 10
+# Every code and condition shows (each condition once): up to this many, the newest first.
+ALERTS = 20
 REVIEWS = 10
 
 
@@ -100,16 +115,15 @@ class DashboardView(PracticeMixin, TemplateView):
         if billing:
             for status in BOARD_STATUSES:
                 case_lists[status] = (board_column(practice_id, status), 8)
-            notice_lists["utilization"] = (
-                utilization_notices(practice_id),
-                3 * ALERTS,
-            )
+            notice_lists["utilization"] = (utilization_notices(practice_id), ALERTS)
         cases = fetch_together(case_lists)
-        # The case lists show each case's client: all of them are read. (The notices and
-        # reviews name case numbers and insurers only.)
+        # The case lists show each case's client: all of them are read; so do the notices
+        # (their client's initials). The reviews name case numbers and insurers only.
         for rows in cases.values():
             phi_read_cases(self.request, rows)
         notices = fetch_together(notice_lists)
+        for found in notices.values():
+            phi_read_cases(self.request, [n.case for n in found])
         unread: list[Any] = notices["unread"]  # with the selector's annotation unread_total
         ctx.update(
             nav_section="dashboard",
@@ -118,7 +132,7 @@ class DashboardView(PracticeMixin, TemplateView):
             drafts=with_readiness(cases["drafts"], on=today),
             follow_ups=cases["follow_ups"],
             decided=cases["decided"],
-            notifications=unread,
+            notifications=notice_lines(unread),
             # The assignee's peer-to-peer reviews to book, hold or record (one statement).
             reviews=with_review_state(reviews_to_attend(user, practice_id, now=now)[:REVIEWS], now),
             # The navigation's badge (the context processor counts only where this is absent).

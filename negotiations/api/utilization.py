@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.api.common import CaseChildMixin
+from cases.api.idempotency import IdempotentCreateMixin
 from core.auth import signed_in_user
 
 from ..models.utilization import UtilizationEntry
@@ -18,7 +19,11 @@ from ..services.utilization import utilization_record
 
 
 class UtilizationViewSet(
-    CaseChildMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentCreateMixin,
+    CaseChildMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Units used against the agreement; ``summary/`` gives used, remaining and percent."""
 

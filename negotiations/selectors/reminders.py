@@ -26,12 +26,29 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user)
 
 
+# What a notice shows in the app (selectors.alerts.notice_lines): its own columns and its
+# case's client's names, for the initials (a read of patient data the page logs).
+NOTICE_COLUMNS = (
+    "user_id", "case_id", "kind", "key", "message", "detail", "created_at", "read_at",
+    "case__practice_id", "case__client_id", "case__client__first_name",
+    "case__client__last_name",
+)  # fmt: skip
+
+
+def with_client_initials(notices: QuerySet[Notification]) -> QuerySet[Notification]:
+    return notices.select_related("case__client").only(*NOTICE_COLUMNS)
+
+
 def unread_notifications(user: User, practice_id: int) -> QuerySet[Notification]:
-    """The user's unread notices about the practice's cases, newest first. Each row carries
-    ``unread_total``, the count of them all (a window), so the navigation's badge needs no
-    query of its own on the dashboard."""
+    """The user's unread notices about the practice's cases, newest first, with their client's
+    names. Each row carries ``unread_total``, the count of them all (a window), so the
+    navigation's badge needs no query of its own on the dashboard."""
     return (
-        Notification.objects.filter(user=user, read_at__isnull=True, case__practice_id=practice_id)
+        with_client_initials(
+            Notification.objects.filter(
+                user=user, read_at__isnull=True, case__practice_id=practice_id
+            )
+        )
         .annotate(unread_total=Window(Count("id")))
         .order_by("-created_at", "-id")
     )

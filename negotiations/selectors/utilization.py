@@ -1,13 +1,14 @@
 """Reads of utilization: the entries, the summary against the agreement, and the notices and
-alerts about use."""
+alerts about use (their conditions and wording: selectors.alerts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import QuerySet, Value
+from django.db.models import Exists, OuterRef, QuerySet, Value
 
 from cases.models import Case, CaseStatus
 
@@ -15,6 +16,8 @@ from .. import pricing
 from ..models.agreements import Agreement
 from ..models.reminders import Notification
 from ..models.utilization import UtilizationEntry
+from .alerts import USAGE_KINDS, NoticeLine, notice_lines
+from .reminders import with_client_initials
 
 if TYPE_CHECKING:
     from billing_codes.models import BillingCode
@@ -43,13 +46,19 @@ def utilization_for(case: Case) -> QuerySet[UtilizationEntry]:
     return UtilizationEntry.objects.filter(agreement__case=case).select_related("billing_code")
 
 
-def units_used(agreement: Agreement, billing_code: BillingCode, modifier: str) -> int:
-    """The units already recorded against the agreement for one code and modifier."""
-    return sum(
-        agreement.utilization.filter(billing_code=billing_code, modifier=modifier).values_list(
-            "units", flat=True
-        )
-    )
+def units_used(
+    agreement: Agreement,
+    billing_code: BillingCode,
+    modifier: str,
+    *,
+    between: tuple[dt.date, dt.date] | None = None,
+) -> int:
+    """The units already recorded against the agreement for one code and modifier (on the
+    service dates ``between`` two days, both included, when given)."""
+    entries = agreement.utilization.filter(billing_code=billing_code, modifier=modifier)
+    if between is not None:
+        entries = entries.filter(service_date__range=between)
+    return sum(entries.values_list("units", flat=True))
 
 
 def utilization_summary(agreement: Agreement) -> UtilizationSummary:
@@ -94,25 +103,31 @@ def utilization_summary(agreement: Agreement) -> UtilizationSummary:
 
 
 def utilization_notices(practice_id: int) -> QuerySet[Notification]:
-    """The low-sessions and 80%-of-units notices of the practice's approved cases (whoever
-    they went to), newest first, with the same columns as ``unread_notifications``."""
+    """The usage alerts of the practice's approved cases (selectors.alerts.USAGE_KINDS), each
+    condition once whoever it went to (its first notice: billing and the assignee each have
+    one), newest first, with the same columns as ``unread_notifications``."""
+    earlier = Notification.objects.filter(
+        case_id=OuterRef("case_id"), key=OuterRef("key"), id__lt=OuterRef("id")
+    )
     return (
-        Notification.objects.filter(
-            case__practice_id=practice_id,
-            kind__in=["sessions_low", "units_high"],
-            case__status=CaseStatus.APPROVED,
+        with_client_initials(
+            Notification.objects.filter(
+                case__practice_id=practice_id,
+                kind__in=USAGE_KINDS,
+                case__status=CaseStatus.APPROVED,
+            ).exclude(Exists(earlier))
         )
         .annotate(unread_total=Value(0))
         .order_by("-created_at", "-id")
     )
 
 
-def utilization_alerts(notices: list[Notification], *, limit: int = 10) -> list[Notification]:
-    """The latest notice per case and kind (read at least ``3 * limit`` notices)."""
+def utilization_alerts(notices: list[Notification], *, limit: int = 20) -> list[NoticeLine]:
+    """The alerts with their in-app wording, every code and condition (a condition once)."""
     seen: set[tuple[int, str]] = set()
     alerts = []
     for n in notices:
-        if (n.case_id, n.kind) not in seen:
-            seen.add((n.case_id, n.kind))
+        if (n.case_id, n.key) not in seen:
+            seen.add((n.case_id, n.key))
             alerts.append(n)
-    return alerts[:limit]
+    return notice_lines(alerts[:limit])

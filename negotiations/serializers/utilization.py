@@ -15,10 +15,22 @@ from ..services.utilization import (
 class UtilizationEntrySerializer(serializers.ModelSerializer):
     billing_code = serializers.PrimaryKeyRelatedField(queryset=BillingCode.objects.all())
     code = serializers.CharField(source="billing_code.code", read_only=True)
+    # Past the authorized units the answer is 409 ``over_authorized`` unless this says the
+    # person knows (services.utilization.utilization_record).
+    confirm_over_authorized = serializers.BooleanField(
+        write_only=True, required=False, default=False
+    )
 
     class Meta:
         model = UtilizationEntry
-        fields = ["id", *UTILIZATION_FIELDS, "code", "over_authorized", "created_at"]
+        fields = [
+            "id",
+            *UTILIZATION_FIELDS,
+            "code",
+            "over_authorized",
+            "confirm_over_authorized",
+            "created_at",
+        ]
         read_only_fields = ["over_authorized", "created_at"]
         extra_kwargs = {
             "units": {"min_value": UTILIZATION_UNITS_MIN, "max_value": UTILIZATION_UNITS_MAX}

@@ -22,6 +22,7 @@ from .. import pricing
 from ..models.agreements import Agreement, AgreementLine
 from ..models.offers import Offer, OfferStatus
 from ..selectors.agreements import AgreedLine, agreement_flags, ended_case_ids
+from .alerts import alerts_evaluate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -100,6 +101,8 @@ def _write_agreement(
     case.decided_at = timezone.now()
     case.authorization_number = terms["authorization_number"]
     case_bump(case, ["status", "decided_at", "authorization_number"])
+    # An agreement that starts short (3 sessions, ending within 30 days) is noticed now.
+    alerts_evaluate(case_id=case.pk)
     return agreement
 
 

@@ -23,6 +23,7 @@ from core.exceptions import conflict
 from .. import pricing
 from ..models.offers import Offer, OfferLine, OfferParty, OfferStatus, RateBasis
 from ..selectors.offers import SCHEDULE_OF_BASIS, PercentBases, percent_bases
+from .alerts import alerts_evaluate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -245,6 +246,7 @@ def offer_record(
         case.status = target
         case_bump(case, ["status"])
     record_event(case, actor, "offer_received", "The insurer made an offer.", {"offer": offer.pk})
+    alerts_evaluate(case_id=case.pk)
     return offer
 
 

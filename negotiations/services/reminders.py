@@ -9,19 +9,19 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Case
 
 from ..models.reminders import Notification
+from ..selectors.alerts import billing_recipients
 from ..selectors.reminders import (
     agreements_running,
     appeals_due,
     follow_ups_to_remind,
 )
-from ..selectors.utilization import utilization_summary
-from .outbox import outbox_enqueue, outbox_send
+from .alerts import alerts_notify, notification_create_once
+from .outbox import outbox_send
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -29,26 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-SUBJECT = "SCA Portal reminder"
-
-
 def _notify(user: User | None, case: Case, kind: str, key: str, message: str) -> bool:
-    """Create the notification once per (user, condition), with its email in the outbox in
-    the same transaction; True when it is new. A second run racing this one waits on the
-    unique key, then gets the IntegrityError and writes neither."""
-    if user is None:
-        return False
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                user=user, case=case, kind=kind, key=key, message=message
-            )
-            outbox_enqueue(
-                user=user, key=f"notification:{notification.pk}", subject=SUBJECT, body=message
-            )
-    except IntegrityError:
-        return False  # already notified for this condition
-    return True
+    return notification_create_once(user=user, case=case, kind=kind, key=key, message=message)
 
 
 def _recipient(case: Case) -> User | None:
@@ -56,8 +38,9 @@ def _recipient(case: Case) -> User | None:
 
 
 def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
-    """Daily: follow-ups due, agreements ending within 30 days, 3 or fewer sessions left, a line
-    at 80% of its units, an appeal deadline 14 and 3 days away. One notification per
+    """Daily: follow-ups due, the usage alerts of running agreements (services.alerts: ending
+    within 30 days, 3 or fewer sessions left, a line at 80% or 100% of its units or past them,
+    under-use), an appeal deadline 14 and 3 days away. One notification per
     condition (never again the next day), and an email to the user for each new one, sent
     here and, if the mail server refuses, by ``negotiations.send_outbox`` later. Messages name
     the case number, never the client."""
@@ -67,6 +50,9 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
         "ending_soon": 0,
         "sessions_low": 0,
         "units_high": 0,
+        "units_full": 0,
+        "over_authorized": 0,
+        "under_use": 0,
         "appeal_due": 0,
     }
 
@@ -82,41 +68,16 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
         ):
             created["follow_up"] += 1
 
-    for agreement in agreements_running(today):
-        case = agreement.case
-        user = _recipient(case)
-        summary = utilization_summary(agreement)
-        conditions = []
-        if agreement.end_date <= today + dt.timedelta(days=30):
-            end = agreement.end_date.isoformat()
-            conditions.append(
-                (
-                    "ending_soon",
-                    f"ending:{agreement.pk}:{end}",
-                    f"SCA case #{case.pk}: the agreement ends {end}; start the renewal.",
-                )
-            )
-        left = summary["sessions_remaining"]
-        if left is not None and left <= 3:
-            conditions.append(
-                (
-                    "sessions_low",
-                    f"sessions_low:{agreement.pk}",
-                    f"SCA case #{case.pk}: {left} session(s) left; start the renewal.",
-                )
-            )
-        for line in summary["lines"]:
-            pct = line["percent_used"]
-            if pct is not None and pct >= 80:
-                conditions.append(
-                    (
-                        "units_high",
-                        f"units80:{line['id']}",
-                        f"SCA case #{case.pk}: {line['code']} has used {pct}% of its units.",
-                    )
-                )
-        for kind, key, message in conditions:
-            created[kind] += _notify(user, case, kind, key, message)
+    # The usage alerts (services.alerts), as a safety net: recording use, an agreement or
+    # an offer notifies them at once; a day passing (ending soon, under-use) is noticed here.
+    running = list(agreements_running(today))
+    billing = billing_recipients(a.case.practice_id for a in running)
+    for agreement in running:
+        found = alerts_notify(
+            agreement=agreement, billing=billing.get(agreement.case.practice_id, []), today=today
+        )
+        for kind, n in found.items():
+            created[kind] = created.get(kind, 0) + n
 
     # The appeal is billing's job: its members hear of each deadline, with the assignee.
     for reminder in appeals_due(today):

@@ -72,7 +72,7 @@ def test_utilization_outside_dates_or_code_is_refused(world, api):
     assert not UtilizationEntry.objects.exists()
 
 
-def test_going_past_authorized_units_is_recorded_but_flagged(world, api):
+def test_going_past_authorized_units_is_refused_unless_confirmed_then_flagged(world, api):
     case, agreement, line = approved_agreement(world)
     body = {
         "service_date": agreement.start_date.isoformat(),
@@ -80,7 +80,14 @@ def test_going_past_authorized_units_is_recorded_but_flagged(world, api):
         "units": 101,
     }
     response = api(world.staff).post(util_url(case), body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "over_authorized"
+    assert response.json()["units_authorized"] == 100 and response.json()["units_used"] == 0
+    assert not UtilizationEntry.objects.exists()
+    body["confirm_over_authorized"] = True
+    response = api(world.staff).post(util_url(case), body, format="json")
     assert response.status_code == 201 and response.json()["over_authorized"] is True
+    assert "confirm_over_authorized" not in response.json()
     summary = api(world.staff).get(f"{util_url(case)}summary/").json()
     assert (
         summary["lines"][0]["over_authorized"] is True
@@ -125,18 +132,26 @@ def test_reminders_run_twice_on_the_same_day_notify_once(world, settings):
     )
 
     first = reminders_run(today=today)
+    # Each condition counts once; the usage alerts go to the practice's billing managers (and
+    # admins, who see the billing dashboard) and the assignee, the follow-up to its assignee.
     assert first == {
         "follow_up": 1,
         "ending_soon": 1,
         "sessions_low": 1,
         "units_high": 1,
+        "units_full": 0,
+        "over_authorized": 0,
+        "under_use": 0,
         "appeal_due": 0,
     }
     second = reminders_run(today=today)
     assert set(second.values()) == {0}
-    assert Notification.objects.count() == 4
-    assert len(mail.outbox) == 4
-    assert {n.user for n in Notification.objects.all()} == {world.billing, world.staff}
+    assert Notification.objects.count() == 1 + 3 * 2
+    assert len(mail.outbox) == 7
+    assert {n.user for n in Notification.objects.exclude(kind="follow_up")} == {
+        world.billing,
+        world.admin,
+    }
     assert Notification.objects.get(kind="follow_up").case == due
     for message in mail.outbox:  # no patient data in email
         assert (

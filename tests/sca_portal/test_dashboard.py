@@ -443,3 +443,29 @@ def test_board_counts_are_the_reports_counts_and_lists_the_longest_waiting(world
     submitted = page.context["board"][0]
     assert submitted["count"] == page.context["report"]["cases_by_status"]["submitted"] == 3
     assert [c.days_waiting for c in submitted["cases"]] == [30, 9, 3]
+
+
+# ----------------------------------------------------------------------------- polish
+
+
+def test_board_and_recently_decided_cards_show_the_client(world, web):
+    waiting = submitted_case(world.practice, waiting_days=3)
+    decided = CaseFactory(
+        practice=world.practice, status="denied", submitted_at=days_ago(9), decided_at=days_ago(2)
+    )
+    html = web(world.billing).get(DASHBOARD).content.decode()
+    board = html[html.index('id="board-h"') : html.index('id="status-chart-h"')]
+    assert f"{waiting.client.first_name} {waiting.client.last_name}" in board
+    recent = html[html.index('id="decided-h"') : html.index('id="notifications-h"')]
+    assert f"{decided.client.first_name} {decided.client.last_name}" in recent
+
+
+@pytest.mark.parametrize(
+    ("days", "label"),
+    [(None, "—"), (Decimal("0.0"), "under a day"), (Decimal("1.0"), "1 day"),
+     (Decimal("12.0"), "12 days"), (Decimal("4.5"), "4.5 days")],
+)  # fmt: skip
+def test_median_days_read_as_people_say_them(days, label):
+    from sca_portal.dashboard import days_label
+
+    assert days_label(days) == label
