@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from .services.agreements import agreements_expire
 from .services.outbox import MAX_ATTEMPTS, OutboxRun, outbox_next_due_in, outbox_send
 from .services.reminders import reminders_run
+from .services.worklist import task_digests_send
 
 # How often the beat runs send_outbox (settings.CELERY_BEAT_SCHEDULE["send-outbox"]; a test
 # checks they agree).
@@ -49,3 +50,10 @@ def send_outbox(self: Task) -> OutboxRun:
 @shared_task(name="negotiations.expire_agreements")
 def expire_agreements() -> int:
     return agreements_expire()
+
+
+@shared_task(name="negotiations.send_task_digests")
+def send_task_digests() -> int:
+    """07:00: each member's open tasks, one email per member and practice a day (case numbers,
+    kinds and due dates only). Two runs at once send each once (the outbox's key)."""
+    return task_digests_send()

@@ -4,7 +4,7 @@ from django.urls import path
 
 from cases import converters  # noqa: F401  (registers the "id" converter)
 
-from .views import client_page, tasks
+from .views import client_page, worklist
 from .views.agreements import DeskAcceptView, DeskApproveView
 from .views.contacts import DeskContactView
 from .views.fee_schedule import FeeScheduleView, PracticeRateDeleteView, PracticeRateEditView
@@ -37,6 +37,6 @@ urlpatterns = [
         PracticeRateDeleteView.as_view(),
         name="practicerate_delete",
     ),
-    *tasks.urlpatterns,
+    *worklist.urlpatterns,
     *client_page.urlpatterns,
 ]

@@ -17,6 +17,7 @@ from cases.web import PracticeMixin
 from core.access import phi_read, phi_read_cases
 from core.auth import signed_in_user
 from core.queries import fetch_together
+from negotiations.selectors.alerts import notice_lines
 from negotiations.selectors.contacts import reviews_to_attend, with_review_state
 from negotiations.selectors.reminders import unread_notifications
 from negotiations.selectors.reports import (
@@ -25,7 +26,6 @@ from negotiations.selectors.reports import (
     negotiation_board,
     reports_summary,
 )
-from negotiations.selectors.alerts import notice_lines
 from negotiations.selectors.utilization import utilization_alerts, utilization_notices
 
 BAR_HEIGHT = 22

@@ -4,6 +4,7 @@ lifecycle and tracking forms."""
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -159,7 +160,9 @@ class CaseDetailsForm(forms.Form):
         ).order_by("last_name", "first_name")
         # The model's own date rules (treatment began by today) first, beside their field.
         for name in ("treatment_started_on", "coverage_change_on"):
-            self.fields[name].validators = [*Case._meta.get_field(name).validators]
+            model_field = Case._meta.get_field(name)
+            assert isinstance(model_field, models.Field)  # a column, not a relation
+            self.fields[name].validators = [*model_field.validators]
 
     def clean(self):
         """The dates are checked where they are typed, by the review's own rules

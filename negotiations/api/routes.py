@@ -8,6 +8,7 @@ from .fee_schedule import PracticeRateViewSet
 from .offers import DeclineViewSet, NegotiationViewSet, OfferViewSet
 from .reminders import NotificationViewSet
 from .utilization import UtilizationViewSet
+from .worklist import TaskViewSet
 
 
 def register(router) -> None:
@@ -20,3 +21,4 @@ def register(router) -> None:
     router.register(f"{case}/utilization", UtilizationViewSet, basename="case-utilization")
     router.register("practice-rates", PracticeRateViewSet, basename="practice-rate")
     router.register("notifications", NotificationViewSet, basename="notification")
+    router.register("tasks", TaskViewSet, basename="task")

@@ -7,8 +7,8 @@ from .fee_schedule import PracticeRate
 from .offers import Offer, OfferLine, OfferParty, OfferStatus, RateBasis
 from .outbox import EmailOutbox, OutboxState
 from .reminders import Notification
-from .tasks import TaskState
 from .utilization import UtilizationEntry
+from .worklist import TaskState
 
 __all__ = [
     "Agreement",

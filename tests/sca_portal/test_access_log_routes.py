@@ -297,6 +297,8 @@ def cases_named(case_ids) -> Pairs:
 Reading = Callable[[Any], Pairs] | None
 EXPECTED: dict[str, tuple[Callable[[PhiWorld], Pairs], Reading]] = {
     "dashboard": (both_cases, None),  # case B a draft of the admin's, case A decided
+    "negotiations:tasks": (case_a, None),  # the admin's tasks: case A's agreement to renew
+    "task-list": (case_a, lambda d: cases_named(r["case"] for r in rows(d))),
     "cases:list": (both_cases, None),
     "cases:request_start": (both_clients, None),  # the client picker
     "cases:client_list": (both_clients, None),

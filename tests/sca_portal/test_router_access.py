@@ -29,6 +29,8 @@ SHARED = {"billing-code", "modifier", "insurer"}
 SELF_ONLY = {"notification"}  # per user, never per practice
 # (basename, action) -> the least role that may write; every write route must be listed.
 WRITE_ROLES = {
+    # The task list: every member marks a task done or snoozes it.
+    **{("task", a): "staff" for a in ("done", "snooze", "snooze_until")},
     **{
         (b, a): "operator"
         for b in SHARED
