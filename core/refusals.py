@@ -45,6 +45,25 @@ def add_errors(form: forms.BaseForm, exc: Exception) -> None:
             form.add_error(field, prefix + message)
 
 
+def error_summary(*forms: forms.BaseForm) -> list[dict[str, str]]:
+    """A refused form's summary at its top (templates/includes/error_summary.html): every
+    error of ``forms`` in order, the refusals that name no field first, each field's with the
+    id of its input (the summary links to it) and its label. Empty for unbound forms."""
+    general: list[dict[str, str]] = []
+    named: list[dict[str, str]] = []
+    for form in forms:
+        if not form.is_bound:
+            continue
+        for name, messages in form.errors.items():
+            if name in form.fields:
+                field = form[name]
+                target, entry = named, {"id": field.id_for_label, "label": str(field.label)}
+            else:
+                target, entry = general, {"id": "", "label": ""}
+            target.extend({**entry, "message": str(message)} for message in messages)
+    return general + named
+
+
 def refusal_status(exc: Exception) -> int:
     if isinstance(exc, DomainError):
         return exc.status

@@ -18,7 +18,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
         return {}
-    if getattr(request, "htmx", False):  # a fragment: no navigation to draw
+    htmx = getattr(request, "htmx", None)
+    # A fragment has no navigation to draw; but a boosted request and a history restore (Back
+    # to a page htmx changed) are whole pages, header included: without this they lost the
+    # practice, role and unread count.
+    if htmx and not (htmx.boosted or htmx.history_restore_request):
         return {}
     # None without a role in an active practice (the roles are read once per request).
     practice_id = current_practice_id(request)

@@ -15,10 +15,12 @@ from django.views import View
 
 from cases.forms.case import CaseDetailsForm, SubmitForm
 from cases.forms.people import ClientPickForm, NewClientForm
+from cases.forms.submissions import default_channel
 from cases.models import Case, Client, InitiatedBy, Practice, Reason
 from cases.selectors.case import case_detail_for
 from cases.selectors.people import clients_visible_to
 from cases.selectors.readiness import case_readiness
+from cases.selectors.submissions import insurer_addresses
 from cases.services.case import CaseData, case_create, case_update
 from cases.services.common import as_data
 from cases.services.people import ClientData, client_create
@@ -348,8 +350,9 @@ class RequestStepView(PartsSteps, AttachmentSteps, PracticeMixin, View):
     def show_review(self, request, case, status=200):
         readiness = case_readiness(case)
         policy = readiness.policy
+        preferred = policy.submission_channel if policy else ""
         form = SubmitForm(
-            initial={"submission_channel": policy.submission_channel if policy else ""}
+            initial={"submission_channel": default_channel(preferred, insurer_addresses(case))}
         )
         # Each ✕ links to the step that fixes it.
         errors = []

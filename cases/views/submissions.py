@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cases.forms.submissions import SubmissionForm
-from cases.models import SubmissionChannel
+from cases.forms.submissions import SubmissionForm, default_channel
 from cases.permissions import can
 from cases.selectors.submissions import insurer_addresses, sendable
 from cases.services.submissions import RESEND_STATUSES
@@ -38,7 +37,7 @@ def submission_panel(
         addresses = sorted({address for address in known.values() if address})
         if form is None:
             policy = case.rate_policy
-            channel = (policy.submission_channel if policy else "") or SubmissionChannel.FAX
+            channel = default_channel(policy.submission_channel if policy else "", known)
             form = SubmissionForm(
                 initial={"channel": channel, "sent_to": known[channel]},
                 documents=sendable(documents),

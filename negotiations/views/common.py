@@ -30,8 +30,9 @@ STEP_ACTIONS = {
     "utilization": "utilization",
 }
 # The steps whose refused input comes back on the workspace, beside the field it names and as
-# typed (a long form: rates, units, terms); the others answer with a message.
-REFUSED_IN_PLACE = frozenset({"offer", "counter", "accept", "approve"})
+# typed, with a summary at the form's top (issue 16: an error off screen and typed input lost
+# after a redirect); contacts and use have their own views that do the same.
+REFUSED_IN_PLACE = frozenset({"offer", "counter", "accept", "approve", "decline"})
 # Where a refused step waits for the negotiation panel, which the workspace builds through the
 # registry (cases.workspace: cases never imports negotiations), so only the request reaches it.
 _REFUSAL = "negotiation_refusal"

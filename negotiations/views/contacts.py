@@ -13,7 +13,7 @@ from cases.selectors.case import get_case_for
 from cases.services.common import as_data
 from cases.views.case import CaseWorkspaceView
 from core.auth import signed_in_user
-from core.refusals import REFUSALS, add_errors, refusal_status
+from core.refusals import REFUSALS, add_errors, error_summary, refusal_status
 
 from ..forms.contacts import ContactForm, ReviewOutcomeForm
 from ..models.contacts import ContactKind, ContactLog
@@ -44,15 +44,18 @@ def contact_log_context(
     entries = with_review_state(
         contacts_for(case).order_by("-at", "-id")[:LOG_SIZE], timezone.now()
     )
-    rows: list[tuple[ContactLog, ReviewOutcomeForm | None]] = []
+    # Each entry, its outcome form (a review without one) and that form's refusal summary.
+    rows: list[tuple[ContactLog, ReviewOutcomeForm | None, list[dict[str, str]]]] = []
     for entry in entries:
         pending = entry.kind == ContactKind.PEER_TO_PEER and not entry.outcome
         if pending and outcome_form is not None and outcome_form[0] == entry.pk:
-            rows.append((entry, outcome_form[1]))
+            rows.append((entry, outcome_form[1], error_summary(outcome_form[1])))
         else:
-            rows.append((entry, _outcome_form(entry) if pending else None))
+            rows.append((entry, _outcome_form(entry) if pending else None, []))
+    contact_form = form or ContactForm(prefix="contact", practice_id=case.practice_id)
     return {
-        "contact_form": form or ContactForm(prefix="contact", practice_id=case.practice_id),
+        "contact_form": contact_form,
+        "contact_errors": error_summary(contact_form),
         "contacts": entries,
         "contact_rows": rows,
     }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases.models import CaseAction, CaseStatus, PolicyKind
 from cases.permissions import allowed_actions, can
 from cases.workspace import Panel
-from core.refusals import add_errors, error_messages
+from core.refusals import add_errors, error_messages, error_summary
 
 from ..forms.agreements import TermsForm
 from ..forms.offers import (
@@ -35,7 +35,7 @@ META_PREFIX = {OFFER: "meta", COUNTER: "counter-meta"}
 
 
 def _step_forms(request, case, services_, suggested, refusal: DeskRefusal | None) -> dict:
-    """The offer, counter and terms forms: blank (prefilled), or, for the step just refused,
+    """The offer, counter, terms and decline forms: blank (prefilled), or, for the step refused,
     bound to what was typed with the refusal beside the fields it names. A refusal that came
     from the form itself is shown again by binding it; one from the service is added."""
     today = timezone.localdate()
@@ -61,6 +61,7 @@ def _step_forms(request, case, services_, suggested, refusal: DeskRefusal | None
             initial={"received_on": today},
         ),
     }
+    decline = DeclineForm(data if step == "decline" else None, prefix="decline")
     terms = TermsForm(
         data if step in ("accept", "approve") else None,
         prefix="terms",
@@ -79,8 +80,16 @@ def _step_forms(request, case, services_, suggested, refusal: DeskRefusal | None
                 rest = lines.add_errors(errors)
                 if rest:
                     add_errors(meta[step], ValidationError(rest))
+        elif step == "decline":
+            if decline.is_valid():
+                add_errors(decline, refusal.error)
         elif terms.is_valid():
             add_errors(terms, refusal.error)
+
+    def summary(lines: LineForms, meta_form) -> list[dict[str, str]]:
+        general = [{"id": "", "label": "", "message": m} for m in lines.non_field_errors]
+        return general + error_summary(*lines, meta_form)
+
     return {
         "refused_step": step,
         "offer_inputs": offer_lines,
@@ -88,6 +97,12 @@ def _step_forms(request, case, services_, suggested, refusal: DeskRefusal | None
         "meta_form": meta[OFFER],
         "counter_meta_form": meta[COUNTER],
         "terms_form": terms,
+        "decline_form": decline,
+        # Each refused form's summary at its top (the errors are beside the fields too).
+        "offer_errors": summary(offer_lines, meta[OFFER]),
+        "counter_errors": summary(counter_lines, meta[COUNTER]),
+        "terms_errors": error_summary(terms),
+        "decline_errors": error_summary(decline),
         # A refused accept keeps the offer it was for.
         "accept_offer_id": request.POST.get("offer", "") if step == "accept" else "",
     }
@@ -162,9 +177,8 @@ def negotiation_panel(request, case) -> Panel | None:
             ) or refused == COUNTER,
             "can_accept": (CaseAction.ACCEPT in actions and insurer_open) or refused == "accept",
             "can_approve": CaseAction.APPROVE in actions or refused == "approve",
-            "can_decline": CaseAction.DECLINE in actions,
+            "can_decline": CaseAction.DECLINE in actions or refused == "decline",
             **_step_forms(request, case, services_, suggested, refusal),
-            "decline_form": DeclineForm(prefix="decline"),
             **contact_log_context(case),
             "agreement": summary["agreement"],
             "agreement_warnings": warnings,
