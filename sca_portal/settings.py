@@ -29,7 +29,9 @@ DEBUG = env.bool("DEBUG", default=False)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 
 if not DEBUG:
     # Production mode refuses to start on settings that would be unsafe there.
@@ -89,8 +91,7 @@ MIDDLEWARE = [
     "sca_portal.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # A repeated form post (double click, Back and save) gets the first post's redirect.
-    "sca_portal.once.OnceTokenMiddleware",
+    "sca_portal.once.OnceTokenMiddleware",  # a repeated form post gets the first one's redirect
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -296,8 +297,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "negotiations.send_outbox", "schedule": 300.0},
     "sweep-idempotent-requests": {"task": "cases.sweep_idempotent_requests", "schedule": 3600.0},
 }
-# How long an Idempotency-Key (API) or a one-time form token (pages) answers with its first
-# response; older claims are deleted hourly.
+# How long an Idempotency-Key or a form's one-time token replays its first answer (swept hourly).
 IDEMPOTENCY_HOURS = env.int("IDEMPOTENCY_HOURS", default=24)
 
 REST_FRAMEWORK = {

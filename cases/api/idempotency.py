@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 
@@ -110,6 +111,8 @@ class IdempotentCreateMixin(ViewSetBase):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replay):
+            if not self._still_visible(exc.claim.row.response_body):
+                return super().handle_exception(Http404())
             return self._replay(exc.claim)
         self._release()  # before DRF answers, or re-raises what it cannot answer
         return super().handle_exception(exc)
@@ -136,6 +139,20 @@ class IdempotentCreateMixin(ViewSetBase):
         claim, self._idempotency = self._idempotency, None
         if claim is not None:
             idempotency_release(claim=claim)
+
+    def _still_visible(self, body: object) -> bool:
+        """A replay shows the record again: only to someone who may still see where it was
+        made (a member removed since, or a case since closed to them, gets 404)."""
+        try:
+            if "case_pk" in self.kwargs:
+                getattr(self, "get_case")()  # noqa: B009  (CaseChildMixin's scoped lookup)
+            elif self.kwargs.get(self.lookup_url_kwarg or self.lookup_field) is not None:
+                self.get_object()
+            elif isinstance(body, dict) and "id" in body:
+                return self.get_queryset().filter(pk=body["id"]).exists()
+        except Http404:
+            return False
+        return True
 
     def _replay(self, claim: Claim) -> Response:
         row = claim.row

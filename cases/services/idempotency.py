@@ -66,6 +66,8 @@ def check_key(key: str) -> str:
         raise ValidationError({HEADER: "Send a non-empty key, or leave the header out."})
     if len(key) > KEY_MAX_LENGTH:
         raise ValidationError({HEADER: f"Keep the key to {KEY_MAX_LENGTH} characters."})
+    if not key.isprintable():  # a NUL cannot be stored, nor should any control character
+        raise ValidationError({HEADER: "Use printable characters only."})
     return key
 
 

@@ -103,10 +103,11 @@ def _check_duplicate_client(client: Client) -> None:
         .first()
     )
     if existing is not None:
-        initials = f"{existing.first_name[:1]}{existing.last_name[:1]}".upper()
+        # The id only: naming the other client would be a read of their record.
+        archived = "" if existing.is_active else " (archived)"
         raise conflict(
             "duplicate_client",
-            f"Client #{existing.pk} ({initials}) has the same insurer, member id and date of "
+            f"Client #{existing.pk}{archived} has the same insurer, member id and date of "
             "birth. Use that client, or confirm that this is another person.",
             existing_client=existing.pk,
         )

@@ -154,6 +154,7 @@ class PeopleFormView(PracticeMixin, View):
         # The form writes the posted values onto its instance; the page heading keeps the saved.
         form = self.form_class(request.POST, instance=copy.copy(obj))
         extra: dict[str, object] = {}
+        status = 400
         if form.is_valid():
             actor = signed_in_user(request)
             try:
@@ -170,11 +171,12 @@ class PeopleFormView(PracticeMixin, View):
             except REFUSALS as exc:
                 add_errors(form, exc)
                 extra = self.refusal_context(exc)
+                status = getattr(exc, "status", 400)  # a duplicate is a conflict: 409
             else:
                 messages.success(request, self.saved_message(saved, created=obj is None))
                 return redirect(self.list_url)
         self.viewed(obj)  # the refused form shows the saved record again
-        return self.render_form(form, obj, status=400, **extra)
+        return self.render_form(form, obj, status=status, **extra)
 
     def refusal_context(self, exc: Exception) -> dict[str, object]:
         return {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,6 +44,8 @@ STEPS = [
     ("review", "Review and submit"),
 ]
 STEP_NAMES = [s for s, _ in STEPS]
+# "Create anyway": a box or button's value read as forms read it ("false" and "0" are no).
+CONFIRM = forms.BooleanField(required=False)
 
 
 # Which readiness checks each step answers: a step shows as done when they all pass.
@@ -266,7 +269,7 @@ class RequestStartView(PracticeMixin, View):
                         data=as_data(
                             {**data, "client": client, "assigned_to": request.user}, CaseData
                         ),
-                        confirm_duplicate=bool(request.POST.get("confirm_duplicate")),
+                        confirm_duplicate=CONFIRM.clean(request.POST.get("confirm_duplicate")),
                     )
             except DomainError as exc:
                 duplicate = _duplicate(exc)

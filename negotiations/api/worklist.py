@@ -17,6 +17,7 @@ from cases.selectors.tenancy import practice_ids_for
 from core.access import phi_read_cases
 from core.auth import signed_in_user
 
+from ..models.worklist import TaskState
 from ..selectors.worklist import KINDS, PRACTICE, open_tasks
 from ..serializers.worklist import (
     TaskListQuerySerializer,
@@ -33,6 +34,8 @@ class TaskViewSet(viewsets.GenericViewSet):
     reviews. Each names its case by id (no client data); the cases named are access-logged."""
 
     serializer_class = TaskSerializer
+    # Tasks are computed, not rows; this only tells the schema what ``{key}`` is (a TaskState's).
+    queryset = TaskState.objects.none()
     permission_classes = [PracticeRolePermission]
     role_action = "case"  # every member marks tasks done and snoozes them
     lookup_field = "key"
@@ -79,7 +82,11 @@ class TaskViewSet(viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         return self._snooze(request, str(key), body.validated_data["until"])
 
-    @extend_schema(request=None, responses={200: TaskStateSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: TaskStateSerializer},
+        operation_id="v1_tasks_snooze_until_create",
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -3,6 +3,7 @@ and period, or a second client with the same insurer, member id and birth date, 
 explicit confirmation."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -125,8 +126,45 @@ def test_duplicate_client_same_member_id_and_birth_date_is_refused(world):
         client_create(actor=world.staff, practice=world.practice, data=_client_data(existing))
     assert refused.value.code == "duplicate_client"
     assert refused.value.extra == {"existing_client": existing.pk}
-    assert f"#{existing.pk} (AM)" in refused.value.detail
-    assert "Ava" not in refused.value.detail and existing.member_id not in refused.value.detail
+    # The id only: the other client's initials would be an unlogged read of their record.
+    assert f"Client #{existing.pk} has" in refused.value.detail
+    assert "AM" not in refused.value.detail and "Ava" not in refused.value.detail
+    assert existing.member_id not in refused.value.detail
+
+
+def test_duplicate_client_archived_says_so(world):
+    existing = ClientFactory(practice=world.practice, is_active=False)
+    with pytest.raises(DomainError) as refused:
+        client_create(actor=world.staff, practice=world.practice, data=_client_data(existing))
+    assert f"Client #{existing.pk} (archived) has" in refused.value.detail
+
+
+def test_duplicate_open_case_confirm_duplicate_false_in_the_guided_request_confirms_nothing(
+    world, web, open_case
+):
+    from cases.models import Case
+
+    browser = web(world.staff)
+    before = Case.objects.count()
+    response = browser.post(
+        reverse("cases:request_start"),
+        {
+            "client_id": open_case.client_id,
+            "create_case": "1",
+            "insurer": open_case.insurer_id,
+            "provider": ProviderFactory(practice=world.practice).pk,
+            "reason": "network_inadequacy",
+            "initiated_by": "patient",
+            "requested_start": open_case.requested_start.isoformat(),
+            "requested_end": open_case.requested_end.isoformat(),
+            "service_type": "aba",
+            "clinical_justification": "No in-network BCBA within 60 miles.",
+            "confirm_duplicate": "false",
+        },
+    )
+    errors = re.findall(r"class=\"error\"[^>]*>(.*?)</", html(response), re.S)
+    assert response.status_code == 409, errors
+    assert Case.objects.count() == before
 
 
 def test_duplicate_client_member_id_alone_is_no_duplicate(world):
@@ -182,7 +220,7 @@ def test_duplicate_client_page_names_it_and_keeps_the_typed_values(world, web):
         "line_of_business": "commercial",
     }
     page = browser.post(reverse("cases:client_create"), form)
-    assert page.status_code == 400
+    assert page.status_code == 409
     html = page.content.decode()
     assert f"Open client #{existing.pk}" in html
     assert 'value="Eli"' in html and 'name="confirm_duplicate"' in html
@@ -190,3 +228,7 @@ def test_duplicate_client_page_names_it_and_keeps_the_typed_values(world, web):
     done = browser.post(reverse("cases:client_create"), {**form, "confirm_duplicate": "1"})
     assert done.status_code == 302
     assert existing.practice.clients.count() == 2
+
+
+def html(response) -> str:
+    return response.content.decode()

@@ -152,6 +152,30 @@ def test_case_create_replays_its_detail(world, api, insurer):
     assert client.cases.count() == 1
 
 
+def test_a_replay_to_someone_who_can_no_longer_see_the_record_is_404(world, api):
+    """A member removed from the practice sends the create again: no patient data comes back,
+    however the key was kept."""
+    from cases.models import AccessLog, Membership
+
+    insurer = InsurerFactory()
+    body = _client_body(world, insurer)
+    first = _post(api, world.staff, body, "gone-1")
+    assert first.status_code == 201
+    Membership.objects.filter(user=world.staff, practice=world.practice).delete()
+    logged = AccessLog.objects.count()
+    removed = type(world.staff).objects.get(pk=world.staff.pk)  # as a new request loads them
+    again = _post(api, removed, body, "gone-1")
+    assert again.status_code == 404
+    assert "Ava" not in again.content.decode()
+    assert AccessLog.objects.count() == logged
+
+
+def test_a_key_with_a_control_character_is_400_naming_the_header(world, api):
+    response = _post(api, world.staff, _client_body(world, InsurerFactory()), "a\x00b")
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+
+
 def test_expired_keys_are_swept_and_no_longer_answer(world, api):
     insurer = InsurerFactory()
     body = _client_body(world, insurer)
