@@ -67,29 +67,41 @@ def agreement_to_evaluate(case_id: int, today: dt.date) -> Agreement | None:
     )
 
 
-def billing_recipients(practice_ids: Iterable[int]) -> dict[int, list[User]]:
-    """Per practice, the active members who see the billing dashboard (the ``reports`` role and
-    above), in one query."""
-    found: dict[int, list[User]] = defaultdict(list)
+@dataclass
+class Audience:
+    """Who of a practice may hear of its alerts: its billing managers (the ``reports`` role and
+    above) and the ids of all its active members."""
+
+    billing: list[User]
+    member_ids: set[int]
+
+
+def alert_audiences(practice_ids: Iterable[int]) -> dict[int, Audience]:
+    """Per practice, its active members, in one query."""
+    found: dict[int, Audience] = defaultdict(lambda: Audience([], set()))
     members = (
         Membership.objects.filter(
-            practice_id__in=set(practice_ids),
-            practice__is_active=True,
-            role__in=roles_for("reports"),
-            user__is_active=True,
+            practice_id__in=set(practice_ids), practice__is_active=True, user__is_active=True
         )
         .select_related("user")
         .order_by("user_id")
     )
+    billing_roles = set(roles_for("reports"))
     for membership in members:
-        found[membership.practice_id].append(membership.user)
+        audience = found[membership.practice_id]
+        audience.member_ids.add(membership.user_id)
+        if membership.role in billing_roles:
+            audience.billing.append(membership.user)
     return found
 
 
-def alert_recipients(case: Case, billing: list[User]) -> list[User]:
-    """The practice's billing managers and the case's assignee (else its creator), once each."""
+def alert_recipients(case: Case, audience: Audience) -> list[User]:
+    """The practice's billing managers and the case's assignee (else its creator), once each;
+    an owner who has left the practice hears nothing of its cases."""
     owner = case.assigned_to or case.created_by
-    people = [*billing, owner] if owner is not None else list(billing)
+    people = list(audience.billing)
+    if owner is not None and owner.pk in audience.member_ids:
+        people.append(owner)
     return list({user.pk: user for user in people}.values())
 
 
@@ -125,8 +137,9 @@ def _line_detail(line: AgreementLine, used: int, authorized: int, condition: str
 def _cap_condition(
     case_id: int, line: AgreementLine, used: int, authorized: int, period: dt.date | None
 ) -> Condition | None:
-    """80%, 100% or past the units (the highest reached) of a line, in a period or in all."""
-    if authorized <= 0:
+    """80%, 100% or past the units (the highest reached) of a line, in a period or in all (a
+    line of no units is past them with the first one used)."""
+    if used <= 0:
         return None
     if used > authorized:
         kind, tag, words = "over_authorized", "over", "is past its authorized units"
@@ -146,8 +159,11 @@ def _cap_condition(
     return Condition(kind, key, f"SCA case #{case_id}: {_label(line)} {words}{when}.", detail)
 
 
-def alert_conditions(agreement: Agreement, today: dt.date) -> list[Condition]:
-    """Every condition the agreement meets on ``today``, from its prefetched lines and use."""
+def alert_conditions(
+    agreement: Agreement, today: dt.date, *, service_date: dt.date | None = None
+) -> list[Condition]:
+    """Every condition the agreement meets on ``today``, from its prefetched lines and use;
+    ``service_date``: the day of use just recorded, whose week or month is checked too."""
     case_id = agreement.case_id
     entries = list(agreement.utilization.all())
     by_line: dict[tuple[int, str], list[tuple[dt.date, int]]] = defaultdict(list)
@@ -169,9 +185,12 @@ def alert_conditions(agreement: Agreement, today: dt.date) -> list[Condition]:
             if cap is not None:
                 found.append(cap)
         else:
-            # The period of the newest service date, and today's: a period with no use yet
-            # meets nothing, so only the newest use can have crossed a cap.
+            # The period of the newest service date, today's, and that of the use just
+            # recorded (it may be back-dated into an earlier period). Earlier periods were
+            # checked when their use was recorded; the daily run does not revisit them.
             days_seen = {max((d for d, _ in rows), default=today), today}
+            if service_date is not None:
+                days_seen.add(service_date)
             starts = {}
             for day in days_seen:
                 bounds = calendar_period(line.unit_period, day)

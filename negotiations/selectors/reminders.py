@@ -14,6 +14,7 @@ from cases.models import NOT_APPEALABLE, Appeal, Case, CaseStatus, Membership, R
 from cases.permissions import roles_for
 from cases.selectors.appeals import DEADLINES, REMINDER_DAYS, appeal_options
 from cases.selectors.reference import in_force_on
+from cases.selectors.tenancy import practice_ids_for
 
 from ..models.agreements import Agreement
 from ..models.reminders import Notification
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user)
+    """The user's notices about the cases of the practices they belong to now (one who left a
+    practice no longer reads what it told them)."""
+    return Notification.objects.filter(user=user, case__practice_id__in=practice_ids_for(user))
 
 
 # What a notice shows in the app (selectors.alerts.notice_lines): its own columns and its

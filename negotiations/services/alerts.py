@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from ..models.reminders import Notification
 from ..selectors.alerts import (
+    Audience,
     agreement_to_evaluate,
+    alert_audiences,
     alert_conditions,
     alert_recipients,
-    billing_recipients,
 )
 from .outbox import outbox_enqueue
 
@@ -61,13 +62,19 @@ def notification_create_once(
     return True
 
 
-def alerts_notify(*, agreement: Agreement, billing: list[User], today: dt.date) -> dict[str, int]:
-    """Notify each condition the agreement meets (to ``billing`` and the case's owner); the
-    number of new notices by kind."""
+def alerts_notify(
+    *,
+    agreement: Agreement,
+    audience: Audience,
+    today: dt.date,
+    service_date: dt.date | None = None,
+) -> dict[str, int]:
+    """Notify each condition the agreement meets (to the practice's billing managers and the
+    case's owner); the number of new notices by kind."""
     case = agreement.case
     created: dict[str, int] = {}
-    recipients = alert_recipients(case, billing)
-    for condition in alert_conditions(agreement, today):
+    recipients = alert_recipients(case, audience)
+    for condition in alert_conditions(agreement, today, service_date=service_date):
         new = 0
         for user in recipients:
             new += notification_create_once(
@@ -83,12 +90,17 @@ def alerts_notify(*, agreement: Agreement, billing: list[User], today: dt.date) 
     return created
 
 
-def alerts_evaluate(*, case_id: int, today: dt.date | None = None) -> int:
+def alerts_evaluate(
+    *, case_id: int, today: dt.date | None = None, service_date: dt.date | None = None
+) -> int:
     """Evaluate the case's running agreement now; the number of new conditions notified (0
     for a case with none: a draft, an offer still being negotiated, an ended agreement)."""
     today = today or timezone.localdate()
     agreement = agreement_to_evaluate(case_id, today)
     if agreement is None:
         return 0
-    billing = billing_recipients([agreement.case.practice_id]).get(agreement.case.practice_id, [])
-    return sum(alerts_notify(agreement=agreement, billing=billing, today=today).values())
+    audience = alert_audiences([agreement.case.practice_id])[agreement.case.practice_id]
+    found = alerts_notify(
+        agreement=agreement, audience=audience, today=today, service_date=service_date
+    )
+    return sum(found.values())

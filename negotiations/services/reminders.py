@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases.models import Case
 
 from ..models.reminders import Notification
-from ..selectors.alerts import billing_recipients
+from ..selectors.alerts import alert_audiences
 from ..selectors.reminders import (
     agreements_running,
     appeals_due,
@@ -71,11 +71,10 @@ def reminders_run(*, today: dt.date | None = None) -> dict[str, int]:
     # The usage alerts (services.alerts), as a safety net: recording use, an agreement or
     # an offer notifies them at once; a day passing (ending soon, under-use) is noticed here.
     running = list(agreements_running(today))
-    billing = billing_recipients(a.case.practice_id for a in running)
+    audiences = alert_audiences(a.case.practice_id for a in running)
     for agreement in running:
-        found = alerts_notify(
-            agreement=agreement, billing=billing.get(agreement.case.practice_id, []), today=today
-        )
+        audience = audiences[agreement.case.practice_id]
+        found = alerts_notify(agreement=agreement, audience=audience, today=today)
         for kind, n in found.items():
             created[kind] = created.get(kind, 0) + n
 

@@ -113,7 +113,7 @@ def utilization_record(
         f"{units} unit(s) of {billing_code.code} recorded.",
         {"entry": entry.pk, "over_authorized": entry.over_authorized},
     )
-    alerts_evaluate(case_id=case.pk)
+    alerts_evaluate(case_id=case.pk, service_date=service_date)
     return entry
 
 

@@ -153,6 +153,10 @@ def negotiation_panel(request, case) -> Panel | None:
         warnings.append("Agreed below the practice's floor: " + ", ".join(flags["below_floor"]))
     refusal = desk_refusal(request)
     refused = refusal.step if refusal else ""
+    forms_ = _step_forms(request, case, services_, suggested, refusal)
+    # The offer an accept is for: the refused one's (a stale tab's offer may since have been
+    # declined: its accept is refused again, by the service, with the reason), else the open one.
+    forms_["accept_offer_id"] = forms_["accept_offer_id"] or (open_offer.pk if open_offer else "")
     return Panel(
         template="negotiations/panel.html",
         context={
@@ -178,7 +182,7 @@ def negotiation_panel(request, case) -> Panel | None:
             "can_accept": (CaseAction.ACCEPT in actions and insurer_open) or refused == "accept",
             "can_approve": CaseAction.APPROVE in actions or refused == "approve",
             "can_decline": CaseAction.DECLINE in actions or refused == "decline",
-            **_step_forms(request, case, services_, suggested, refusal),
+            **forms_,
             **contact_log_context(case),
             "agreement": summary["agreement"],
             "agreement_warnings": warnings,

@@ -308,3 +308,44 @@ def test_the_desk_asks_to_confirm_use_past_the_authorization(world, web):
     response = browser.post(url, use_form(line, 130, **{"use-confirm_over_authorized": "on"}))
     assert response.status_code == 302
     assert UtilizationEntry.objects.get().over_authorized is True
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def test_alerts_back_dated_use_past_an_earlier_weeks_cap_is_alerted(world):
+    """Use recorded late, into a week already past, is checked within that week."""
+    start = _monday(today()) - dt.timedelta(days=35)
+    case, _, (line,) = running(world, start=start, lines=(("97153", 10, "per_week"),))
+    use(world, case, line, 2, on=max(_monday(today()), start))
+    earlier = start + dt.timedelta(days=7)
+    use(world, case, line, 10, on=earlier)
+    use(world, case, line, 3, on=earlier + dt.timedelta(days=1), confirm=True)
+    keys = set(Notification.objects.filter(case=case).values_list("key", flat=True))
+    assert any(k.startswith("over:") and k.endswith(earlier.isoformat()) for k in keys), keys
+
+
+def test_alerts_an_owner_who_left_the_practice_hears_nothing(world):
+    case, _, (line,) = running(world, lines=(("97153", 10, "total"),))
+    assert (case.assigned_to or case.created_by) == world.staff
+    world.staff.memberships.filter(practice=world.practice).delete()
+    use(world, case, line, 9)
+    told = set(Notification.objects.filter(case=case).values_list("user_id", flat=True))
+    assert world.billing.pk in told and world.staff.pk not in told
+    assert not EmailOutbox.objects.filter(user=world.staff).exists()
+
+
+def test_alerts_use_on_a_line_of_no_units_is_over_authorized(world):
+    case, _, (line,) = running(world, lines=(("97153", 0, "total"),))
+    use(world, case, line, 1, confirm=True)
+    assert "over_authorized" in kinds(case)
+
+
+def test_alerts_a_member_who_left_no_longer_reads_the_practices_notices(world, api):
+    case, _, (line,) = running(world, lines=(("97153", 10, "total"),))
+    use(world, case, line, 9)
+    assert api(world.staff).get("/api/v1/notifications/").json()["results"]
+    world.staff.memberships.filter(practice=world.practice).delete()
+    left = type(world.staff).objects.get(pk=world.staff.pk)  # as the next request loads them
+    assert api(left).get("/api/v1/notifications/").json()["results"] == []

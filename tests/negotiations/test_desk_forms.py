@@ -196,3 +196,24 @@ def test_money_in_the_panel_has_thousands_separators(world, web, negotiating, ab
     html = web(world.billing).get(reverse("cases:detail", args=[negotiating.pk])).content
     assert "$9,888.00" in html.decode()
     assert "$9888.00" not in html.decode()
+
+
+def test_a_refused_accept_after_the_offer_was_declined_answers_its_error(world, web, negotiating):
+    """A stale tab: a colleague declined meanwhile, then the accept has a bad date."""
+    offer = Offer.objects.get(case=negotiating)
+    browser = web(world.billing)
+    declined = browser.post(desk("decline", negotiating), {"decline-reason": "Rate too low"})
+    assert declined.status_code == 302
+    response = browser.post(
+        desk("accept", negotiating),
+        {"offer": offer.pk, **terms(), "terms-start_date": "2026-02-30"},
+    )
+    assert response.status_code == 400
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_a_refused_accept_on_a_case_with_no_offer_answers_its_error(world, web, submitted):
+    response = web(world.billing).post(
+        desk("accept", submitted), {"offer": "1", **terms(), "terms-start_date": "2026-02-30"}
+    )
+    assert response.status_code == 400
