@@ -3,7 +3,6 @@ summary."""
 
 from __future__ import annotations
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -19,7 +18,7 @@ from ..serializers.agreements import AcceptSerializer
 from ..serializers.offers import DeclineSerializer, OfferSerializer
 from ..services.agreements import offer_accept
 from ..services.offers import case_decline, offer_counter, offer_record
-from .common import case_detail_response
+from .common import SingleObjectSchema, case_detail_response
 
 
 class OfferViewSet(
@@ -97,13 +96,6 @@ NegotiationSummarySerializer = inline_serializer(
         "agreement": serializers.DictField(allow_null=True),
     },
 )
-
-
-class SingleObjectSchema(AutoSchema):
-    """The route is a collection route, but it answers one object, not a list."""
-
-    def _is_list_view(self, serializer=None) -> bool:
-        return False
 
 
 class NegotiationViewSet(CaseChildMixin, viewsets.GenericViewSet):

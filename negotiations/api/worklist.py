@@ -26,6 +26,7 @@ from ..serializers.worklist import (
     TaskStateSerializer,
 )
 from ..services.worklist import task_done, task_snooze
+from .common import SingleObjectSchema
 
 
 class TaskViewSet(viewsets.GenericViewSet):
@@ -34,6 +35,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     reviews. Each names its case by id (no client data); the cases named are access-logged."""
 
     serializer_class = TaskSerializer
+    schema = SingleObjectSchema()  # the list answers {"count", "results"}, not an array
     # Tasks are computed, not rows; this only tells the schema what ``{key}`` is (a TaskState's).
     queryset = TaskState.objects.none()
     permission_classes = [PracticeRolePermission]
