@@ -18,7 +18,7 @@ from core.access import phi_read_cases
 from core.auth import signed_in_user
 
 from ..models.worklist import TaskState
-from ..selectors.worklist import KINDS, PRACTICE, open_tasks
+from ..selectors.worklist import KINDS, PRACTICE, TASK_LIMIT, open_tasks
 from ..serializers.worklist import (
     TaskListQuerySerializer,
     TaskSerializer,
@@ -53,7 +53,11 @@ class TaskViewSet(viewsets.GenericViewSet):
         responses={
             200: inline_serializer(
                 "TaskList",
-                fields={"count": serializers.IntegerField(), "results": TaskSerializer(many=True)},
+                fields={
+                    "count": serializers.IntegerField(),
+                    "more": serializers.BooleanField(),
+                    "results": TaskSerializer(many=True),
+                },
             )
         },
     )
@@ -65,11 +69,13 @@ class TaskViewSet(viewsets.GenericViewSet):
         if "practice" in query.validated_data:
             practice_ids = [p for p in practice_ids if p == query.validated_data["practice"]]
         mine = None if query.validated_data.get("view") == PRACTICE else user
-        tasks = open_tasks(practice_ids, mine=mine, kinds=query.validated_data.get("kind") or None)
+        kinds = query.validated_data.get("kind") or None
+        tasks = open_tasks(practice_ids, mine=mine, kinds=kinds, limit=TASK_LIMIT)
+        more, tasks = len(tasks) > TASK_LIMIT, tasks[:TASK_LIMIT]
         # The answer names these cases (by id): a read of them.
         phi_read_cases(request, {task.case.pk: task.case for task in tasks}.values())
         data = TaskSerializer(tasks, many=True, context={"request": request}).data
-        return Response({"count": len(tasks), "results": data})
+        return Response({"count": len(tasks), "more": more, "results": data})
 
     @extend_schema(request=None, responses={200: TaskStateSerializer})
     @action(detail=True, methods=["post"])

@@ -11,20 +11,22 @@
 - ``peer_to_peer``: a peer-to-peer review without an outcome: booked ahead, to be booked by its
   request deadline, or awaiting its outcome (``selectors.contacts.review_state``).
 
-A task whose due date moves has a new key, so a done or snoozed one shows again. The reads are
-a fixed number of statements whatever the number of tasks: one per kind's source (the cases,
-their appeals, documents, agreements, reviews) and one for the states."""
+A task whose due date moves has a new key, so a done or snoozed one shows again. A fixed number
+of statements, whatever the number of tasks: hidden states, cases (one UNION ALL on PostgreSQL),
+appeals, documents, agreements, reviews; a list's sources read only their soonest rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
@@ -35,11 +37,11 @@ from cases.models import (
     CaseStatus,
     Document,
     DocumentStatus,
-    Membership,
     RatePolicy,
 )
 from cases.selectors.appeals import appeal_options
 from cases.selectors.reference import in_force_on
+from core.queries import fetch_together
 
 from ..models.agreements import Agreement
 from ..models.contacts import ContactKind, ContactLog
@@ -55,6 +57,8 @@ FOLLOW_UP_DAYS = 3  # a follow-up shows this many days ahead
 RENEWAL_DAYS = 60  # an agreement ending within this many days is to be renewed
 RENEWAL_SESSIONS_LEFT = 3  # ... or one with this many sessions left or fewer
 STALE_DRAFT_DAYS = 7  # a draft untouched this long is a task
+TASK_LIMIT = 100  # a list shows the soonest this many (at 100,000 cases a practice has thousands)
+ALL = 1_000_000  # no limit: every row of a source
 
 FOLLOW_UP, APPEAL, RENEWAL = "follow_up", "appeal_deadline", "renewal"
 DOCUMENT, DRAFT, REVIEW = "document_failed", "stale_draft", "peer_to_peer"
@@ -138,6 +142,10 @@ class _Scope:
     mine: User | AnonymousUser | None  # None: the whole practice
     kinds: frozenset[str]
     object_id: int | None  # one object's tasks (a key's), else all
+    limits: dict[str, int]  # per kind, the most rows to read (by due date)
+
+    def limit(self, kind: str) -> int:
+        return self.limits.get(kind, ALL)
 
     def cases(self, prefix: str = "") -> Q:
         q = Q(**{f"{prefix}practice_id__in": self.practice_ids})
@@ -154,24 +162,6 @@ def _case_tasks(scope: _Scope) -> list[Task]:
     the appeals of the denied ones. A denied case's policy (whose ``appeal_days`` moves the
     first level's deadline) is read in the same statement: the one recorded at submission,
     else the one in force on the submission day (as ``selectors.reminders`` reads it)."""
-    wanted = Q(pk__in=[])
-    if FOLLOW_UP in scope.kinds:
-        horizon = scope.today + dt.timedelta(days=FOLLOW_UP_DAYS)
-        wanted |= Q(follow_up_on__lte=horizon) & ~Q(status__in=CLOSED)
-    if DRAFT in scope.kinds:
-        stale = scope.now - dt.timedelta(days=STALE_DRAFT_DAYS)
-        wanted |= Q(status=CaseStatus.DRAFT, updated_at__lt=stale)
-    if APPEAL in scope.kinds:
-        since = scope.today - LONGEST_APPEAL_WINDOW
-        wanted |= (
-            Q(status=CaseStatus.DENIED)
-            & ~Q(denial_category__in=NOT_APPEALABLE)
-            & (
-                Q(denial_received_on__gte=since)
-                | Q(denial_received_on__isnull=True, decided_at__date__gte=since)
-                | Q(Exists(Appeal.objects.filter(case=OuterRef("pk"), decided_on__gte=since)))
-            )
-        )
     on = OuterRef("submitted_on")  # each case's own submission day
     candidates = RatePolicy.objects.filter(
         practice_id=OuterRef("practice_id"),
@@ -179,20 +169,46 @@ def _case_tasks(scope: _Scope) -> list[Task]:
         line_of_business=OuterRef("client__line_of_business"),
     )
     in_force = in_force_on(candidates, on)  # type: ignore[arg-type]  # a day, as SQL
-    cases = list(
+    base = (
         Case.objects.filter(scope.cases(), scope.only())
-        .filter(wanted)
-        .annotate(
-            submitted_on=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()),
-            policy_appeal_days=SqlCase(
-                When(rate_policy__isnull=False, then=F("rate_policy__appeal_days")),
-                default=Subquery(in_force.order_by("-effective_from").values("appeal_days")[:1]),
-                output_field=IntegerField(),
-            ),
-        )
         .select_related(*CASE_RELATED)
-        .order_by("id")
+        .annotate(submitted_on=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
     )
+    no_policy = Cast(models.Value(None), output_field=models.SmallIntegerField())  # as a UNION
+    lists: dict[str, tuple[QuerySet[Case], int]] = {}
+    if FOLLOW_UP in scope.kinds:
+        horizon = scope.today + dt.timedelta(days=FOLLOW_UP_DAYS)
+        follow_ups = base.filter(follow_up_on__lte=horizon).exclude(status__in=CLOSED)
+        lists[FOLLOW_UP] = (
+            follow_ups.annotate(policy_appeal_days=no_policy).order_by("follow_up_on", "id"),
+            scope.limit(FOLLOW_UP),
+        )
+    if DRAFT in scope.kinds:
+        stale = scope.now - dt.timedelta(days=STALE_DRAFT_DAYS)
+        drafts = base.filter(status=CaseStatus.DRAFT, updated_at__lt=stale)
+        lists[DRAFT] = (
+            drafts.annotate(policy_appeal_days=no_policy).order_by("updated_at", "id"),
+            scope.limit(DRAFT),
+        )
+    if APPEAL in scope.kinds:
+        # Every case that may still be appealed (its deadlines are worked out in Python).
+        since = scope.today - LONGEST_APPEAL_WINDOW
+        denied_ = base.filter(status=CaseStatus.DENIED).exclude(denial_category__in=NOT_APPEALABLE)
+        denied_ = denied_.filter(
+            Q(denial_received_on__gte=since)
+            | Q(denial_received_on__isnull=True, decided_at__date__gte=since)
+            | Q(Exists(Appeal.objects.filter(case=OuterRef("pk"), decided_on__gte=since)))
+        )
+        policy_days = SqlCase(
+            When(rate_policy__isnull=False, then=F("rate_policy__appeal_days")),
+            default=Subquery(in_force.order_by("-effective_from").values("appeal_days")[:1]),
+            output_field=models.SmallIntegerField(),
+        )
+        lists[APPEAL] = (denied_.annotate(policy_appeal_days=policy_days).order_by("id"), ALL)
+    found = fetch_together(lists) if len(lists) > 1 else {
+        name: list(queryset[:limit]) for name, (queryset, limit) in lists.items()
+    }  # fmt: skip
+    cases = [case for rows in found.values() for case in rows]
     denied = [case for case in cases if case.status == CaseStatus.DENIED]
     prefetch_related_objects(denied, "appeals")
     tasks = []
@@ -230,7 +246,7 @@ def _document_tasks(scope: _Scope) -> list[Task]:
         .exclude(Exists(since))
         .select_related(*(f"case__{name}" for name in CASE_RELATED))
         .defer("error")  # a renderer's message: not shown here
-        .order_by("id")
+        .order_by("updated_at", "id")[: scope.limit(DOCUMENT)]
     )
     return [
         Task(
@@ -274,7 +290,7 @@ def _renewal_tasks(scope: _Scope) -> list[Task]:
         .exclude(Exists(renewed))
         .select_related(*(f"case__{name}" for name in CASE_RELATED))
         .defer("flags")
-        .order_by("id")
+        .order_by("end_date", "id")[: scope.limit(RENEWAL)]
     )
     tasks = []
     for agreement in agreements:
@@ -328,22 +344,19 @@ def tasks_from_data(
     kinds: Iterable[str] | None = None,
     object_id: int | None = None,
     now: dt.datetime | None = None,
+    limits: dict[str, int] | None = None,
 ) -> list[Task]:
-    """Every task of the practices as the data says, done and snoozed ones included, by due
+    """The tasks of the practices as the data says, done and snoozed ones included, by due
     date. ``mine``: the user's only; ``kinds``: those kinds only; ``object_id``: the tasks
-    of that one object (a key's)."""
+    of that one object (a key's); ``limits``: per kind, read only the soonest that many."""
     now = now or timezone.now()
     wanted = frozenset(KINDS if kinds is None else kinds) & KINDS.keys()
-    scope = _Scope(list(practice_ids), timezone.localdate(now), now, mine, wanted, object_id)
-    tasks: list[Task] = []
-    if wanted & {FOLLOW_UP, DRAFT, APPEAL}:
-        tasks += _case_tasks(scope)
-    if DOCUMENT in wanted:
-        tasks += _document_tasks(scope)
-    if RENEWAL in wanted:
-        tasks += _renewal_tasks(scope)
-    if REVIEW in wanted:
-        tasks += _review_tasks(scope)
+    today = timezone.localdate(now)
+    scope = _Scope(list(practice_ids), today, now, mine, wanted, object_id, limits or {})
+    tasks = _case_tasks(scope) if wanted & {FOLLOW_UP, DRAFT, APPEAL} else []
+    tasks += _document_tasks(scope) if DOCUMENT in wanted else []
+    tasks += _renewal_tasks(scope) if RENEWAL in wanted else []
+    tasks += _review_tasks(scope) if REVIEW in wanted else []
     unique = {(task.practice_id, task.key): task for task in tasks}  # two levels, one day
     return sorted(unique.values(), key=lambda t: (t.due_on, list(KINDS).index(t.kind), t.case.pk))
 
@@ -354,21 +367,25 @@ def open_tasks(
     mine: User | AnonymousUser | None = None,
     kinds: Iterable[str] | None = None,
     now: dt.datetime | None = None,
+    limit: int | None = None,
 ) -> list[Task]:
-    """The tasks still to do: not done, and not snoozed past today. By due date."""
+    """The tasks still to do (not done, not snoozed past today), by due date; the soonest
+    ``limit`` of them when given (one more tells the caller there are more). The hidden
+    states are read first, so each source reads its soonest ``limit`` + its kind's hidden."""
     now = now or timezone.now()
-    tasks = tasks_from_data(practice_ids, mine=mine, kinds=kinds, now=now)
-    if not tasks:
-        return []
-    today = timezone.localdate(now)
+    practice_ids = list(practice_ids)
     hidden = set(
-        TaskState.objects.filter(
-            practice_id__in={t.practice_id for t in tasks}, key__in=[t.key for t in tasks]
-        )
-        .filter(Q(done_at__isnull=False) | Q(snoozed_until__gt=today))
+        TaskState.objects.filter(practice_id__in=practice_ids)
+        .filter(Q(done_at__isnull=False) | Q(snoozed_until__gt=timezone.localdate(now)))
         .values_list("practice_id", "key")
     )
-    return [t for t in tasks if (t.practice_id, t.key) not in hidden]
+    limits = None
+    if limit is not None:
+        per_kind = Counter(key.split(":", 1)[0] for _practice, key in hidden)
+        limits = {kind: limit + 1 + per_kind[kind] for kind in KINDS}
+    tasks = tasks_from_data(practice_ids, mine=mine, kinds=kinds, now=now, limits=limits)
+    visible = [t for t in tasks if (t.practice_id, t.key) not in hidden]
+    return visible if limit is None else visible[: limit + 1]
 
 
 def task_for_key(practice_ids: Iterable[int], key: str) -> Task | None:
@@ -381,17 +398,3 @@ def task_for_key(practice_ids: Iterable[int], key: str) -> Task | None:
     kind, object_id, _due = parsed
     found = tasks_from_data(practice_ids, kinds=[kind], object_id=object_id)
     return next((task for task in found if task.key == key), None)
-
-
-def digest_members() -> QuerySet[Membership]:
-    """The memberships whose member gets the daily digest: active users of active
-    practices who left it on."""
-    return (
-        Membership.objects.filter(task_digest=True, user__is_active=True, practice__is_active=True)
-        .select_related("user")
-        .order_by("practice_id", "user_id")
-    )
-
-
-def digest_enabled(user: User, practice_id: int) -> bool:
-    return Membership.objects.filter(user=user, practice_id=practice_id, task_digest=True).exists()

@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from cases.models import Membership
 from cases.models.case import DATE_CEILING
-from cases.selectors.tenancy import practice_ids_for
+from cases.selectors.tenancy import digest_members, practice_ids_for
 from core.exceptions import DomainError
 
 from ..models.worklist import TaskState
-from ..selectors.worklist import Task, digest_members, open_tasks, task_for_key
+from ..selectors.worklist import Task, open_tasks, task_for_key
 from .outbox import outbox_enqueue, outbox_send
 
 if TYPE_CHECKING:

@@ -15,13 +15,14 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views import View
 
+from cases.selectors.tenancy import digest_enabled
 from cases.web import PracticeMixin
 from core.access import phi_read_cases
 from core.auth import signed_in_user
 from core.refusals import REFUSALS, error_messages, flash_refusal, refusal_status
 
 from ..forms.worklist import TaskDigestForm, TaskFilterForm, TaskSnoozeForm
-from ..selectors.worklist import KINDS, PRACTICE, VIEWS, digest_enabled, open_tasks
+from ..selectors.worklist import KINDS, PRACTICE, TASK_LIMIT, VIEWS, open_tasks
 from ..services.worklist import task_digest_set, task_done, task_snooze
 
 TEMPLATE = "negotiations/tasks.html"
@@ -60,7 +61,9 @@ class TaskPage(PracticeMixin):
             mine=None if view == PRACTICE else user,
             kinds=[kind] if kind else None,
             now=now,
+            limit=TASK_LIMIT,
         )
+        more, tasks = len(tasks) > TASK_LIMIT, tasks[:TASK_LIMIT]
         # Each row shows its case's client by initials: a read of those cases.
         phi_read_cases(request, {task.case.pk: task.case for task in tasks}.values())
         rows = [
@@ -75,6 +78,8 @@ class TaskPage(PracticeMixin):
         context = {
             "nav_section": "tasks",
             "rows": rows,
+            "more": more,
+            "limit": TASK_LIMIT,
             "today": today,
             "view": view,
             "kind": kind,

@@ -143,3 +143,35 @@ def test_list_statements_are_few_and_constant(world, api, django_assert_max_num_
     one = _count(client, django_assert_max_num_queries)
     make_tasks(world, n=6)
     assert _count(client, django_assert_max_num_queries) == one
+
+
+def test_list_shows_the_soonest_and_says_there_are_more(world, api, monkeypatch):
+    """A practice with thousands of tasks gets its soonest TASK_LIMIT, read by due date in
+    SQL; a task marked done takes no place among them."""
+    from negotiations.api import worklist as api_module
+    from tests.factories import CaseFactory
+
+    monkeypatch.setattr(api_module, "TASK_LIMIT", 2)
+    cases = [
+        CaseFactory(
+            practice=world.practice,
+            assigned_to=world.staff,
+            status="submitted",
+            submitted_at=timezone.now(),
+            follow_up_on=today() - dt.timedelta(days=days),
+        )
+        for days in (1, 4, 2, 3)
+    ]
+    oldest = cases[1]
+    TaskState.objects.create(
+        practice=world.practice,
+        key=task_key(FOLLOW_UP, oldest.pk, oldest.follow_up_on),
+        done_at=timezone.now(),
+    )
+    data = api(world.staff).get(LIST, {"kind": FOLLOW_UP}).json()
+    assert [r["case"] for r in data["results"]] == [cases[3].pk, cases[2].pk]
+    assert data["more"] is True and data["count"] == 2
+    everything = api(world.staff).get(LIST, {"kind": FOLLOW_UP, "view": "practice"}).json()
+    assert everything["more"] is True
+    monkeypatch.setattr(api_module, "TASK_LIMIT", 3)
+    assert api(world.staff).get(LIST, {"kind": FOLLOW_UP}).json()["more"] is False
