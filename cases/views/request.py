@@ -84,11 +84,13 @@ def client_url(client_id: int) -> str:
 def _chips(case, readiness) -> tuple[set[str], set[str]]:
     """(done, optional) steps. Done: the step's checks pass and it holds something; a check
     that passes only because it does not apply (no consent needed when the patient
-    initiated, no search unless for network inadequacy) leaves the step optional, not ✓."""
+    initiated, no search unless for network inadequacy, no attachment the policy requires)
+    leaves the step optional, not ✓."""
     failing = {c.code for c in readiness.failing_errors}
     done = {step for step, codes in STEP_CHECKS.items() if not codes & failing}
     done -= {"consent"} if not case.consents.all() else set()
     done -= {"searches"} if not case.network_searches.all() else set()
+    done -= {"attachments"} if not case.attachments.all() else set()
     policy = readiness.policy
     optional = set() if getattr(policy, "required_attachments", None) else {"attachments"}
     if case.initiated_by == InitiatedBy.PATIENT and not (policy and policy.requires_consent):

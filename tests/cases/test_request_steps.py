@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Client
-from tests.factories import CaseFactory, ClientFactory, ConsentFactory, ProviderFactory
+from tests.factories import (
+    CaseAttachmentFactory,
+    CaseFactory,
+    ClientFactory,
+    ConsentFactory,
+    ProviderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +196,14 @@ def test_consent_chip_not_done_for_a_patient_initiated_case_without_consent(worl
     assert re.search(r">Consent <small>\(optional\)</small>", html)
     ConsentFactory(case=ready_case)
     assert _chip(web(world.staff).get(step).content.decode(), "Consent") == "done"
+
+
+def test_attachments_chip_is_optional_not_done_until_one_is_added(world, web, ready_case):
+    step = reverse("cases:request_step", args=[ready_case.pk, "services"])
+    html = web(world.staff).get(step).content.decode()
+    assert _chip(html, "Attachments") == ""
+    CaseAttachmentFactory(case=ready_case)
+    assert _chip(web(world.staff).get(step).content.decode(), "Attachments") == "done"
 
 
 # ------------------------------------------------------------------------------ duplicates
