@@ -409,3 +409,9 @@ def test_manage_py_on_an_unconfigured_machine_is_development_and_a_deploy_is_not
     assert manage("makemigrations", "--check", "--dry-run").returncode == 0
     deploy = manage("check", ALLOWED_HOSTS="example.org")
     assert deploy.returncode != 0 and "SECRET_KEY must be set" in deploy.stderr
+    # A developer's local PostgreSQL is no deploy; and makemigrations, which only writes the
+    # project's files, runs in development mode whatever the environment holds.
+    local = "sqlite:///" + str(ROOT / "var" / "manage-test.sqlite3")
+    assert manage("check", DATABASE_URL=local).returncode == 0
+    writes = manage("makemigrations", "--check", "--dry-run", ALLOWED_HOSTS="example.org")
+    assert writes.returncode == 0, writes.stderr
