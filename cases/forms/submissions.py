@@ -16,28 +16,6 @@ from .common import Select
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-# The channels tried, in order, when the policy's own cannot reach the insurer: the ones an SCA
-# request is usually sent by first (a fax confirmation is the proof payers accept).
-CHANNEL_FALLBACK = (
-    SubmissionChannel.FAX,
-    SubmissionChannel.PORTAL,
-    SubmissionChannel.PHONE,
-    SubmissionChannel.EMAIL,
-    SubmissionChannel.MAIL,
-)
-
-
-def default_channel(preferred: str, addresses: dict[str, str]) -> str:
-    """The "Sent by" to offer: the policy's channel (``preferred``) when the insurer's contact
-    has an address for it, else the first channel that has one (an insurer with no email
-    address is not offered Email), else the policy's or fax. ``addresses``: {channel: address}
-    (``cases.selectors.submissions.insurer_addresses``)."""
-    if preferred and addresses.get(preferred):
-        return preferred
-    reachable = next((c.value for c in CHANNEL_FALLBACK if addresses.get(c.value)), "")
-    return reachable or preferred or SubmissionChannel.FAX.value
-
-
 def sent_to_field(*, help_text: str, datalist: str = "") -> forms.CharField:
     """``datalist``: the id of a <datalist> of the insurer's addresses to suggest."""
     attrs = {"list": datalist, "autocomplete": "off"} if datalist else {}

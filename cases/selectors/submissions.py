@@ -82,3 +82,25 @@ def insurer_addresses(case: Case) -> dict[str, str]:
     appeals contact once the case is denied), else the directory's; blank when unknown."""
     contact = case_contact(case)
     return {channel: _address(contact, channel) for channel in SubmissionChannel.values}
+
+
+# The channels tried, in order, when the policy's own cannot reach the insurer: the ones an SCA
+# request is usually sent by first (a fax confirmation is the proof payers accept).
+CHANNEL_FALLBACK = (
+    SubmissionChannel.FAX,
+    SubmissionChannel.PORTAL,
+    SubmissionChannel.PHONE,
+    SubmissionChannel.EMAIL,
+    SubmissionChannel.MAIL,
+)
+
+
+def default_channel(preferred: str, addresses: dict[str, str]) -> str:
+    """The "Sent by" to offer: the policy's channel (``preferred``) when the insurer's contact
+    has an address for it, else the first channel that has one (an insurer with no email
+    address is not offered Email), else the policy's or fax. ``addresses``: {channel: address}
+    (``cases.selectors.submissions.insurer_addresses``)."""
+    if preferred and addresses.get(preferred):
+        return preferred
+    reachable = next((c.value for c in CHANNEL_FALLBACK if addresses.get(c.value)), "")
+    return reachable or preferred or SubmissionChannel.FAX.value

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from cases.forms.appeals import DenyForm, denial_panel
 from cases.forms.case import CaseFilterForm, ReasonForm, SubmitForm, TrackingForm
-from cases.forms.submissions import SubmissionForm, default_channel
+from cases.forms.submissions import SubmissionForm
 from cases.models import Case, CaseAction, CaseStatus, Reason, ServiceType
 from cases.permissions import allowed_actions, can
 from cases.selectors.attachments import attachments_of
@@ -25,7 +25,7 @@ from cases.selectors.case import case_events, case_workspace_for, cases_visible_
 from cases.selectors.documents import document_kinds_for
 from cases.selectors.packet import documents_listed
 from cases.selectors.readiness import case_readiness
-from cases.selectors.submissions import insurer_addresses, sendable_documents
+from cases.selectors.submissions import default_channel, insurer_addresses, sendable_documents
 from cases.services.case import case_set_tracking, case_withdraw
 from cases.services.submissions import case_submit, submission_record
 from cases.web import PracticeMixin

@@ -16,12 +16,11 @@ from django.views import View
 
 from cases.forms.case import CaseDetailsForm, SubmitForm
 from cases.forms.people import ClientPickForm, NewClientForm
-from cases.forms.submissions import default_channel
 from cases.models import Case, Client, InitiatedBy, Practice, Reason
 from cases.selectors.case import case_detail_for
 from cases.selectors.people import clients_visible_to
 from cases.selectors.readiness import case_readiness
-from cases.selectors.submissions import insurer_addresses
+from cases.selectors.submissions import default_channel, insurer_addresses
 from cases.services.case import CaseData, case_create, case_update
 from cases.services.common import as_data
 from cases.services.people import ClientData, client_create

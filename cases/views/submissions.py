@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cases.forms.submissions import SubmissionForm, default_channel
+from cases.forms.submissions import SubmissionForm
 from cases.permissions import can
-from cases.selectors.submissions import insurer_addresses, sendable
+from cases.selectors.submissions import default_channel, insurer_addresses, sendable
 from cases.services.submissions import RESEND_STATUSES
 
 if TYPE_CHECKING:

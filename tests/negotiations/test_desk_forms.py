@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.forms.submissions import default_channel
 from cases.models import CaseStatus
+from cases.selectors.submissions import default_channel
 from cases.services.submissions import case_submit
 from negotiations.models import Agreement, Offer
 from negotiations.services.offers import offer_record
